@@ -1,0 +1,1 @@
+export { POST } from "@ironlink/auth/routes/logout";

@@ -1,0 +1,2 @@
+"use client";
+export { ErrorPage as default } from "@ironlink/ui/error-page";

@@ -1,0 +1,3 @@
+import { ironlinkNextConfig } from "@ironlink/next-config";
+
+export default ironlinkNextConfig();

@@ -1,0 +1,94 @@
+import "server-only";
+import { isSessionStoreUnavailable } from "@ironlink/session";
+import { getConfig } from "./config";
+import { isAllowedOrigin } from "./request-origin";
+
+/** JSON answers for API clients: never cached, because they carry session state. */
+export function json(body: unknown, status = 200, headers?: ResponseInit["headers"]): Response {
+  const response = Response.json(body, { status, headers });
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+export function jsonError(status: number, error: string, message: string, extra?: Record<string, unknown>): Response {
+  return json({ error, message, ...extra }, status);
+}
+
+/**
+ * Wraps a route handler: refuses cross-site POSTs, turns a Redis outage into a 503 with a clear message,
+ * and keeps anything unexpected from reaching the client as a stack trace.
+ */
+export function apiRoute(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response> {
+  return async (request) => {
+    if (request.method !== "GET" && request.method !== "HEAD" && !isAllowedOrigin(request.headers, getConfig().appOrigins)) {
+      return jsonError(403, "forbidden_origin", "Cross-site requests are not allowed.");
+    }
+    try {
+      return await handler(request);
+    } catch (error) {
+      if (isSessionStoreUnavailable(error)) {
+        return jsonError(503, "unavailable", "Sign-in is temporarily unavailable: the session store did not answer. Try again shortly.");
+      }
+      if (error instanceof BodyError) return jsonError(error.status, error.code, error.message);
+      console.error("ironlink: unexpected error in", request.method, new URL(request.url).pathname, error);
+      return jsonError(500, "internal_error", "Something went wrong on our side.");
+    }
+  };
+}
+
+export class BodyError extends Error {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const maxBodyBytes = 16 * 1024;
+
+/** A JSON object from the body, or a BodyError with a 4xx that says what was wrong. */
+export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new BodyError(415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
+  }
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBodyBytes) throw new BodyError(413, "body_too_large", `The body must be under ${maxBodyBytes} bytes.`);
+
+  const text = await readLimited(request, maxBodyBytes);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new BodyError(400, "invalid_json", "The body is not valid JSON.");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new BodyError(400, "invalid_body", "The body must be a JSON object.");
+  }
+  return body as Record<string, unknown>;
+}
+
+// Stops reading at the limit, so a client that lies about Content-Length cannot make us buffer gigabytes.
+async function readLimited(request: Request, limit: number): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new BodyError(413, "body_too_large", `The body must be under ${limit} bytes.`);
+    }
+    chunks.push(value);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw new BodyError(400, "invalid_encoding", "The body must be UTF-8.");
+  }
+}

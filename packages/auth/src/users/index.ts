@@ -1,0 +1,2 @@
+export { UserStore, type User, type CreateUserResult } from "./user-store";
+export { hashPassword, verifyPassword } from "./password-hash";

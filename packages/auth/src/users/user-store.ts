@@ -1,0 +1,64 @@
+import type { Redis } from "ioredis";
+import { SessionStoreUnavailableError } from "@ironlink/session";
+import { canonicalUsername } from "../validation";
+import { decoyPasswordHash, hashPassword, verifyPassword } from "./password-hash";
+
+/** What the apps know about a person. The password hash never leaves this module. */
+export interface User {
+  id: string;
+  username: string;
+}
+
+interface StoredUser extends User {
+  passwordHash: string;
+  createdAt: number;
+}
+
+export type CreateUserResult = { ok: true; user: User } | { ok: false; reason: "taken" };
+
+/** Users in Redis, shared by every app: `ironlink:user:<lower-cased name>` → JSON with a scrypt hash. */
+export class UserStore {
+  constructor(
+    private readonly redis: Pick<Redis, "get" | "set">,
+    private readonly prefix = "ironlink:user:",
+  ) {}
+
+  async create(username: string, password: string): Promise<CreateUserResult> {
+    const id = canonicalUsername(username);
+    const record: StoredUser = { id, username: username.trim(), passwordHash: await hashPassword(password), createdAt: Date.now() };
+    // SET NX makes "is the name free?" and "take it" one atomic step, so two apps cannot both register it.
+    const written = await this.#run(() => this.redis.set(this.prefix + id, JSON.stringify(record), "NX"));
+    return written === "OK" ? { ok: true, user: { id, username: record.username } } : { ok: false, reason: "taken" };
+  }
+
+  /** The user if the password is right; null otherwise, after the same scrypt work either way. */
+  async verify(username: string, password: string): Promise<User | null> {
+    const id = canonicalUsername(username);
+    const raw = await this.#run(() => this.redis.get(this.prefix + id));
+    const record = raw ? parseRecord(raw) : undefined;
+    const matches = await verifyPassword(password, record?.passwordHash ?? (await decoyPasswordHash()));
+    return record && matches ? { id: record.id, username: record.username } : null;
+  }
+
+  async #run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (cause) {
+      throw new SessionStoreUnavailableError(
+        `ironlink: the user store in Redis did not answer (${cause instanceof Error ? cause.message : String(cause)}).`,
+        { cause },
+      );
+    }
+  }
+}
+
+function parseRecord(raw: string): StoredUser | undefined {
+  try {
+    const value = JSON.parse(raw) as Partial<StoredUser>;
+    return typeof value.id === "string" && typeof value.username === "string" && typeof value.passwordHash === "string"
+      ? (value as StoredUser)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, configDefaults, readConfig } from "../src/config";
+
+const secret = "s".repeat(32);
+
+describe("readConfig", () => {
+  it("fills in defaults for development", () => {
+    const config = readConfig({ SESSION_PASSWORD: secret });
+    expect(config).toMatchObject({
+      production: false,
+      redisUrl: configDefaults.redisUrl,
+      cookieName: "ironlink_session",
+      cookieSecure: false,
+      cookieDomain: undefined,
+      appOrigins: [...configDefaults.appOrigins],
+    });
+  });
+
+  it("makes cookies Secure in production unless told otherwise", () => {
+    expect(readConfig({ NODE_ENV: "production", SESSION_PASSWORD: secret }).cookieSecure).toBe(true);
+    expect(readConfig({ NODE_ENV: "production", SESSION_PASSWORD: secret, COOKIE_SECURE: "false" }).cookieSecure).toBe(false);
+  });
+
+  it("refuses a missing or short SESSION_PASSWORD with what to do", () => {
+    expect(() => readConfig({ NODE_ENV: "production" })).toThrow(/SESSION_PASSWORD is required in production/);
+    expect(() => readConfig({})).toThrow(/npm run dev/);
+    expect(() => readConfig({ SESSION_PASSWORD: "short" })).toThrow(/at least 32 characters long \(it has 5\)/);
+  });
+
+  it("reads a JSON rotation map", () => {
+    const map = { 1: "a".repeat(32), 2: "b".repeat(32) };
+    expect(readConfig({ SESSION_PASSWORD: JSON.stringify(map) }).sessionPassword).toEqual({ 1: map[1], 2: map[2] });
+    expect(() => readConfig({ SESSION_PASSWORD: '{"1":"short"}' })).toThrow(ConfigError);
+    expect(() => readConfig({ SESSION_PASSWORD: "{not json" })).toThrow(/not valid JSON/);
+  });
+
+  it("reads origins, domain and ttl, refusing malformed ones", () => {
+    const config = readConfig({ SESSION_PASSWORD: secret, APP_ORIGINS: "https://a.example.com, https://b.example.com", COOKIE_DOMAIN: "example.com", SESSION_TTL: "3600" });
+    expect(config.appOrigins).toEqual(["https://a.example.com", "https://b.example.com"]);
+    expect(config.cookieDomain).toBe("example.com");
+    expect(config.sessionTtl).toBe(3600);
+    expect(() => readConfig({ SESSION_PASSWORD: secret, APP_ORIGINS: "https://a.example.com/path" })).toThrow(/bare origins/);
+    expect(() => readConfig({ SESSION_PASSWORD: secret, APP_ORIGINS: "nope" })).toThrow(/not an origin/);
+    expect(() => readConfig({ SESSION_PASSWORD: secret, SESSION_TTL: "10" })).toThrow(/SESSION_TTL/);
+    expect(() => readConfig({ SESSION_PASSWORD: secret, COOKIE_SECURE: "maybe" })).toThrow(/COOKIE_SECURE/);
+  });
+});

@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import { createRedisClient } from "@ironlink/session";
+import "@ironlink/testing";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { hashPassword, UserStore, verifyPassword } from "../src/users";
+
+const redis = createRedisClient(inject("redisUrl"));
+const prefix = `test:${randomUUID()}:user:`;
+const users = new UserStore(redis, prefix);
+afterAll(() => redis.quit());
+
+describe("UserStore (real Redis)", () => {
+  it("creates a user and verifies the password, case-insensitively on the name", async () => {
+    const created = await users.create("Alice", "correct horse battery");
+    expect(created).toEqual({ ok: true, user: { id: "alice", username: "Alice" } });
+    expect(await users.verify("ALICE", "correct horse battery")).toEqual({ id: "alice", username: "Alice" });
+    expect(await users.verify("alice", "wrong horse battery")).toBeNull();
+    expect(await users.verify("nobody", "correct horse battery")).toBeNull();
+  });
+
+  it("stores only a scrypt hash, never the password", async () => {
+    await users.create("bob", "s3cret-Passw0rd");
+    const raw = await redis.get(`${prefix}bob`);
+    expect(raw).not.toBeNull();
+    expect(raw).not.toContain("s3cret-Passw0rd");
+    expect(JSON.parse(raw!).passwordHash).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+  });
+
+  it("lets exactly one of many concurrent registrations of a name win", async () => {
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => users.create(i % 2 ? "Carol" : "carol", `password-${i}-long`)));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok)).toEqual(Array(4).fill({ ok: false, reason: "taken" }));
+  });
+
+  it("treats a corrupt record as no user", async () => {
+    await redis.set(`${prefix}mallory`, "{not json");
+    expect(await users.verify("mallory", "whatever-password")).toBeNull();
+  });
+});
+
+describe("password hashing", () => {
+  it("salts every hash and verifies in constant time", async () => {
+    const [a, b] = await Promise.all([hashPassword("same password"), hashPassword("same password")]);
+    expect(a).not.toBe(b);
+    expect(await verifyPassword("same password", a)).toBe(true);
+    expect(await verifyPassword("same passwore", a)).toBe(false);
+    expect(await verifyPassword("same password", "md5$abc")).toBe(false);
+  });
+
+  it("normalises unicode so the same password typed differently still matches", async () => {
+    const hash = await hashPassword("caf\u00e9-password");
+    expect(await verifyPassword("cafe\u0301-password", hash)).toBe(true);
+  });
+});

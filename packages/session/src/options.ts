@@ -1,0 +1,121 @@
+import { SessionConfigError } from "./errors";
+import type { SessionStore } from "./stores/session-store";
+
+const fourteenDaysInSeconds = 14 * 24 * 3600;
+/** The cookie should die a little before its seal does, as in iron-session, so a browser never sends an expired seal. */
+const cookieExpiryMarginSeconds = 60;
+const minimumPasswordLength = 32;
+
+export type Password = string | Record<string | number, string>;
+
+export interface CookieOptions {
+  domain?: string;
+  path?: string;
+  secure?: boolean;
+  httpOnly?: boolean;
+  sameSite?: "lax" | "strict" | "none";
+  /** Seconds. Defaults to `ttl - 60`. */
+  maxAge?: number;
+  partitioned?: boolean;
+}
+
+export interface SessionOptions {
+  /** At least 32 characters, or a map `{ id: password }` for rotation: the highest id seals, all of them open. */
+  password: Password;
+  cookieName: string;
+  /** Lifetime in seconds of the seals, the cookie and the stored session. Default: 14 days. */
+  ttl?: number;
+  cookieOptions?: CookieOptions;
+  /** Where session state lives, for example `new RedisStore({ client })`. */
+  store: SessionStore;
+}
+
+/** Options once checked and filled in: every field present, passwords as a map. */
+export interface NormalizedSessionOptions {
+  passwords: Record<string, string>;
+  cookieName: string;
+  ttl: number;
+  cookieOptions: Required<Pick<CookieOptions, "path" | "secure" | "httpOnly" | "sameSite" | "maxAge">> &
+    Pick<CookieOptions, "domain" | "partitioned">;
+  store: SessionStore;
+}
+
+export const defaultCookieOptions = {
+  httpOnly: true,
+  secure: process.env.NODE_ENV === "production",
+  sameSite: "lax",
+  path: "/",
+} as const satisfies CookieOptions;
+
+const cookieNamePattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Checks every option once, so the rest of the code can trust them. */
+export function normalizeOptions(options: SessionOptions): NormalizedSessionOptions {
+  if (!options || typeof options !== "object") {
+    throw new SessionConfigError("ironlink: session options are required: { password, cookieName, store }.");
+  }
+  const passwords = normalizePasswords(options.password);
+
+  if (typeof options.cookieName !== "string" || !cookieNamePattern.test(options.cookieName)) {
+    throw new SessionConfigError(
+      "ironlink: `cookieName` is required and may only hold cookie-name characters (letters, digits, - _ . and the like).",
+    );
+  }
+
+  const ttl = options.ttl ?? fourteenDaysInSeconds;
+  if (!Number.isInteger(ttl) || ttl <= cookieExpiryMarginSeconds) {
+    throw new SessionConfigError(
+      `ironlink: \`ttl\` must be a whole number of seconds above ${cookieExpiryMarginSeconds}; a Redis-backed session cannot live forever.`,
+    );
+  }
+
+  const store = options.store;
+  if (!store || typeof store.get !== "function" || typeof store.set !== "function" || typeof store.delete !== "function") {
+    throw new SessionConfigError("ironlink: `store` is required, for example `store: new RedisStore({ client })`.");
+  }
+
+  const cookieOptions = {
+    ...defaultCookieOptions,
+    maxAge: ttl - cookieExpiryMarginSeconds,
+    ...stripUndefined(options.cookieOptions ?? {}),
+  };
+  if (cookieOptions.sameSite === "none" && !cookieOptions.secure) {
+    throw new SessionConfigError('ironlink: `cookieOptions.sameSite: "none"` needs `secure: true`; browsers drop the cookie otherwise.');
+  }
+  if (options.cookieName.startsWith("__Secure-") || options.cookieName.startsWith("__Host-")) {
+    if (!cookieOptions.secure) {
+      throw new SessionConfigError(`ironlink: a cookie named "${options.cookieName}" must be \`secure: true\`.`);
+    }
+  }
+
+  return { passwords, cookieName: options.cookieName, ttl, cookieOptions, store };
+}
+
+function normalizePasswords(password: Password): Record<string, string> {
+  const map: Record<string, string> =
+    typeof password === "string" ? { 1: password } : password && typeof password === "object" ? { ...password } : {};
+  const ids = Object.keys(map);
+  if (ids.length === 0) {
+    throw new SessionConfigError(
+      `ironlink: \`password\` is required: a secret of at least ${minimumPasswordLength} characters (generate one with \`openssl rand -base64 32\`).`,
+    );
+  }
+  for (const id of ids) {
+    if (!/^\d+$/.test(id)) {
+      throw new SessionConfigError(`ironlink: password ids must be whole numbers (got "${id}"); the highest id seals new sessions.`);
+    }
+    const secret = map[id];
+    if (typeof secret !== "string" || secret.length < minimumPasswordLength) {
+      throw new SessionConfigError(
+        `ironlink: every password must be at least ${minimumPasswordLength} characters long` +
+          (typeof password === "string" ? "" : ` (password id ${id} is not)`) +
+          "; generate one with `openssl rand -base64 32`.",
+      );
+    }
+  }
+  return map;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

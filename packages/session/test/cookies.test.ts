@@ -1,0 +1,53 @@
+import { describe, expect, test } from "vitest";
+import { parseCookieHeader, serializeCookie } from "../src/cookies";
+
+const base = { path: "/", httpOnly: true, secure: false, sameSite: "lax", maxAge: 100 } as const;
+
+describe("parseCookieHeader", () => {
+  test("finds one cookie among several, by exact name", () => {
+    expect(parseCookieHeader("a=1; session=abc; b=2", "session")).toBe("abc");
+    expect(parseCookieHeader("a=1;session=abc;b=2", "session")).toBe("abc");
+    expect(parseCookieHeader("session_other=x; xsession=y", "session")).toBeUndefined();
+    expect(parseCookieHeader("", "session")).toBeUndefined();
+  });
+
+  test("decodes percent-encoding and strips quotes; keeps = inside values; the first match wins", () => {
+    expect(parseCookieHeader("s=a%2Ab%20c", "s")).toBe("a*b c");
+    expect(parseCookieHeader('s="quoted"', "s")).toBe("quoted");
+    expect(parseCookieHeader("s=a=b=c", "s")).toBe("a=b=c");
+    expect(parseCookieHeader("s=first; s=second", "s")).toBe("first");
+    expect(parseCookieHeader("s=", "s")).toBe("");
+  });
+
+  test("a malformed header yields undefined or skips the part, never throws", () => {
+    expect(parseCookieHeader("s=%E0%A4%A", "s")).toBeUndefined();
+    expect(parseCookieHeader("garbage; ;;; s=ok", "s")).toBe("ok");
+    expect(parseCookieHeader("=novalue; s", "s")).toBeUndefined();
+  });
+});
+
+describe("serializeCookie", () => {
+  test("writes the attributes in a fixed order", () => {
+    const cookie = serializeCookie("s", "v", { ...base, domain: "example.test", secure: true, partitioned: true, sameSite: "strict" });
+    expect(cookie).toMatch(/^s=v; Max-Age=100; Expires=[^;]+ GMT; Domain=example\.test; Path=\/; HttpOnly; Secure; Partitioned; SameSite=Strict$/);
+  });
+
+  test("Expires matches Max-Age, which is floored", () => {
+    const cookie = serializeCookie("s", "v", { ...base, maxAge: 100.9 });
+    expect(cookie).toContain("Max-Age=100;");
+    const expires = Date.parse(/Expires=([^;]+)/.exec(cookie)![1]!);
+    expect(Math.abs(expires - (Date.now() + 100_900))).toBeLessThan(2000);
+  });
+
+  test("Max-Age=0 clears; no Secure, HttpOnly or Domain unless asked", () => {
+    const cookie = serializeCookie("s", "", { ...base, httpOnly: false, maxAge: 0 });
+    expect(cookie).toMatch(/^s=; Max-Age=0; Expires=[^;]+; Path=\/; SameSite=Lax$/);
+  });
+
+  test("encodes the value, and what it writes parses back", () => {
+    const value = "Fe26.2*1*a;b=c d,é~2";
+    const cookie = serializeCookie("s", value, base);
+    expect(cookie.split(";")[0]).toBe(`s=${encodeURIComponent(value)}`);
+    expect(parseCookieHeader(cookie.split(";")[0]!, "s")).toBe(value);
+  });
+});

@@ -1,0 +1,114 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { unsealData } from "iron-session";
+import { afterAll, inject } from "vitest";
+import "@ironlink/testing"; // types inject("redisUrl")
+import { type CookieStore, createRedisClient, getSession, RedisStore, type Session, type SessionOptions } from "../src/index";
+
+export const password = "test-password-with-at-least-32-characters";
+export const otherPassword = "another-password-with-at-least-32-chars!";
+export const cookieName = "ironlink_test";
+export const ttl = 3600;
+
+type CookieWrite = { name: string; value: string; options: Parameters<CookieStore["set"]>[2] };
+
+/** The shape of Next's `await cookies()`: get(name) and set(name, value, options), nothing more. */
+export class MemoryCookieStore implements CookieStore {
+  readonly values = new Map<string, string>();
+  readonly writes: CookieWrite[] = [];
+
+  constructor(cookies: Record<string, string | undefined> = {}) {
+    for (const [name, value] of Object.entries(cookies)) if (value !== undefined) this.values.set(name, value);
+  }
+
+  get(name: string): { name: string; value: string } | undefined {
+    const value = this.values.get(name);
+    return value === undefined ? undefined : { name, value };
+  }
+
+  set(name: string, value: string, options?: CookieWrite["options"]): void {
+    this.writes.push({ name, value, options });
+    this.values.set(name, value);
+  }
+
+  /** The last value written for the cookie; fails the test if none was. */
+  written(name = cookieName): string {
+    const write = this.writes.filter((w) => w.name === name).pop();
+    if (!write) throw new Error(`no ${name} cookie was written`);
+    return write.value;
+  }
+}
+
+export interface TestRedis {
+  client: Redis;
+  store: RedisStore;
+  prefix: string;
+  /** Valid options over this file's store, with overrides. */
+  options(overrides?: Partial<SessionOptions>): SessionOptions;
+  /** getSession through a cookie store holding `cookie` (or no cookie). */
+  open<T extends object = Record<string, unknown>>(cookie?: string, overrides?: Partial<SessionOptions>): Promise<Session<T>>;
+  /** Saves a new session with the data and returns its cookie, id and full Redis key. */
+  create(data: Record<string, unknown>, overrides?: Partial<SessionOptions>): Promise<{ cookie: string; sid: string; redisKey: string }>;
+  /** The full Redis key (prefix included) a session id is stored under. */
+  redisKeyFor(sid: string): string;
+  /** Every key under this file's prefix. */
+  keys(): Promise<string[]>;
+}
+
+/** A client and store for one test file, on the run's Redis, under a key prefix no other file uses. */
+export function useTestRedis(): TestRedis {
+  const client = createRedisClient(inject("redisUrl"));
+  const prefix = `test:${randomUUID()}:`;
+  const store = new RedisStore({ client, prefix });
+  afterAll(async () => {
+    await client.quit();
+  });
+
+  const options = (overrides: Partial<SessionOptions> = {}): SessionOptions => ({ password, cookieName, ttl, store, ...overrides });
+  const redisKeyFor = (sid: string) => prefix + sha256(sid);
+
+  return {
+    client,
+    store,
+    prefix,
+    options,
+    redisKeyFor,
+    open: (cookie, overrides) => getSession(new MemoryCookieStore({ [cookieName]: cookie }), options(overrides)),
+    async create(data, overrides) {
+      const cookies = new MemoryCookieStore();
+      const session = await getSession<Record<string, unknown>>(cookies, options(overrides));
+      Object.assign(session, data);
+      await session.save();
+      const cookie = cookies.written();
+      const sid = await sidOf(cookie, overrides?.password ?? password);
+      return { cookie, sid, redisKey: redisKeyFor(sid) };
+    },
+    async keys() {
+      const found: string[] = [];
+      let cursor = "0";
+      do {
+        const [next, batch] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+        found.push(...batch);
+        cursor = next;
+      } while (cursor !== "0");
+      return found;
+    },
+  };
+}
+
+/** SHA-256, base64url: computed here independently of the package's storeKeyFor. */
+export function sha256(value: string): string {
+  return createHash("sha256").update(value).digest("base64url");
+}
+
+/** The session id in a cookie, opened with iron-session itself. */
+export async function sidOf(cookie: string, pw: SessionOptions["password"] = password): Promise<string> {
+  const payload = await unsealData<{ sid?: string }>(cookie, { password: pw });
+  if (typeof payload.sid !== "string") throw new Error("the cookie holds no sid");
+  return payload.sid;
+}
+
+/** The data fields of a session, without its methods. */
+export function dataOf(session: object): Record<string, unknown> {
+  return { ...session };
+}

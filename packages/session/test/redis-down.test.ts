@@ -1,0 +1,120 @@
+import { createServer } from "node:net";
+import { startRedis } from "@ironlink/testing";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import {
+  createRedisClient,
+  generateSessionId,
+  getSession,
+  isSessionStoreUnavailable,
+  RedisStore,
+  sealCookie,
+  type SessionOptions,
+  SessionStoreUnavailableError,
+} from "../src/index";
+import { cookieName, MemoryCookieStore, password, ttl } from "./helpers";
+
+const prefix = `test:${crypto.randomUUID()}:`;
+const options = (store: RedisStore): SessionOptions => ({ password, cookieName, ttl, store });
+
+// Failing to reach Redis must reject the request's promise, never surface as an unhandled rejection.
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+beforeAll(() => {
+  process.on("unhandledRejection", onUnhandled);
+});
+afterAll(() => {
+  process.off("unhandledRejection", onUnhandled);
+});
+
+/** A loopback port with nothing listening on it. */
+async function deadPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** How getSession settles for a request carrying a well-formed cookie, so the store must be asked. */
+async function timedGetSession(store: RedisStore): Promise<{ error: unknown; elapsed: number }> {
+  const cookie = await sealCookie(generateSessionId(), { 1: password }, ttl);
+  const started = Date.now();
+  const error = await getSession(new MemoryCookieStore({ [cookieName]: cookie }), options(store)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { error, elapsed: Date.now() - started };
+}
+
+describe("when Redis is down, getSession rejects with SessionStoreUnavailableError, fast", () => {
+  test("a client pointed at a port where nothing listens", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const client = createRedisClient(`redis://127.0.0.1:${await deadPort()}`);
+    try {
+      const store = new RedisStore({ client, prefix });
+      for (let i = 0; i < 2; i++) {
+        const { error, elapsed } = await timedGetSession(store);
+        expect(error).toBeInstanceOf(SessionStoreUnavailableError);
+        expect(isSessionStoreUnavailable(error)).toBe(true);
+        expect((error as Error).message).toMatch(/^ironlink: could not read the session in Redis \(/);
+        expect((error as Error).cause).toBeInstanceOf(Error);
+        expect(elapsed).toBeLessThan(2500);
+      }
+
+      // Writing fails the same way, and no cookie is sent for a session that was not stored.
+      const cookies = new MemoryCookieStore();
+      const session = await getSession<{ a: number }>(cookies, options(store)); // no cookie: Redis not asked
+      session.a = 1;
+      await expect(session.save()).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+      expect(cookies.writes).toEqual([]);
+
+      // The outage was logged once, not once per reconnect attempt.
+      const outageLogs = logged.mock.calls.filter(([message]) => String(message).includes("is unreachable"));
+      expect(outageLogs).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      client.disconnect();
+      logged.mockRestore();
+    }
+  });
+
+  test("a Redis that goes away mid-run, then comes back", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const server = await startRedis();
+    const client = createRedisClient(server.url);
+    try {
+      const store = new RedisStore({ client, prefix });
+      const cookies = new MemoryCookieStore();
+      const session = await getSession<{ user: string }>(cookies, options(store));
+      session.user = "u";
+      await session.save();
+      const cookie = cookies.written();
+
+      await server.kill();
+      expect(server.running).toBe(false);
+      const started = Date.now();
+      await expect(getSession(new MemoryCookieStore({ [cookieName]: cookie }), options(store))).rejects.toBeInstanceOf(
+        SessionStoreUnavailableError,
+      );
+      expect(Date.now() - started).toBeLessThan(2500);
+
+      // Back up (empty: nothing is persisted): the same client recovers on its own.
+      await server.restart();
+      let recovered: object | undefined;
+      const deadline = Date.now() + 5000;
+      while (!recovered && Date.now() < deadline) {
+        recovered = await getSession(new MemoryCookieStore({ [cookieName]: cookie }), options(store)).catch(() => undefined);
+        if (!recovered) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(recovered).toBeDefined();
+      expect({ ...recovered }).toEqual({}); // the restarted Redis lost the session: anonymous, not an error
+      expect(logged.mock.calls.some(([message]) => String(message).includes("is back"))).toBe(true);
+      expect(unhandled).toEqual([]);
+    } finally {
+      client.disconnect();
+      await server.stop();
+      logged.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,92 @@
+import { sealData, unsealData } from "iron-session";
+import { describe, expect, test } from "vitest";
+import { generateSessionId, getSession, storeKeyFor } from "../src/index";
+import { cookieName, MemoryCookieStore, otherPassword, password, sidOf, ttl, useTestRedis } from "./helpers";
+
+const redis = useTestRedis();
+
+/** The password id of an iron seal: `Fe26.2*<id>*...`. */
+const passwordIdOf = (seal: string) => seal.split("*")[1];
+
+describe("seals are iron-session's own", () => {
+  test("the cookie holds only { sid }, and iron-session's unsealData opens it", async () => {
+    const cookies = new MemoryCookieStore();
+    const session = await getSession<{ user: { id: string; name: string } }>(cookies, redis.options());
+    session.user = { id: "u1", name: "Ada" };
+    await session.save();
+
+    const cookie = cookies.written();
+    expect(cookie.startsWith("Fe26.2*")).toBe(true);
+    const payload = await unsealData<Record<string, unknown>>(cookie, { password });
+    expect(Object.keys(payload)).toEqual(["sid"]);
+    expect(payload.sid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(JSON.stringify(payload)).not.toContain("Ada");
+  });
+
+  test("the Redis value is { key, data }, sealed, and iron-session's unsealData opens it", async () => {
+    const data = { user: { id: "u2", roles: ["admin", "dev"] }, count: 3, flag: false, note: null };
+    const { sid } = await redis.create(data);
+
+    const raw = await redis.client.get(redis.prefix + storeKeyFor(sid));
+    expect(raw).toBeTypeOf("string");
+    expect(raw!.startsWith("Fe26.2*")).toBe(true);
+    expect(raw).not.toContain("admin");
+    const value = await unsealData<Record<string, unknown>>(raw!, { password });
+    expect(value).toEqual({ key: storeKeyFor(sid), data });
+  });
+
+  test("a cookie and Redis value made by iron-session's sealData load through getSession", async () => {
+    const sid = generateSessionId();
+    const key = storeKeyFor(sid);
+    const data = { user: { id: "u3" }, theme: "dark" };
+    await redis.client.set(redis.prefix + key, await sealData({ key, data }, { password, ttl }), "EX", ttl);
+    const cookie = await sealData({ sid }, { password, ttl });
+
+    const session = await redis.open<typeof data>(cookie);
+    expect({ ...session }).toEqual(data);
+
+    // And saving it again keeps the same id: the session continues rather than forks.
+    const cookies = new MemoryCookieStore({ [cookieName]: cookie });
+    const again = await getSession<typeof data & { visits: number }>(cookies, redis.options());
+    again.visits = 1;
+    await again.save();
+    expect(await sidOf(cookies.written())).toBe(sid);
+    expect((await unsealData<{ data: unknown }>((await redis.client.get(redis.prefix + key))!, { password })).data).toEqual({
+      ...data,
+      visits: 1,
+    });
+  });
+});
+
+describe("password rotation", () => {
+  const rotated = { 1: password, 2: otherPassword };
+
+  test("sessions sealed with { 1: a } open with { 1: a, 2: b }", async () => {
+    const { cookie } = await redis.create({ user: "rotated" }, { password: { 1: password } });
+    expect(passwordIdOf(cookie)).toBe("1");
+    const session = await redis.open(cookie, { password: rotated });
+    expect({ ...session }).toEqual({ user: "rotated" });
+  });
+
+  test("new seals made with the map use the highest id, 2", async () => {
+    const { cookie: oldCookie } = await redis.create({ user: "r2" }, { password: { 1: password } });
+    const cookies = new MemoryCookieStore({ [cookieName]: oldCookie });
+    const session = await getSession(cookies, redis.options({ password: rotated }));
+    await session.save();
+
+    const newCookie = cookies.written();
+    expect(passwordIdOf(newCookie)).toBe("2");
+    const raw = await redis.client.get(redis.redisKeyFor(await sidOf(newCookie, rotated)));
+    expect(passwordIdOf(raw!)).toBe("2");
+    // Sealed with b: only b opens them now.
+    expect(await unsealData(newCookie, { password: { 2: otherPassword } })).toHaveProperty("sid");
+    expect(await unsealData(newCookie, { password: { 1: password } })).toEqual({});
+    expect({ ...(await redis.open(newCookie, { password: { 2: otherPassword } })) }).toEqual({ user: "r2" });
+  });
+
+  test("once a password is dropped from the map, its sessions no longer open", async () => {
+    const { cookie } = await redis.create({ user: "dropped" }, { password: { 1: password } });
+    const session = await redis.open(cookie, { password: { 2: otherPassword } });
+    expect({ ...session }).toEqual({});
+  });
+});

@@ -1,0 +1,45 @@
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { getViewer } from "@ironlink/auth/dal";
+import { safeNextPath } from "@ironlink/auth/safe-next-path";
+import { AuthForm } from "../components/auth-form";
+import { ServiceUnavailable } from "../components/service-unavailable";
+
+export interface AuthPageProps {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}
+
+/** /login. A signed-in visitor goes straight on to `next`. */
+export async function LoginPage({ searchParams }: AuthPageProps) {
+  return <AuthPage mode="login" searchParams={searchParams} />;
+}
+
+/** /register. Creating an account signs the person in on every app. */
+export async function RegisterPage({ searchParams }: AuthPageProps) {
+  return <AuthPage mode="register" searchParams={searchParams} />;
+}
+
+async function AuthPage({ mode, searchParams }: AuthPageProps & { mode: "login" | "register" }) {
+  const next = safeNextPath((await searchParams).next);
+  const viewer = await getViewer();
+  if (viewer.status === "signed-in") redirect(next);
+  if (viewer.status === "unavailable") return <ServiceUnavailable />;
+
+  const query = next === "/" ? "" : `?next=${encodeURIComponent(next)}`;
+  return (
+    <>
+      <AuthForm mode={mode} next={next} />
+      <p className="switch-form">
+        {mode === "login" ? (
+          <>
+            No account yet? <Link href={`/register${query}`}>Create one</Link>
+          </>
+        ) : (
+          <>
+            Already have an account? <Link href={`/login${query}`}>Sign in</Link>
+          </>
+        )}
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,14 @@
+"use client";
+
+/** The app's error boundary (app/error.tsx): a friendly message, never a stack trace. */
+export function ErrorPage({ reset }: { error: Error & { digest?: string }; reset: () => void }) {
+  return (
+    <section className="card" role="alert">
+      <h1>Something went wrong</h1>
+      <p>Sign-in may be temporarily unavailable. Your session is safe.</p>
+      <button type="button" onClick={reset}>
+        Try again
+      </button>
+    </section>
+  );
+}

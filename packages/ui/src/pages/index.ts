@@ -1,0 +1,2 @@
+export { LoginPage, RegisterPage, type AuthPageProps } from "./auth-pages";
+export { ProtectedPage } from "./protected-page";

@@ -1,0 +1,2 @@
+import type { NextConfig } from "next";
+export function ironlinkNextConfig(overrides?: NextConfig): NextConfig;

@@ -1,0 +1,3 @@
+import "./provided-context";
+
+export { startRedis, type RedisServer, type StartRedisOptions } from "./redis";
