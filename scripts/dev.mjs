@@ -143,7 +143,7 @@ function sessionPassword() {
     return secret;
   }
   secret = randomBytes(32).toString('base64url');
-  fs.writeFileSync(SECRET_FILE, secret + '\n', { mode: 0o600 });
+  fs.writeFileSync(SECRET_FILE, `${secret}\n`, { mode: 0o600 });
   fs.chmodSync(SECRET_FILE, 0o600);
   log(`SESSION_PASSWORD: generated a development secret and saved it in ${rel(SECRET_FILE)} (reused on later runs; set SESSION_PASSWORD to override).`);
   return secret;

@@ -25,7 +25,7 @@ describe("safeNextPath", () => {
     "evil.example",
     "",
     "/%E0%A4%A",
-    "/" + "a".repeat(3000),
+    `/${"a".repeat(3000)}`,
   ])("refuses %j", (value) => {
     expect(safeNextPath(value)).toBe("/");
   });

@@ -47,6 +47,8 @@ async function createSession<T extends object>(jar: CookieJar, options: Normaliz
   const { passwords, cookieName, ttl, cookieOptions, store } = options;
   const loaded = await load<T>(jar.read(cookieName), options);
   let sessionId = loaded?.sessionId;
+  // Whether sessionId is in the store: decides between creating the key and updating it.
+  let stored = loaded !== undefined;
   const session = { ...loaded?.data } as Session<T>;
 
   const clearData = () => {
@@ -56,11 +58,20 @@ async function createSession<T extends object>(jar: CookieJar, options: Normaliz
   Object.defineProperties(session, {
     save: {
       value: async function save() {
+        const mode = stored ? "update" : "create";
         sessionId ??= generateSessionId();
         const key = storeKeyFor(sessionId);
         const data = { ...session };
         // The store first: a cookie must never point at a session that was not written.
-        await store.set(key, await sealStoredValue(key, data, passwords, ttl), ttl);
+        const written = await store.set(key, await sealStoredValue(key, data, passwords, ttl), ttl, mode);
+        if (!written) {
+          // Signed out or revoked elsewhere since this request loaded it: stay ended, never resurrect.
+          sessionId = undefined;
+          stored = false;
+          clearData();
+          return;
+        }
+        stored = true;
         jar.write(cookieName, await sealCookie(sessionId, passwords, ttl), cookieOptions);
       },
     },
@@ -68,6 +79,7 @@ async function createSession<T extends object>(jar: CookieJar, options: Normaliz
       value: async function destroy() {
         if (sessionId) await store.delete(storeKeyFor(sessionId));
         sessionId = undefined;
+        stored = false;
         clearData();
         jar.write(cookieName, "", { ...cookieOptions, maxAge: 0 });
       },
@@ -76,6 +88,7 @@ async function createSession<T extends object>(jar: CookieJar, options: Normaliz
       value: async function regenerate() {
         if (sessionId) await store.delete(storeKeyFor(sessionId));
         sessionId = generateSessionId();
+        stored = false;
         clearData();
       },
     },

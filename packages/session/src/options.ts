@@ -101,8 +101,10 @@ function normalizePasswords(password: Password): Record<string, string> {
     );
   }
   for (const id of ids) {
-    if (!/^\d+$/.test(id)) {
-      throw new SessionConfigError(`ironlink: password ids must be whole numbers (got "${id}"); the highest id seals new sessions.`);
+    if (!/^(0|[1-9]\d*)$/.test(id)) {
+      throw new SessionConfigError(
+        `ironlink: password ids must be whole numbers without leading zeros (got "${id}"); the highest id seals new sessions.`,
+      );
     }
     const secret = map[id];
     if (typeof secret !== "string" || secret.length < minimumPasswordLength) {

@@ -45,7 +45,7 @@ export async function unsealStoredValue<T>(seal: string, key: string, passwords:
 
 /** iron-session answers `{}` for a bad HMAC or an expired seal but throws on malformed input: both mean "no session". */
 async function safeUnseal<T>(seal: string, passwords: Passwords, ttl: number): Promise<T | undefined> {
-  if (typeof seal !== "string" || seal.length === 0 || seal.length > 4096) return undefined;
+  if (typeof seal !== "string" || seal.length === 0) return undefined;
   try {
     return await unsealData<T>(seal, { password: passwords, ttl });
   } catch {

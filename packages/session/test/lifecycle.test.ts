@@ -140,6 +140,22 @@ describe("destroy()", () => {
     expect({ ...appTwoNext }).toEqual({});
   });
 
+  test("a save() in an app that loaded the session before sign-out does not bring it back", async () => {
+    const { cookie, redisKey } = await redis.create({ user: "racing" });
+    const appTwoCookies = new MemoryCookieStore({ [cookieName]: cookie });
+    const appTwo = await getSession<{ user: string; theme: string }>(appTwoCookies, redis.options());
+    expect(appTwo.user).toBe("racing");
+
+    await (await redis.open(cookie)).destroy(); // signed out in app one meanwhile
+    appTwo.theme = "dark";
+    await appTwo.save();
+
+    expect(await redis.client.exists(redisKey)).toBe(0);
+    expect(appTwoCookies.writes).toHaveLength(0);
+    expect({ ...appTwo }).toEqual({});
+    expect({ ...(await redis.open(cookie)) }).toEqual({});
+  });
+
   test("on an anonymous session just clears the cookie", async () => {
     const cookies = new MemoryCookieStore();
     const session = await getSession(cookies, redis.options());

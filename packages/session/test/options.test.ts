@@ -32,7 +32,8 @@ describe("option validation: SessionConfigError saying what to do", () => {
   });
 
   test("a password id that is not a whole number", () => {
-    expectConfigError(bad({ password: { current: "x".repeat(32) } }), /password ids must be whole numbers \(got "current"\)/);
+    expectConfigError(bad({ password: { current: "x".repeat(32) } }), /password ids must be whole numbers without leading zeros \(got "current"\)/);
+    expectConfigError(bad({ password: { "01": "x".repeat(32) } }), /without leading zeros \(got "01"\)/);
     expectConfigError(bad({ password: { "1.5": "x".repeat(32) } }), /whole numbers/);
   });
 

@@ -54,7 +54,7 @@ describe("a cookie that is not a session we issued yields an anonymous session, 
   });
 
   test("a sid that is not a valid id, even with a matching Redis value", async () => {
-    for (const sid of ["short", "", generateSessionId() + "A", generateSessionId().slice(0, 42) + "=", "../../etc/passwd".padEnd(43, "a")]) {
+    for (const sid of ["short", "", `${generateSessionId()}A`, `${generateSessionId().slice(0, 42)}=`, "../../etc/passwd".padEnd(43, "a")]) {
       // Plant a value that would load if the id were not checked.
       const key = storeKeyFor(sid);
       await redis.client.set(redis.prefix + key, await sealData({ key, data: { user: "planted" } }, { password, ttl }), "EX", ttl);

@@ -1,11 +1,11 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { SessionStoreUnavailableError } from "../errors";
-import type { SessionStore } from "./session-store";
+import type { SessionStore, WriteMode } from "./session-store";
 
 /** The subset of an ioredis client (single node or Cluster) the store uses. */
 export interface RedisLike {
   get(key: string): Promise<string | null>;
-  set(key: string, value: string, secondsToken: "EX", seconds: number): Promise<unknown>;
+  set(key: string, value: string, secondsToken: "EX", seconds: number, condition: "NX" | "XX"): Promise<"OK" | null>;
   del(...keys: string[]): Promise<number>;
 }
 
@@ -28,8 +28,9 @@ export class RedisStore implements SessionStore {
     return this.#run("read", () => this.client.get(this.prefix + key));
   }
 
-  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    await this.#run("write", () => this.client.set(this.prefix + key, value, "EX", ttlSeconds));
+  async set(key: string, value: string, ttlSeconds: number, mode: WriteMode): Promise<boolean> {
+    const condition = mode === "create" ? "NX" : "XX";
+    return (await this.#run("write", () => this.client.set(this.prefix + key, value, "EX", ttlSeconds, condition))) === "OK";
   }
 
   async delete(key: string): Promise<void> {

@@ -1,5 +1,5 @@
 "use client";
-import { useActionState } from "react";
+import { type ComponentProps, useActionState } from "react";
 import { registerAction, signInAction } from "@ironlink/auth/actions";
 import type { AuthFormState } from "@ironlink/auth/form-state";
 
@@ -23,40 +23,26 @@ export function AuthForm({ mode, next }: { mode: keyof typeof modes; next: strin
         </p>
       )}
       <input type="hidden" name="next" value={next} />
-      <label htmlFor={`${mode}-username`}>Username</label>
-      <input
-        id={`${mode}-username`}
-        name="username"
-        autoComplete="username"
-        defaultValue={state.username}
-        key={state.username}
-        aria-invalid={Boolean(errors.username)}
-        aria-describedby={errors.username ? `${mode}-username-error` : undefined}
-        required
-      />
-      {errors.username && (
-        <p id={`${mode}-username-error`} className="field-error">
-          {errors.username}
-        </p>
-      )}
-      <label htmlFor={`${mode}-password`}>Password</label>
-      <input
-        id={`${mode}-password`}
-        name="password"
-        type="password"
-        autoComplete={autoComplete}
-        aria-invalid={Boolean(errors.password)}
-        aria-describedby={errors.password ? `${mode}-password-error` : undefined}
-        required
-      />
-      {errors.password && (
-        <p id={`${mode}-password-error`} className="field-error">
-          {errors.password}
-        </p>
-      )}
+      <Field id={`${mode}-username`} label="Username" name="username" autoComplete="username" defaultValue={state.username} error={errors.username} />
+      <Field id={`${mode}-password`} label="Password" name="password" type="password" autoComplete={autoComplete} error={errors.password} />
       <button type="submit" disabled={pending}>
         {pending ? pendingLabel : submit}
       </button>
     </form>
+  );
+}
+
+function Field({ id, label, error, ...input }: { id: string; label: string; error?: string } & ComponentProps<"input">) {
+  const errorId = `${id}-error`;
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} key={String(input.defaultValue)} aria-invalid={Boolean(error)} aria-describedby={error ? errorId : undefined} required {...input} />
+      {error && (
+        <p id={errorId} className="field-error">
+          {error}
+        </p>
+      )}
+    </>
   );
 }

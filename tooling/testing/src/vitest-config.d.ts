@@ -1,0 +1,1 @@
+export declare const ironlinkVitestConfig: import("vitest/config").ViteUserConfig;
