@@ -1,3 +1,4 @@
+import "vitest";
 /** What the global setup hands to tests: `inject("redisUrl")` in a test file. */
 declare module "vitest" {
   interface ProvidedContext {
