@@ -1,2 +1,2 @@
 import type { NextConfig } from "next";
-export function ironlinkNextConfig(overrides?: NextConfig): NextConfig;
+export function ironlinkNextConfig(app: { name: string; accent: string }, overrides?: NextConfig): NextConfig;

@@ -1,16 +1,19 @@
 /**
  * The Next.js config every Ironlink app shares. The @ironlink packages export TypeScript source
- * (just-in-time packages), so Next compiles them with the app.
+ * (just-in-time packages), so Next compiles them with the app. An app's identity (its name and colour)
+ * is all that differs, and reaches the shared code as IRONLINK_APP_NAME and IRONLINK_APP_ACCENT.
  *
+ * @param {{ name: string, accent: string }} app
  * @param {import("next").NextConfig} [overrides]
  * @returns {import("next").NextConfig}
  */
-export function ironlinkNextConfig(overrides = {}) {
+export function ironlinkNextConfig(app, overrides = {}) {
   return {
     reactStrictMode: true,
     poweredByHeader: false,
     transpilePackages: ["@ironlink/auth", "@ironlink/session", "@ironlink/ui"],
     serverExternalPackages: ["ioredis"],
+    env: { IRONLINK_APP_NAME: app.name, IRONLINK_APP_ACCENT: app.accent },
     ...overrides,
   };
 }

@@ -1,9 +1,2 @@
-import type { Metadata } from "next";
-import type { ReactNode } from "react";
-import { AppLayout } from "@ironlink/ui/layout";
-
-export const metadata: Metadata = { title: "Ironlink One" };
-
-export default function RootLayout({ children }: { children: ReactNode }) {
-  return <AppLayout app={{ name: "Ironlink One", accent: "#2563eb" }}>{children}</AppLayout>;
-}
+// The shared shell; the app's name and colour come from next.config.ts.
+export { AppLayout as default, metadata } from "@ironlink/ui/layout";

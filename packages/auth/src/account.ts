@@ -1,45 +1,64 @@
 import "server-only";
 import { isSessionStoreUnavailable } from "@ironlink/session";
+import { getConfig } from "./config";
+import { messages } from "./messages";
+import { SignInRateLimiter, retryMessage } from "./rate-limit";
 import { getRedis } from "./redis";
-import type { AppSession } from "./session";
+import type { RequestContext } from "./request-context";
+import { type AppSession, sessions } from "./session";
 import { UserStore, type User } from "./users";
-import { checkCredentials, type CredentialErrors } from "./validation";
+import { checkCredentials, checkNewPassword, type CredentialErrors } from "./validation";
 
 /**
- * Sign-in, registration and sign-out, written once. The server actions (forms) and the route handlers
- * (API clients) only translate these results into form state or HTTP answers.
+ * Sign-in, registration, sign-out and password change, written once. The server actions (forms) and the
+ * route handlers (API clients) only translate these results into form state or HTTP answers.
  */
 export type AccountResult =
   | { ok: true; user: User }
-  | { ok: false; status: 400 | 401 | 409 | 503; error: string; message: string; fieldErrors?: CredentialErrors };
+  | {
+      ok: false;
+      status: 400 | 401 | 409 | 429 | 503;
+      error: string;
+      message: string;
+      fieldErrors?: CredentialErrors;
+      retryAfterSeconds?: number;
+    };
 
-export const messages = {
-  invalidInput: "Check the highlighted fields.",
-  wrongCredentials: "Wrong username or password.",
-  usernameTaken: "That username is taken. Choose another or sign in.",
-  unavailable: "Sign-in is temporarily unavailable. Please try again in a moment.",
-} as const;
+type Input = Record<string, unknown>;
 
 const users = () => new UserStore(getRedis());
+const limiter = () => new SignInRateLimiter(getRedis(), getConfig().rateLimit);
 
-export function signIn(session: AppSession, input: { username?: unknown; password?: unknown }): Promise<AccountResult> {
+export function signIn(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
   return withStoreErrors(async () => {
     const check = checkCredentials(input, false);
-    if (!check.ok) return { ok: false, status: 400, error: "invalid_input", message: messages.invalidInput, fieldErrors: check.errors };
-    const user = await users().verify(check.credentials.username, check.credentials.password);
-    if (!user) return { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
-    await startSession(session, user);
+    if (!check.ok) return invalid(check.errors);
+    const { username, password } = check.credentials;
+    const limit = await limiter().check(username, context.address);
+    if (limit.limited) {
+      const message = retryMessage(limit.retryAfterSeconds);
+      return { ok: false, status: 429, error: "too_many_attempts", message, retryAfterSeconds: limit.retryAfterSeconds };
+    }
+    const user = await users().verify(username, password);
+    if (!user) {
+      await limiter().recordFailure(username, context.address);
+      return { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
+    }
+    await limiter().reset(username);
+    await startSession(session, user, context);
     return { ok: true, user };
   });
 }
 
-export function register(session: AppSession, input: { username?: unknown; password?: unknown }): Promise<AccountResult> {
+export function register(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
   return withStoreErrors(async () => {
     const check = checkCredentials(input, true);
-    if (!check.ok) return { ok: false, status: 400, error: "invalid_input", message: messages.invalidInput, fieldErrors: check.errors };
+    if (!check.ok) return invalid(check.errors);
     const created = await users().create(check.credentials.username, check.credentials.password);
-    if (!created.ok) return { ok: false, status: 409, error: "username_taken", message: messages.usernameTaken, fieldErrors: { username: messages.usernameTaken } };
-    await startSession(session, created.user);
+    if (!created.ok) {
+      return { ok: false, status: 409, error: "username_taken", message: messages.usernameTaken, fieldErrors: { username: messages.usernameTaken } };
+    }
+    await startSession(session, created.user, context);
     return { ok: true, user: created.user };
   });
 }
@@ -49,12 +68,58 @@ export async function signOut(session: AppSession): Promise<void> {
   await session.destroy();
 }
 
+/** Ends every session of the user, this one included. */
+export async function signOutEverywhere(session: AppSession): Promise<void> {
+  if (session.user) await sessions().revokeUserSessions(session.user.id);
+  await session.destroy();
+}
+
+/** Ends one of the user's other sessions; only ones the user owns. */
+export async function revokeOwnSession(session: AppSession, publicId: unknown): Promise<boolean> {
+  if (!session.user || typeof publicId !== "string" || publicId === session.publicId) return false;
+  const own = await sessions().listSessions(session.user.id);
+  if (!own.some((s) => s.publicId === publicId)) return false;
+  return sessions().revokeSession(publicId);
+}
+
+/**
+ * Changes the password after checking the current one, then gives this session a new id and ends every
+ * other session of the user: whoever knew the old password is out everywhere.
+ */
+export function changePassword(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
+  return withStoreErrors(async () => {
+    const user = session.user;
+    if (!user) return { ok: false, status: 401, error: "unauthenticated", message: messages.signedOut };
+    const check = checkNewPassword(input);
+    if (!check.ok) return invalid(check.errors);
+    const limit = await limiter().check(user.id, context.address);
+    if (limit.limited) {
+      const message = retryMessage(limit.retryAfterSeconds);
+      return { ok: false, status: 429, error: "too_many_attempts", message, retryAfterSeconds: limit.retryAfterSeconds };
+    }
+    if (!(await users().verify(user.id, check.currentPassword))) {
+      await limiter().recordFailure(user.id, context.address);
+      return { ok: false, status: 400, error: "wrong_password", message: messages.wrongCurrentPassword, fieldErrors: { currentPassword: messages.wrongCurrentPassword } };
+    }
+    await users().changePassword(user.id, check.newPassword);
+    const data = { ...session };
+    await session.regenerate();
+    Object.assign(session, data);
+    await session.save();
+    await sessions().revokeUserSessions(user.id, { except: session.publicId });
+    return { ok: true, user };
+  });
+}
+
 // A fresh id at every sign-in: an id planted in the browser before sign-in is worthless after it.
-async function startSession(session: AppSession, user: User): Promise<void> {
+async function startSession(session: AppSession, user: User, context: RequestContext): Promise<void> {
   await session.regenerate();
-  session.user = user;
-  session.signedInAt = Date.now();
+  Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.app, userAgent: context.userAgent });
   await session.save();
+}
+
+function invalid(fieldErrors: CredentialErrors): AccountResult {
+  return { ok: false, status: 400, error: "invalid_input", message: messages.invalidInput, fieldErrors };
 }
 
 async function withStoreErrors(run: () => Promise<AccountResult>): Promise<AccountResult> {

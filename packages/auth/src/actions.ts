@@ -1,45 +1,60 @@
 "use server";
+import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { isSessionStoreUnavailable } from "@ironlink/session";
-import { messages, register, signIn, signOut, type AccountResult } from "./account";
+import { type AccountResult, changePassword, register, revokeOwnSession, signIn } from "./account";
+import { messages } from "./messages";
 import { getCurrentSession } from "./dal";
 import type { AuthFormState } from "./form-state";
+import { requestContext } from "./request-context";
 import { safeNextPath } from "./safe-next-path";
+import type { AppSession } from "./session";
 
 // Next.js checks that a server action's Origin matches its Host, which is what makes these POSTs CSRF-safe.
 
+type AccountOperation = (session: AppSession, input: Record<string, unknown>, context: Awaited<ReturnType<typeof requestContext>>) => Promise<AccountResult>;
+
 export async function signInAction(_previous: AuthFormState, form: FormData): Promise<AuthFormState> {
-  return submit(form, signIn);
+  const result = await run(signIn, form, ["username", "password"]);
+  if (!result.ok) return failure(result, form);
+  // redirect() throws by design, so it stays outside any try.
+  redirect(safeNextPath(form.get("next")));
 }
 
 export async function registerAction(_previous: AuthFormState, form: FormData): Promise<AuthFormState> {
-  return submit(form, register);
-}
-
-export async function signOutAction(): Promise<AuthFormState> {
-  try {
-    await signOut(await getCurrentSession());
-  } catch (error) {
-    if (isSessionStoreUnavailable(error)) return { message: messages.unavailable };
-    throw error;
-  }
-  redirect("/login");
-}
-
-async function submit(
-  form: FormData,
-  run: (session: Awaited<ReturnType<typeof getCurrentSession>>, input: { username?: unknown; password?: unknown }) => Promise<AccountResult>,
-): Promise<AuthFormState> {
-  const input = { username: form.get("username"), password: form.get("password") };
-  const username = typeof input.username === "string" ? input.username.slice(0, 64) : "";
-  let result: AccountResult;
-  try {
-    result = await run(await getCurrentSession(), input);
-  } catch (error) {
-    if (isSessionStoreUnavailable(error)) return { message: messages.unavailable, username };
-    throw error;
-  }
-  if (!result.ok) return { message: result.message, fieldErrors: result.fieldErrors, username };
-  // redirect() throws by design, so it stays outside the try above.
+  const result = await run(register, form, ["username", "password"]);
+  if (!result.ok) return failure(result, form);
   redirect(safeNextPath(form.get("next")));
+}
+
+export async function changePasswordAction(_previous: AuthFormState, form: FormData): Promise<AuthFormState> {
+  const result = await run(changePassword, form, ["currentPassword", "newPassword"]);
+  if (!result.ok) return failure(result, form);
+  revalidatePath("/account");
+  return { success: "Password changed. Your other sessions were signed out." };
+}
+
+/** Signs one of the user's other sessions out, in every app. */
+export async function revokeSessionAction(form: FormData): Promise<void> {
+  try {
+    await revokeOwnSession(await getCurrentSession(), form.get("publicId"));
+  } catch (error) {
+    if (!isSessionStoreUnavailable(error)) throw error;
+  }
+  revalidatePath("/account");
+}
+
+async function run(operation: AccountOperation, form: FormData, fields: string[]): Promise<AccountResult> {
+  const input = Object.fromEntries(fields.map((field) => [field, form.get(field)]));
+  try {
+    return await operation(await getCurrentSession(), input, await requestContext());
+  } catch (error) {
+    if (isSessionStoreUnavailable(error)) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
+    throw error;
+  }
+}
+
+function failure(result: Extract<AccountResult, { ok: false }>, form: FormData): AuthFormState {
+  const username = form.get("username");
+  return { message: result.message, fieldErrors: result.fieldErrors, username: typeof username === "string" ? username.slice(0, 64) : undefined };
 }

@@ -12,8 +12,16 @@ export interface IronlinkConfig {
   /** Set for sibling subdomains (e.g. `example.com` for a.example.com and b.example.com); unset shares the exact host. */
   cookieDomain: string | undefined;
   cookieSecure: boolean;
-  /** Seconds a session lives in Redis and in the cookie. */
+  /** Seconds the cookie and its seal live; at least the absolute timeout. */
   sessionTtl: number;
+  /** Seconds of inactivity that end a session (sliding). */
+  idleTimeout: number;
+  /** Seconds after sign-in that end a session, however active. */
+  absoluteTimeout: number;
+  /** Failed sign-ins allowed per username, and per client address, in `rateLimitWindow` seconds. */
+  rateLimit: { perUsername: number; perAddress: number; window: number };
+  /** Accept a stateless iron-session cookie (same name and password) once and move it into Redis. */
+  migrateIronSessionCookies: boolean;
   /** Origins allowed to POST to the API: every app of the fleet. */
   appOrigins: string[];
 }
@@ -21,7 +29,9 @@ export interface IronlinkConfig {
 export const configDefaults = {
   redisUrl: "redis://127.0.0.1:6379",
   cookieName: "ironlink_session",
-  sessionTtl: 7 * 24 * 3600,
+  idleTimeout: 30 * 60,
+  absoluteTimeout: 12 * 3600,
+  rateLimit: { perUsername: 5, perAddress: 20, window: 15 * 60 },
   appOrigins: ["http://127.0.0.1:5000", "http://127.0.0.1:7000", "http://localhost:5000", "http://localhost:7000"],
 } as const;
 
@@ -33,15 +43,37 @@ const generateHint = "Generate one with `openssl rand -base64 32`.";
 
 export function readConfig(env: Record<string, string | undefined> = process.env): IronlinkConfig {
   const production = env.NODE_ENV === "production";
+  const appOrigins = readOrigins(env.APP_ORIGINS);
+  const cookieSecure = readBoolean(env.COOKIE_SECURE, "COOKIE_SECURE") ?? production;
+  const idleTimeout = readInteger(env.SESSION_IDLE_TIMEOUT, "SESSION_IDLE_TIMEOUT") ?? configDefaults.idleTimeout;
+  const absoluteTimeout = readInteger(env.SESSION_ABSOLUTE_TIMEOUT, "SESSION_ABSOLUTE_TIMEOUT") ?? configDefaults.absoluteTimeout;
+  if (idleTimeout > absoluteTimeout) {
+    throw new ConfigError(`SESSION_IDLE_TIMEOUT (${idleTimeout}) cannot exceed SESSION_ABSOLUTE_TIMEOUT (${absoluteTimeout}).`);
+  }
+  const sessionTtl = readInteger(env.SESSION_TTL, "SESSION_TTL") ?? absoluteTimeout;
+  if (sessionTtl < absoluteTimeout) {
+    throw new ConfigError(`SESSION_TTL (${sessionTtl}) must be at least SESSION_ABSOLUTE_TIMEOUT (${absoluteTimeout}): the cookie must outlive the session.`);
+  }
+  const baseCookieName = env.SESSION_COOKIE_NAME?.trim() || configDefaults.cookieName;
+  // Served only over HTTPS: the __Secure- prefix makes browsers refuse the cookie from plain HTTP.
+  const httpsOnly = cookieSecure && appOrigins.every((origin) => origin.startsWith("https://"));
   return {
     production,
     redisUrl: env.REDIS_URL?.trim() || configDefaults.redisUrl,
     sessionPassword: readSessionPassword(env.SESSION_PASSWORD, production),
-    cookieName: env.SESSION_COOKIE_NAME?.trim() || configDefaults.cookieName,
+    cookieName: httpsOnly && !baseCookieName.startsWith("__") ? `__Secure-${baseCookieName}` : baseCookieName,
     cookieDomain: env.COOKIE_DOMAIN?.trim() || undefined,
-    cookieSecure: readBoolean(env.COOKIE_SECURE, "COOKIE_SECURE") ?? production,
-    sessionTtl: readPositiveInteger(env.SESSION_TTL, "SESSION_TTL") ?? configDefaults.sessionTtl,
-    appOrigins: readOrigins(env.APP_ORIGINS),
+    cookieSecure,
+    sessionTtl,
+    idleTimeout,
+    absoluteTimeout,
+    rateLimit: {
+      perUsername: readInteger(env.RATE_LIMIT_PER_USERNAME, "RATE_LIMIT_PER_USERNAME", 1) ?? configDefaults.rateLimit.perUsername,
+      perAddress: readInteger(env.RATE_LIMIT_PER_ADDRESS, "RATE_LIMIT_PER_ADDRESS", 1) ?? configDefaults.rateLimit.perAddress,
+      window: readInteger(env.RATE_LIMIT_WINDOW, "RATE_LIMIT_WINDOW") ?? configDefaults.rateLimit.window,
+    },
+    migrateIronSessionCookies: readBoolean(env.MIGRATE_IRON_SESSION_COOKIES, "MIGRATE_IRON_SESSION_COOKIES") ?? true,
+    appOrigins,
   };
 }
 
@@ -87,10 +119,10 @@ function readBoolean(raw: string | undefined, name: string): boolean | undefined
   throw new ConfigError(`${name} must be true or false (got "${raw}").`);
 }
 
-function readPositiveInteger(raw: string | undefined, name: string): number | undefined {
+function readInteger(raw: string | undefined, name: string, minimum = 60): number | undefined {
   if (raw === undefined || raw === "") return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 60) throw new ConfigError(`${name} must be a whole number of seconds above 60 (got "${raw}").`);
+  if (!Number.isInteger(value) || value < minimum) throw new ConfigError(`${name} must be a whole number of at least ${minimum} (got "${raw}").`);
   return value;
 }
 

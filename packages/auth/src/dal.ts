@@ -1,8 +1,8 @@
 import "server-only";
 import { cookies } from "next/headers";
 import { cache } from "react";
-import { isSessionStoreUnavailable } from "@ironlink/session";
-import { openSession, type AppSession } from "./session";
+import { isSessionStoreUnavailable, type SessionInfo } from "@ironlink/session";
+import { type AppSession, openSession, type SessionData, sessions } from "./session";
 import type { User } from "./users";
 
 /**
@@ -11,15 +11,30 @@ import type { User } from "./users";
  */
 export const getCurrentSession = cache(async (): Promise<AppSession> => openSession(await cookies()));
 
-export type Viewer = { status: "signed-in"; user: User } | { status: "anonymous" } | { status: "unavailable" };
+export type Viewer =
+  | { status: "signed-in"; user: User; publicId: string | undefined }
+  /** Carries a stateless iron-session cookie that must be moved into Redis where cookies can be written. */
+  | { status: "legacy" }
+  /** Had a session that timed out or was ended elsewhere. */
+  | { status: "expired" }
+  | { status: "anonymous" }
+  /** Redis does not answer: we cannot tell, and must not pretend the user is signed out. */
+  | { status: "unavailable" };
 
-/** Who is asking, or that we cannot tell because Redis is down: pages show a friendly message for that. */
+/** Who is asking. Pages render from this. */
 export const getViewer = cache(async (): Promise<Viewer> => {
   try {
     const session = await getCurrentSession();
-    return session.user ? { status: "signed-in", user: session.user } : { status: "anonymous" };
+    if (session.state === "legacy") return { status: "legacy" };
+    if (session.user) return { status: "signed-in", user: session.user, publicId: session.publicId };
+    return { status: session.state === "expired" ? "expired" : "anonymous" };
   } catch (error) {
     if (isSessionStoreUnavailable(error)) return { status: "unavailable" };
     throw error;
   }
 });
+
+/** The signed-in user's sessions for the account page. */
+export async function listOwnSessions(user: User): Promise<SessionInfo<SessionData>[]> {
+  return sessions().listSessions(user.id);
+}

@@ -1,9 +1,10 @@
 import type { CredentialErrors } from "./validation";
 
-/** What a sign-in or registration form shows after a submit that did not succeed. */
+/** What a form shows after a submit: an error message and field errors, or a success message. */
 export interface AuthFormState {
   message?: string;
+  success?: string;
   fieldErrors?: CredentialErrors;
-  /** The username typed, so the form keeps it; never the password. */
+  /** The username typed, so the form keeps it; never a password. */
   username?: string;
 }

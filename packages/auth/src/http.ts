@@ -1,5 +1,6 @@
 import "server-only";
 import { isSessionStoreUnavailable } from "@ironlink/session";
+import type { AccountResult } from "./account";
 import { getConfig } from "./config";
 import { isAllowedOrigin } from "./request-origin";
 
@@ -12,6 +13,14 @@ export function json(body: unknown, status = 200, headers?: ResponseInit["header
 
 export function jsonError(status: number, error: string, message: string, extra?: Record<string, unknown>): Response {
   return json({ error, message, ...extra }, status);
+}
+
+/** The HTTP answer to a sign-in, registration or password change. */
+export function accountResponse(result: AccountResult, successStatus = 200): Response {
+  if (result.ok) return json({ user: result.user }, successStatus);
+  const response = jsonError(result.status, result.error, result.message, { fieldErrors: result.fieldErrors });
+  if (result.retryAfterSeconds) response.headers.set("Retry-After", String(result.retryAfterSeconds));
+  return response;
 }
 
 /**

@@ -1,5 +1,5 @@
 import "server-only";
-import { type CookieStore, getSession, RedisStore, type Session, type SessionOptions } from "@ironlink/session";
+import { type CookieStore, createSessionManager, RedisStore, type Session, type SessionManager } from "@ironlink/session";
 import { getConfig } from "./config";
 import { getRedis } from "./redis";
 import type { User } from "./users";
@@ -9,24 +9,32 @@ export interface SessionData {
   user: User;
   /** Epoch milliseconds of the sign-in. */
   signedInAt: number;
+  /** The app the person signed in on, and the browser they used: shown on the account page. */
+  signedInOn: string;
+  userAgent: string;
 }
 
 export type AppSession = Session<SessionData>;
 
-let options: SessionOptions | undefined;
-/** The session options every app derives from the same environment, so their cookies and seals agree. */
-export function sessionOptions(): SessionOptions {
+let manager: SessionManager<SessionData> | undefined;
+/** The session manager every app derives from the same environment, so their cookies and seals agree. */
+export function sessions(): SessionManager<SessionData> {
+  if (manager) return manager;
   const config = getConfig();
-  options ??= {
+  manager = createSessionManager<SessionData>({
     password: config.sessionPassword,
     cookieName: config.cookieName,
     ttl: config.sessionTtl,
+    idleTimeout: config.idleTimeout,
+    absoluteTimeout: config.absoluteTimeout,
     cookieOptions: { domain: config.cookieDomain, secure: config.cookieSecure, httpOnly: true, sameSite: "lax", path: "/" },
     store: new RedisStore({ client: getRedis() }),
-  };
-  return options;
+    userId: (data) => (data as Partial<SessionData>).user?.id,
+    legacyCookies: config.migrateIronSessionCookies ? "migrate" : "ignore",
+  });
+  return manager;
 }
 
 export function openSession(cookies: CookieStore): Promise<AppSession> {
-  return getSession<SessionData>(cookies, sessionOptions());
+  return sessions().getSession(cookies);
 }

@@ -8,7 +8,7 @@ export interface Credentials {
   password: string;
 }
 
-export type CredentialErrors = Partial<Record<keyof Credentials, string>>;
+export type CredentialErrors = Partial<Record<keyof Credentials | "currentPassword" | "newPassword", string>>;
 
 export type CredentialCheck = { ok: true; credentials: Credentials } | { ok: false; errors: CredentialErrors };
 
@@ -26,13 +26,36 @@ export function checkCredentials(input: { username?: unknown; password?: unknown
     errors.username = `Use ${usernameRules.min}–${usernameRules.max} letters, digits, dots, dashes or underscores, starting with a letter or digit.`;
   }
 
-  if (!password) errors.password = "Enter a password.";
-  else if (password.length > passwordRules.max) errors.password = `Use at most ${passwordRules.max} characters.`;
-  else if (forRegistration && password.length < passwordRules.min) errors.password = `Use at least ${passwordRules.min} characters.`;
-  else if (/[\u0000-\u001f\u007f]/.test(password)) errors.password = "The password cannot contain control characters.";
+  const passwordError = checkPassword(password, forRegistration);
+  if (passwordError) errors.password = passwordError;
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, credentials: { username, password } };
+}
+
+/** What is wrong with a password, if anything. New passwords must meet the length rules; old ones only be present. */
+function checkPassword(password: string, isNew: boolean): string | undefined {
+  if (!password) return "Enter a password.";
+  if (password.length > passwordRules.max) return `Use at most ${passwordRules.max} characters.`;
+  if (isNew && password.length < passwordRules.min) return `Use at least ${passwordRules.min} characters.`;
+  if (/[\u0000-\u001f\u007f]/.test(password)) return "The password cannot contain control characters.";
+  return undefined;
+}
+
+export type NewPasswordCheck =
+  | { ok: true; currentPassword: string; newPassword: string }
+  | { ok: false; errors: CredentialErrors };
+
+/** The password-change form: the current password, and a new one that meets the rules and differs from it. */
+export function checkNewPassword(input: { currentPassword?: unknown; newPassword?: unknown }): NewPasswordCheck {
+  const currentPassword = typeof input.currentPassword === "string" ? input.currentPassword : "";
+  const newPassword = typeof input.newPassword === "string" ? input.newPassword : "";
+  const errors: CredentialErrors = {};
+  const currentError = checkPassword(currentPassword, false);
+  if (currentError) errors.currentPassword = currentError;
+  const newError = checkPassword(newPassword, true) ?? (newPassword === currentPassword ? "Choose a password different from the current one." : undefined);
+  if (newError) errors.newPassword = newError;
+  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, currentPassword, newPassword };
 }
 
 /** One account per name whatever its case: "Alice" and "alice" are the same person. */

@@ -35,13 +35,34 @@ describe("readConfig", () => {
   });
 
   it("reads origins, domain and ttl, refusing malformed ones", () => {
-    const config = readConfig({ SESSION_PASSWORD: secret, APP_ORIGINS: "https://a.example.com, https://b.example.com", COOKIE_DOMAIN: "example.com", SESSION_TTL: "3600" });
+    const config = readConfig({ SESSION_PASSWORD: secret, APP_ORIGINS: "https://a.example.com, https://b.example.com", COOKIE_DOMAIN: "example.com", SESSION_TTL: "7200", SESSION_ABSOLUTE_TIMEOUT: "3600", SESSION_IDLE_TIMEOUT: "600" });
     expect(config.appOrigins).toEqual(["https://a.example.com", "https://b.example.com"]);
     expect(config.cookieDomain).toBe("example.com");
-    expect(config.sessionTtl).toBe(3600);
+    expect(config).toMatchObject({ sessionTtl: 7200, absoluteTimeout: 3600, idleTimeout: 600 });
     expect(() => readConfig({ SESSION_PASSWORD: secret, APP_ORIGINS: "https://a.example.com/path" })).toThrow(/bare origins/);
     expect(() => readConfig({ SESSION_PASSWORD: secret, APP_ORIGINS: "nope" })).toThrow(/not an origin/);
     expect(() => readConfig({ SESSION_PASSWORD: secret, SESSION_TTL: "10" })).toThrow(/SESSION_TTL/);
+    expect(() => readConfig({ SESSION_PASSWORD: secret, SESSION_TTL: "3600" })).toThrow(/must be at least SESSION_ABSOLUTE_TIMEOUT/);
+    expect(() => readConfig({ SESSION_PASSWORD: secret, SESSION_IDLE_TIMEOUT: "7200", SESSION_ABSOLUTE_TIMEOUT: "3600" })).toThrow(/cannot exceed/);
     expect(() => readConfig({ SESSION_PASSWORD: secret, COOKIE_SECURE: "maybe" })).toThrow(/COOKIE_SECURE/);
+  });
+
+  it("defaults to 30 minutes idle, 12 hours absolute, and 5 failures per username in 15 minutes", () => {
+    expect(readConfig({ SESSION_PASSWORD: secret })).toMatchObject({
+      idleTimeout: 1800,
+      absoluteTimeout: 43200,
+      sessionTtl: 43200,
+      rateLimit: { perUsername: 5, perAddress: 20, window: 900 },
+      migrateIronSessionCookies: true,
+    });
+    expect(readConfig({ SESSION_PASSWORD: secret, RATE_LIMIT_PER_ADDRESS: "1000" }).rateLimit.perAddress).toBe(1000);
+    expect(() => readConfig({ SESSION_PASSWORD: secret, RATE_LIMIT_PER_USERNAME: "0" })).toThrow(/RATE_LIMIT_PER_USERNAME/);
+  });
+
+  it("prefixes the cookie name with __Secure- only when every app is served over HTTPS", () => {
+    const https = { SESSION_PASSWORD: secret, NODE_ENV: "production", APP_ORIGINS: "https://a.example.com,https://b.example.com" };
+    expect(readConfig(https).cookieName).toBe("__Secure-ironlink_session");
+    expect(readConfig({ ...https, APP_ORIGINS: "https://a.example.com,http://127.0.0.1:5000" }).cookieName).toBe("ironlink_session");
+    expect(readConfig({ ...https, COOKIE_SECURE: "false" }).cookieName).toBe("ironlink_session");
   });
 });

@@ -1,12 +1,21 @@
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type CookieJar, type CookieStore, jarFromCookieStore, jarFromRequest } from "./cookies";
 import { SessionConfigError } from "./errors";
 import { type NormalizedSessionOptions, normalizeOptions, type SessionOptions } from "./options";
-import { sealCookie, sealStoredValue, unsealCookie, unsealStoredValue } from "./seal";
+import { openCookie, sealCookie, sealStoredValue, type StoredValue, unsealStoredValue } from "./seal";
 import { generateSessionId, storeKeyFor } from "./session-id";
 
+/**
+ * - "anonymous": no session (no cookie, or one that is forged or not ours);
+ * - "active": a session the store has;
+ * - "expired": the cookie was genuine but its session has ended: timed out, signed out or revoked elsewhere;
+ * - "legacy": a stateless iron-session cookie being migrated; `save()` moves it into the store.
+ */
+export type SessionState = "anonymous" | "active" | "expired" | "legacy";
+
 export interface SessionMethods {
-  /** Writes the data to the store and sends the cookie. The first save of a new session gives it its id. */
+  /** Writes the data to the store; a new session also gets its id and cookie. */
   save(): Promise<void>;
   /** Deletes the session from the store, so it ends in every app at once, and clears the cookie. */
   destroy(): Promise<void>;
@@ -15,10 +24,87 @@ export interface SessionMethods {
    * `save()`). Call it at sign-in, so an id planted before sign-in is worthless after it.
    */
   regenerate(): Promise<void>;
+  readonly state: SessionState;
+  /** The session's id in the store (a hash of the secret id, safe to show): what `listSessions` lists. */
+  readonly publicId: string | undefined;
 }
 
 /** The session data, typed by the app, plus the methods. The methods are not enumerable, so the data serialises alone. */
 export type Session<T extends object> = Partial<T> & SessionMethods;
+
+/** One of a user's sessions, as `listSessions` returns it. */
+export interface SessionInfo<T extends object> {
+  publicId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  data: Partial<T>;
+}
+
+export interface SessionManager<T extends object> {
+  getSession(cookies: CookieStore): Promise<Session<T>>;
+  getSession(req: IncomingMessage | Request, res: ServerResponse | Response): Promise<Session<T>>;
+  /** The user's live sessions, most recently seen first. Costs O(that user's sessions), never a scan. */
+  listSessions(userId: string): Promise<SessionInfo<T>[]>;
+  /** Ends one session, in every app, from its next request on. Resolves false if it did not exist. */
+  revokeSession(publicId: string): Promise<boolean>;
+  /** Ends every session of the user but `except` (a publicId, typically the current session). Resolves the count. */
+  revokeUserSessions(userId: string, options?: { except?: string }): Promise<number>;
+}
+
+/** Options checked once and the operations that need no request. Use one per app. */
+export function createSessionManager<T extends object>(options: SessionOptions): SessionManager<T> {
+  const normalized = normalizeOptions(options);
+  const { store, clock, userId: userIdOf } = normalized;
+
+  async function listSessions(userId: string): Promise<SessionInfo<T>[]> {
+    const now = clock();
+    const sessions: SessionInfo<T>[] = [];
+    for (const [key, raw] of await store.listByUser(userId, now)) {
+      const record = await unsealStoredValue<Partial<T>>(raw, key, normalized.passwords, normalized.ttl);
+      if (!record || userIdOf(record.data) !== userId) continue;
+      const expiresAt = expiryOf(record, normalized);
+      if (expiresAt <= now) {
+        await store.delete(key, userId);
+        continue;
+      }
+      sessions.push({ publicId: key, createdAt: record.createdAt, lastSeenAt: record.touchedAt, expiresAt, data: record.data });
+    }
+    return sessions.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
+  }
+
+  return {
+    getSession: ((...args: [CookieStore] | [IncomingMessage | Request, ServerResponse | Response]) =>
+      createSession<T>(jarFrom(args), normalized)) as SessionManager<T>["getSession"],
+    listSessions,
+    async revokeSession(publicId) {
+      if (!isStoreKey(publicId)) return false;
+      const raw = await store.get(publicId);
+      if (raw === null) return false;
+      const record = await unsealStoredValue(raw, publicId, normalized.passwords, normalized.ttl);
+      await store.delete(publicId, record ? userIdOf(record.data as Record<string, unknown>) : undefined);
+      return true;
+    },
+    async revokeUserSessions(userId, { except } = {}) {
+      const entries = await store.listByUser(userId, clock());
+      const doomed = entries.map(([key]) => key).filter((key) => key !== except);
+      await Promise.all(doomed.map((key) => store.delete(key, userId)));
+      return doomed.length;
+    },
+  };
+}
+
+// Options objects are usually module constants: check each once, not on every request.
+const normalizedOptions = new WeakMap<SessionOptions, NormalizedSessionOptions>();
+function normalizedOnce(options: SessionOptions): NormalizedSessionOptions {
+  if (!options || typeof options !== "object") return normalizeOptions(options);
+  let normalized = normalizedOptions.get(options);
+  if (!normalized) {
+    normalized = normalizeOptions(options);
+    normalizedOptions.set(options, normalized);
+  }
+  return normalized;
+}
 
 /** For the Next.js App Router: `await getSession<Data>(await cookies(), options)`. */
 export function getSession<T extends object>(cookies: CookieStore, options: SessionOptions): Promise<Session<T>>;
@@ -31,82 +117,153 @@ export function getSession<T extends object>(
 export async function getSession<T extends object>(
   ...args: [CookieStore, SessionOptions] | [IncomingMessage | Request, ServerResponse | Response, SessionOptions]
 ): Promise<Session<T>> {
-  if (args.length === 2) {
-    const [cookies, options] = args;
+  const options = args[args.length - 1] as SessionOptions;
+  const target = args.slice(0, -1) as [CookieStore] | [IncomingMessage | Request, ServerResponse | Response];
+  return createSession<T>(jarFrom(target), normalizedOnce(options));
+}
+
+function jarFrom(args: [CookieStore] | [IncomingMessage | Request, ServerResponse | Response]): CookieJar {
+  if (args.length === 1) {
+    const [cookies] = args;
     if (!cookies || typeof cookies.get !== "function") {
       throw new SessionConfigError("ironlink: getSession(cookies, options) needs a cookie store, e.g. `await cookies()` from next/headers.");
     }
-    return createSession<T>(jarFromCookieStore(cookies), normalizeOptions(options));
+    return jarFromCookieStore(cookies);
   }
-  const [req, res, options] = args;
+  const [req, res] = args;
   if (!req || !res) throw new SessionConfigError("ironlink: getSession(req, res, options) needs both a request and a response.");
-  return createSession<T>(jarFromRequest(req, res), normalizeOptions(options));
+  return jarFromRequest(req, res);
 }
 
+type Loaded<T> =
+  | { state: "anonymous" }
+  | { state: "expired" }
+  | { state: "active"; sessionId: string; record: StoredValue<Partial<T>> }
+  | { state: "legacy"; data: Partial<T>; claimKey: string };
+
 async function createSession<T extends object>(jar: CookieJar, options: NormalizedSessionOptions): Promise<Session<T>> {
-  const { passwords, cookieName, ttl, cookieOptions, store } = options;
+  const { passwords, cookieName, ttl, cookieOptions, store, clock, userId: userIdOf } = options;
   const loaded = await load<T>(jar.read(cookieName), options);
-  let sessionId = loaded?.sessionId;
-  // Whether sessionId is in the store: decides between creating the key and updating it.
-  let stored = loaded !== undefined;
-  const session = { ...loaded?.data } as Session<T>;
+
+  let state: SessionState = loaded.state;
+  let sessionId = loaded.state === "active" ? loaded.sessionId : undefined;
+  let createdAt = loaded.state === "active" ? loaded.record.createdAt : undefined;
+  // The user the store indexed this session under, so ending it also removes the index entry.
+  let indexedUser = loaded.state === "active" ? userIdOf(loaded.record.data) : undefined;
+  const session = { ...(loaded.state === "active" ? loaded.record.data : loaded.state === "legacy" ? loaded.data : {}) } as Session<T>;
 
   const clearData = () => {
     for (const field of Object.keys(session)) delete (session as Record<string, unknown>)[field];
   };
+  const end = async (next: SessionState) => {
+    if (sessionId && state === "active") await store.delete(storeKeyFor(sessionId), indexedUser);
+    sessionId = createdAt = indexedUser = undefined;
+    state = next;
+    clearData();
+  };
 
   Object.defineProperties(session, {
+    state: { get: () => state },
+    publicId: { get: () => (sessionId && state === "active" ? storeKeyFor(sessionId) : undefined) },
     save: {
       value: async function save() {
-        const mode = stored ? "update" : "create";
+        const now = clock();
+        if (state === "legacy" && loaded.state === "legacy" && !(await store.claim(loaded.claimKey, now + ttl * 1000, now))) {
+          // The same iron-session cookie was migrated already (a replay, or a concurrent request).
+          await end("expired");
+          return;
+        }
+        const mode = state === "active" ? "update" : "create";
         sessionId ??= generateSessionId();
+        createdAt ??= now;
         const key = storeKeyFor(sessionId);
         const data = { ...session };
+        const record: StoredValue<Partial<T>> = { key, data, createdAt, touchedAt: now };
+        const userId = userIdOf(data);
         // The store first: a cookie must never point at a session that was not written.
-        const written = await store.set(key, await sealStoredValue(key, data, passwords, ttl), ttl, mode);
+        const written = await store.set(key, await sealStoredValue(record, passwords, ttl), {
+          mode,
+          expiresAt: expiryOf(record, options),
+          now,
+          userId,
+        });
         if (!written) {
           // Signed out or revoked elsewhere since this request loaded it: stay ended, never resurrect.
-          sessionId = undefined;
-          stored = false;
+          sessionId = createdAt = indexedUser = undefined;
+          state = "expired";
           clearData();
           return;
         }
-        stored = true;
-        jar.write(cookieName, await sealCookie(sessionId, passwords, ttl), cookieOptions);
+        state = "active";
+        indexedUser = userId;
+        // An existing session keeps its cookie: the id did not change and the seal outlives the session.
+        if (mode === "create") jar.write(cookieName, await sealCookie(sessionId, passwords, ttl), cookieOptions);
       },
     },
     destroy: {
       value: async function destroy() {
-        if (sessionId) await store.delete(storeKeyFor(sessionId));
-        sessionId = undefined;
-        stored = false;
-        clearData();
+        await end("anonymous");
         jar.write(cookieName, "", { ...cookieOptions, maxAge: 0 });
       },
     },
     regenerate: {
       value: async function regenerate() {
-        if (sessionId) await store.delete(storeKeyFor(sessionId));
+        await end("anonymous");
         sessionId = generateSessionId();
-        stored = false;
-        clearData();
       },
     },
   });
   return session;
 }
 
-/** The session a cookie points at, or undefined for anyone anonymous: no cookie, a bad seal, or a session the store no longer has. */
-async function load<T>(
-  cookie: string | undefined,
-  { passwords, ttl, store }: NormalizedSessionOptions,
-): Promise<{ sessionId: string; data: T } | undefined> {
-  if (!cookie) return undefined;
-  const sessionId = await unsealCookie(cookie, passwords, ttl);
-  if (!sessionId) return undefined;
-  const key = storeKeyFor(sessionId);
+/** When a session ends: its idle window or its absolute limit, whichever comes first. */
+function expiryOf(record: { createdAt: number; touchedAt: number }, options: NormalizedSessionOptions): number {
+  const absolute = record.createdAt + options.absoluteTimeoutMs;
+  return options.idleTimeoutMs === undefined ? absolute : Math.min(absolute, record.touchedAt + options.idleTimeoutMs);
+}
+
+/** What the cookie points at. A read is one store command, plus one write when the idle window is due an extension. */
+async function load<T>(cookie: string | undefined, options: NormalizedSessionOptions): Promise<Loaded<T>> {
+  const { passwords, ttl, store, clock, userId: userIdOf } = options;
+  if (!cookie) return { state: "anonymous" };
+  const content = await openCookie(cookie, passwords, ttl);
+  if (!content) return { state: "anonymous" };
+
+  if ("legacyData" in content) {
+    if (options.legacyCookies !== "migrate") return { state: "anonymous" };
+    const claimKey = `legacy:${createHash("sha256").update(cookie).digest("base64url")}`;
+    return (await store.isClaimed(claimKey)) ? { state: "expired" } : { state: "legacy", data: content.legacyData as Partial<T>, claimKey };
+  }
+
+  const key = storeKeyFor(content.sessionId);
   const stored = await store.get(key);
-  if (stored === null) return undefined;
-  const data = await unsealStoredValue<T>(stored, key, passwords, ttl);
-  return data === undefined ? undefined : { sessionId, data };
+  if (stored === null) return { state: "expired" };
+  const record = await unsealStoredValue<Partial<T>>(stored, key, passwords, ttl);
+  if (!record) return { state: "anonymous" };
+
+  const now = clock();
+  const expiresAt = expiryOf(record, options);
+  const userId = userIdOf(record.data);
+  if (expiresAt <= now) {
+    // Timed out: the store's own expiry may lag a clock, so remove it now.
+    await store.delete(key, userId);
+    return { state: "expired" };
+  }
+  if (now - record.touchedAt >= options.touchIntervalMs) {
+    const touched = { ...record, touchedAt: now };
+    const written = await store.set(key, await sealStoredValue(touched, passwords, ttl), {
+      mode: "update",
+      expiresAt: expiryOf(touched, options),
+      now,
+      userId,
+    });
+    if (!written) return { state: "expired" };
+    return { state: "active", sessionId: content.sessionId, record: touched };
+  }
+  return { state: "active", sessionId: content.sessionId, record };
+}
+
+const storeKeyPattern = /^[A-Za-z0-9_-]{43}$/;
+function isStoreKey(value: unknown): value is string {
+  return typeof value === "string" && storeKeyPattern.test(value);
 }

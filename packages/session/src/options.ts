@@ -5,6 +5,8 @@ const fourteenDaysInSeconds = 14 * 24 * 3600;
 /** The cookie should die a little before its seal does, as in iron-session, so a browser never sends an expired seal. */
 const cookieExpiryMarginSeconds = 60;
 const minimumPasswordLength = 32;
+/** How often, at most, a read extends the idle window (a Redis write), unless the idle window is shorter. */
+const defaultTouchIntervalSeconds = 60;
 
 export type Password = string | Record<string | number, string>;
 
@@ -28,6 +30,28 @@ export interface SessionOptions {
   cookieOptions?: CookieOptions;
   /** Where session state lives, for example `new RedisStore({ client })`. */
   store: SessionStore;
+  /** Seconds without a request after which the session ends (sliding). Default: none. */
+  idleTimeout?: number;
+  /** Seconds after sign-in (the session's creation) after which it ends, however active. Default: `ttl`. */
+  absoluteTimeout?: number;
+  /**
+   * Seconds between two extensions of the idle window: a read extends it (one Redis write) only when the
+   * last extension is older than this. Default: 60, or a fifth of `idleTimeout` if that is shorter.
+   */
+  touchInterval?: number;
+  /**
+   * The user a session belongs to, from its data. Enables the per-user index behind `listSessions`,
+   * `revokeUserSessions` and sign-out everywhere. Sessions for which it returns undefined are not indexed.
+   */
+  userId?: (data: Record<string, unknown>) => string | undefined;
+  /**
+   * "migrate": accept a cookie sealed by stateless iron-session (its data in the cookie, same cookie name
+   * and password) once, move its data into the store under a new session id and replace the cookie.
+   * Default: "ignore" (such a cookie is anonymous).
+   */
+  legacyCookies?: "migrate" | "ignore";
+  /** Milliseconds since the epoch. For tests; default `Date.now`. */
+  clock?: () => number;
 }
 
 /** Options once checked and filled in: every field present, passwords as a map. */
@@ -38,6 +62,13 @@ export interface NormalizedSessionOptions {
   cookieOptions: Required<Pick<CookieOptions, "path" | "secure" | "httpOnly" | "sameSite" | "maxAge">> &
     Pick<CookieOptions, "domain" | "partitioned">;
   store: SessionStore;
+  /** Milliseconds, like every duration below. */
+  absoluteTimeoutMs: number;
+  idleTimeoutMs: number | undefined;
+  touchIntervalMs: number;
+  userId: (data: Record<string, unknown>) => string | undefined;
+  legacyCookies: "migrate" | "ignore";
+  clock: () => number;
 }
 
 export const defaultCookieOptions = {
@@ -88,7 +119,48 @@ export function normalizeOptions(options: SessionOptions): NormalizedSessionOpti
     }
   }
 
-  return { passwords, cookieName: options.cookieName, ttl, cookieOptions, store };
+  const absoluteTimeout = seconds(options.absoluteTimeout, "absoluteTimeout") ?? ttl;
+  if (absoluteTimeout > ttl) {
+    throw new SessionConfigError(
+      `ironlink: \`absoluteTimeout\` (${absoluteTimeout}) cannot exceed \`ttl\` (${ttl}), the life of the cookie; raise \`ttl\` too.`,
+    );
+  }
+  const idleTimeout = seconds(options.idleTimeout, "idleTimeout");
+  const touchInterval =
+    seconds(options.touchInterval, "touchInterval") ??
+    Math.min(defaultTouchIntervalSeconds, idleTimeout === undefined ? defaultTouchIntervalSeconds : idleTimeout / 5);
+  if (idleTimeout !== undefined && touchInterval >= idleTimeout) {
+    throw new SessionConfigError("ironlink: `touchInterval` must be shorter than `idleTimeout`, or an active session could time out.");
+  }
+  if (options.userId !== undefined && typeof options.userId !== "function") {
+    throw new SessionConfigError("ironlink: `userId` must be a function returning the user id from the session data, e.g. `(data) => data.user?.id`.");
+  }
+  const legacyCookies = options.legacyCookies ?? "ignore";
+  if (legacyCookies !== "migrate" && legacyCookies !== "ignore") {
+    throw new SessionConfigError('ironlink: `legacyCookies` must be "migrate" or "ignore".');
+  }
+
+  return {
+    passwords,
+    cookieName: options.cookieName,
+    ttl,
+    cookieOptions,
+    store,
+    absoluteTimeoutMs: absoluteTimeout * 1000,
+    idleTimeoutMs: idleTimeout === undefined ? undefined : idleTimeout * 1000,
+    touchIntervalMs: touchInterval * 1000,
+    userId: options.userId ?? (() => undefined),
+    legacyCookies,
+    clock: options.clock ?? Date.now,
+  };
+}
+
+function seconds(value: number | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new SessionConfigError(`ironlink: \`${name}\` must be a positive number of seconds (got ${String(value)}).`);
+  }
+  return value;
 }
 
 function normalizePasswords(password: Password): Record<string, string> {

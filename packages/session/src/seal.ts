@@ -4,8 +4,8 @@ import { isSessionId } from "./session-id";
 /**
  * Both seals are iron-session's own Fe26.2 seals, so iron-session's `unsealData` opens them:
  * - the cookie seals `{ sid }`, the session id and nothing else;
- * - the stored value seals `{ key, data }`: the data, bound to the store key it was written under,
- *   so a value copied to another key opens to no session.
+ * - the stored value seals `{ key, data, createdAt, touchedAt }`: the data, bound to the store key it
+ *   was written under (a value copied to another key opens to no session), and its timestamps.
  */
 type Passwords = Record<string, string>;
 
@@ -16,7 +16,14 @@ export interface CookiePayload {
 export interface StoredValue<T> {
   key: string;
   data: T;
+  /** Epoch ms of the session's creation (sign-in): the absolute timeout counts from here. */
+  createdAt: number;
+  /** Epoch ms of the last extension of the idle window: "last seen", to `touchInterval` precision. */
+  touchedAt: number;
 }
+
+/** What a cookie turned out to hold. */
+export type CookieContent = { sessionId: string } | { legacyData: Record<string, unknown> };
 
 /** Browsers keep cookies up to about 4 kB, so a longer one is forged: not worth unsealing. Stored values have no such cap. */
 const maxCookieLength = 4096;
@@ -27,20 +34,34 @@ export function sealCookie(sessionId: string, passwords: Passwords, ttl: number)
 
 /** The session id in a cookie seal, or undefined when the seal is forged, tampered with, expired or not ours. */
 export async function unsealCookie(seal: string, passwords: Passwords, ttl: number): Promise<string | undefined> {
+  const content = await openCookie(seal, passwords, ttl);
+  return content && "sessionId" in content ? content.sessionId : undefined;
+}
+
+/**
+ * What a genuine seal holds: our session id, or, for a seal without one, the data a stateless
+ * iron-session app put in its cookie. Undefined for anything forged, tampered with, expired or empty.
+ */
+export async function openCookie(seal: string, passwords: Passwords, ttl: number): Promise<CookieContent | undefined> {
   if (typeof seal !== "string" || seal.length > maxCookieLength) return undefined;
-  const payload = await safeUnseal<Partial<CookiePayload>>(seal, passwords, ttl);
-  return isSessionId(payload?.sid) ? payload.sid : undefined;
+  const payload = await safeUnseal<Record<string, unknown>>(seal, passwords, ttl);
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return undefined;
+  if ("sid" in payload) return isSessionId(payload.sid) && Object.keys(payload).length === 1 ? { sessionId: payload.sid } : undefined;
+  // A stored value (a Redis dump) is a genuine seal without sid too: it must never pass for a cookie.
+  if ("key" in payload && "data" in payload && "createdAt" in payload) return undefined;
+  return Object.keys(payload).length > 0 ? { legacyData: payload } : undefined;
 }
 
-export function sealStoredValue<T>(key: string, data: T, passwords: Passwords, ttl: number): Promise<string> {
-  return sealData({ key, data } satisfies StoredValue<T>, { password: passwords, ttl });
+export function sealStoredValue<T>(value: StoredValue<T>, passwords: Passwords, ttl: number): Promise<string> {
+  return sealData(value, { password: passwords, ttl });
 }
 
-/** The data in a stored seal, or undefined when it does not open or was written for another key. */
-export async function unsealStoredValue<T>(seal: string, key: string, passwords: Passwords, ttl: number): Promise<T | undefined> {
+/** A stored seal, or undefined when it does not open or was written for another key. */
+export async function unsealStoredValue<T>(seal: string, key: string, passwords: Passwords, ttl: number): Promise<StoredValue<T> | undefined> {
   const value = await safeUnseal<Partial<StoredValue<T>>>(seal, passwords, ttl);
   if (!value || value.key !== key || typeof value.data !== "object" || value.data === null) return undefined;
-  return value.data;
+  if (typeof value.createdAt !== "number" || typeof value.touchedAt !== "number") return undefined;
+  return value as StoredValue<T>;
 }
 
 /** iron-session answers `{}` for a bad HMAC or an expired seal but throws on malformed input: both mean "no session". */

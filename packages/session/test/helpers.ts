@@ -3,7 +3,16 @@ import type { Redis } from "ioredis";
 import { unsealData } from "iron-session";
 import { afterAll, inject } from "vitest";
 import "@ironlink/testing"; // types inject("redisUrl")
-import { type CookieStore, createRedisClient, getSession, RedisStore, type Session, type SessionOptions } from "../src/index";
+import {
+  type CookieStore,
+  createRedisClient,
+  createSessionManager,
+  getSession,
+  RedisStore,
+  type Session,
+  type SessionManager,
+  type SessionOptions,
+} from "../src/index";
 
 export const password = "test-password-with-at-least-32-characters";
 export const otherPassword = "another-password-with-at-least-32-chars!";
@@ -53,6 +62,8 @@ export interface TestRedis {
   redisKeyFor(sid: string): string;
   /** Every key under this file's prefix. */
   keys(): Promise<string[]>;
+  /** A session manager over this file's store (or another one, given in the overrides). */
+  manager<T extends object = Record<string, unknown>>(overrides?: Partial<SessionOptions>): SessionManager<T>;
 }
 
 /** A client and store for one test file, on the run's Redis, under a key prefix no other file uses. */
@@ -83,6 +94,7 @@ export function useTestRedis(): TestRedis {
       const sid = await sidOf(cookie, overrides?.password ?? password);
       return { cookie, sid, redisKey: redisKeyFor(sid) };
     },
+    manager: (overrides) => createSessionManager(options(overrides)),
     async keys() {
       const found: string[] = [];
       let cursor = "0";
@@ -108,7 +120,66 @@ export async function sidOf(cookie: string, pw: SessionOptions["password"] = pas
   return payload.sid;
 }
 
+/** A clock for the `clock` option that moves only when told to. */
+export interface ManualClock {
+  /** Epoch ms. */
+  now: number;
+  clock: () => number;
+  advance(seconds: number): number;
+}
+
+export function manualClock(start = Date.now()): ManualClock {
+  const c: ManualClock = {
+    now: start,
+    clock: () => c.now,
+    advance(seconds) {
+      c.now += seconds * 1000;
+      return c.now;
+    },
+  };
+  return c;
+}
+
+/** The plaintext of a stored value, as the library seals it: `{ key, data, createdAt, touchedAt }`. */
+export function storedValue(key: string, data: unknown, createdAt = Date.now(), touchedAt = createdAt) {
+  return { key, data, createdAt, touchedAt };
+}
+
 /** The data fields of a session, without its methods. */
 export function dataOf(session: object): Record<string, unknown> {
   return { ...session };
+}
+
+/** A RedisStore on a connection of its own that records every command it sends to Redis. */
+export interface CountingStore {
+  store: RedisStore;
+  /** Runs `action` and returns the commands this store sent meanwhile, lower-cased ("get", "set", "eval"...). */
+  measure(action: () => Promise<unknown>): Promise<string[]>;
+}
+
+/**
+ * Counts at ioredis' `sendCommand`, which every command goes through (pipelines and scripts too), on a
+ * connection no other test file shares: what other files send to the same Redis in parallel is not counted.
+ * Call at the top level of a test file, next to useTestRedis().
+ */
+export function useCountingStore(redis: TestRedis): CountingStore {
+  const client = createRedisClient(inject("redisUrl"));
+  const sent: string[] = [];
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((command, stream) => {
+    sent.push(command.name.toLowerCase());
+    return send(command, stream);
+  }) as typeof client.sendCommand;
+  afterAll(async () => {
+    await client.quit();
+  });
+  return {
+    store: new RedisStore({ client, prefix: redis.prefix }),
+    async measure(action) {
+      await client.ping(); // connected and past ioredis' ready check, whose INFO must not count
+      sent.length = 0;
+      await action();
+      return sent.splice(0);
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { sealData } from "iron-session";
 import { defaults as ironDefaults, seal as ironSeal } from "iron-webcrypto";
 import { describe, expect, expectTypeOf, test } from "vitest";
 import { getSession, storeKeyFor } from "../src/index";
-import { cookieName, MemoryCookieStore, password, sidOf, ttl, useTestRedis } from "./helpers";
+import { cookieName, MemoryCookieStore, password, sidOf, storedValue, ttl, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();
 
@@ -99,7 +99,11 @@ describe("lifetimes", () => {
   test("a stored value past its seal's expiry is no session, though its cookie is fresh", async () => {
     const { sid, cookie } = await redis.create({ user: "expired-value" });
     const key = storeKeyFor(sid);
-    await redis.client.set(redis.prefix + key, await sealMadeInThePast({ key, data: { user: "expired-value" } }, ttl + 120), "EX", ttl);
+    const value = storedValue(key, { user: "expired-value" });
+    // Control: the same construction, made now, opens.
+    await redis.client.set(redis.prefix + key, await sealMadeInThePast(value, 0), "EX", ttl);
+    expect({ ...(await redis.open(cookie)) }).toEqual({ user: "expired-value" });
+    await redis.client.set(redis.prefix + key, await sealMadeInThePast(value, ttl + 120), "EX", ttl);
     expect({ ...(await redis.open(cookie)) }).toEqual({});
   });
 

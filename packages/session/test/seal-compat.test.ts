@@ -23,38 +23,46 @@ describe("seals are iron-session's own", () => {
     expect(JSON.stringify(payload)).not.toContain("Ada");
   });
 
-  test("the Redis value is { key, data }, sealed, and iron-session's unsealData opens it", async () => {
+  test("the Redis value is { key, data, createdAt, touchedAt }, sealed, and iron-session's unsealData opens it", async () => {
     const data = { user: { id: "u2", roles: ["admin", "dev"] }, count: 3, flag: false, note: null };
-    const { sid } = await redis.create(data);
+    const now = 1_700_000_000_000;
+    const { sid } = await redis.create(data, { clock: () => now });
 
     const raw = await redis.client.get(redis.prefix + storeKeyFor(sid));
     expect(raw).toBeTypeOf("string");
     expect(raw!.startsWith("Fe26.2*")).toBe(true);
     expect(raw).not.toContain("admin");
     const value = await unsealData<Record<string, unknown>>(raw!, { password });
-    expect(value).toEqual({ key: storeKeyFor(sid), data });
+    expect(value).toEqual({ key: storeKeyFor(sid), data, createdAt: now, touchedAt: now });
   });
 
   test("a cookie and Redis value made by iron-session's sealData load through getSession", async () => {
     const sid = generateSessionId();
     const key = storeKeyFor(sid);
     const data = { user: { id: "u3" }, theme: "dark" };
-    await redis.client.set(redis.prefix + key, await sealData({ key, data }, { password, ttl }), "EX", ttl);
+    const createdAt = Date.now() - 5000;
+    await redis.client.set(redis.prefix + key, await sealData({ key, data, createdAt, touchedAt: createdAt }, { password, ttl }), "EX", ttl);
     const cookie = await sealData({ sid }, { password, ttl });
 
     const session = await redis.open<typeof data>(cookie);
     expect({ ...session }).toEqual(data);
+    expect(session.state).toBe("active");
+    expect(session.publicId).toBe(key);
 
-    // And saving it again keeps the same id: the session continues rather than forks.
+    // And saving it again keeps the same id: the session continues rather than forks. The cookie, which
+    // still points at the same id, is not re-sent.
     const cookies = new MemoryCookieStore({ [cookieName]: cookie });
     const again = await getSession<typeof data & { visits: number }>(cookies, redis.options());
     again.visits = 1;
     await again.save();
-    expect(await sidOf(cookies.written())).toBe(sid);
-    expect((await unsealData<{ data: unknown }>((await redis.client.get(redis.prefix + key))!, { password })).data).toEqual({
-      ...data,
-      visits: 1,
-    });
+    expect(cookies.writes).toEqual([]);
+    expect(again.publicId).toBe(key);
+    const stored = await unsealData<{ key: string; data: unknown; createdAt: number; touchedAt: number }>(
+      (await redis.client.get(redis.prefix + key))!,
+      { password },
+    );
+    expect(stored).toMatchObject({ key, data: { ...data, visits: 1 }, createdAt });
+    expect(stored.touchedAt).toBeGreaterThanOrEqual(createdAt + 5000);
   });
 });
 
@@ -68,20 +76,30 @@ describe("password rotation", () => {
     expect({ ...session }).toEqual({ user: "rotated" });
   });
 
-  test("new seals made with the map use the highest id, 2", async () => {
-    const { cookie: oldCookie } = await redis.create({ user: "r2" }, { password: { 1: password } });
-    const cookies = new MemoryCookieStore({ [cookieName]: oldCookie });
-    const session = await getSession(cookies, redis.options({ password: rotated }));
-    await session.save();
-
-    const newCookie = cookies.written();
+  test("new seals made with the map use the highest id, 2: a new session's cookie and every stored value a save writes", async () => {
+    // A new session: its cookie and value are sealed with password 2.
+    const { cookie: newCookie, redisKey: newKey } = await redis.create({ user: "fresh" }, { password: rotated });
     expect(passwordIdOf(newCookie)).toBe("2");
-    const raw = await redis.client.get(redis.redisKeyFor(await sidOf(newCookie, rotated)));
-    expect(passwordIdOf(raw!)).toBe("2");
+    expect(passwordIdOf((await redis.client.get(newKey))!)).toBe("2");
     // Sealed with b: only b opens them now.
     expect(await unsealData(newCookie, { password: { 2: otherPassword } })).toHaveProperty("sid");
     expect(await unsealData(newCookie, { password: { 1: password } })).toEqual({});
-    expect({ ...(await redis.open(newCookie, { password: { 2: otherPassword } })) }).toEqual({ user: "r2" });
+    expect({ ...(await redis.open(newCookie, { password: { 2: otherPassword } })) }).toEqual({ user: "fresh" });
+
+    // An existing session sealed with 1: saving it re-seals its stored value with 2. Its cookie is not
+    // re-sent (the id did not change), and the old cookie, sealed with 1, keeps opening under the map.
+    const { cookie: oldCookie, redisKey: oldKey } = await redis.create({ user: "r2" }, { password: { 1: password } });
+    expect(passwordIdOf((await redis.client.get(oldKey))!)).toBe("1");
+    const cookies = new MemoryCookieStore({ [cookieName]: oldCookie });
+    const session = await getSession<{ user: string; n: number }>(cookies, redis.options({ password: rotated }));
+    session.n = 1;
+    await session.save();
+    expect(cookies.writes).toEqual([]);
+    const raw = await redis.client.get(oldKey);
+    expect(passwordIdOf(raw!)).toBe("2");
+    expect(await unsealData(raw!, { password: { 1: password } })).toEqual({});
+    expect((await unsealData<{ data: unknown }>(raw!, { password: { 2: otherPassword } })).data).toEqual({ user: "r2", n: 1 });
+    expect({ ...(await redis.open(oldCookie, { password: rotated })) }).toEqual({ user: "r2", n: 1 });
   });
 
   test("once a password is dropped from the map, its sessions no longer open", async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sealData } from "iron-session";
 import { describe, expect, test } from "vitest";
 import { generateSessionId, getSession, storeKeyFor } from "../src/index";
-import { cookieName, MemoryCookieStore, otherPassword, password, ttl, useTestRedis } from "./helpers";
+import { cookieName, MemoryCookieStore, otherPassword, password, storedValue, ttl, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();
 
@@ -54,10 +54,16 @@ describe("a cookie that is not a session we issued yields an anonymous session, 
   });
 
   test("a sid that is not a valid id, even with a matching Redis value", async () => {
+    // Control: the same planting with a valid id loads, so only the id check refuses the ones below.
+    const validSid = generateSessionId();
+    const validKey = storeKeyFor(validSid);
+    await redis.client.set(redis.prefix + validKey, await sealData(storedValue(validKey, { user: "planted" }), { password, ttl }), "EX", ttl);
+    expect({ ...(await redis.open(await sealData({ sid: validSid }, { password, ttl }))) }).toEqual({ user: "planted" });
+
     for (const sid of ["short", "", `${generateSessionId()}A`, `${generateSessionId().slice(0, 42)}=`, "../../etc/passwd".padEnd(43, "a")]) {
       // Plant a value that would load if the id were not checked.
       const key = storeKeyFor(sid);
-      await redis.client.set(redis.prefix + key, await sealData({ key, data: { user: "planted" } }, { password, ttl }), "EX", ttl);
+      await redis.client.set(redis.prefix + key, await sealData(storedValue(key, { user: "planted" }), { password, ttl }), "EX", ttl);
       await expectAnonymous(await sealData({ sid }, { password, ttl }));
     }
     for (const payload of [{ sid: 42 }, { sid: null }, { sid: ["x"] }, {}, { id: generateSessionId() }]) {
@@ -79,11 +85,19 @@ describe("Redis values are bound to their key", () => {
   test("a value sealed with another password, or not a seal at all, opens to no session", async () => {
     const victim = await redis.create({ user: "victim" });
     const key = storeKeyFor(victim.sid);
-    await redis.client.set(victim.redisKey, await sealData({ key, data: { user: "forged" } }, { password: otherPassword, ttl }), "EX", ttl);
+    // Control: a well-formed value sealed with our password opens.
+    await redis.client.set(victim.redisKey, await sealData(storedValue(key, { user: "resealed" }), { password, ttl }), "EX", ttl);
+    expect({ ...(await redis.open(victim.cookie)) }).toEqual({ user: "resealed" });
+    await redis.client.set(victim.redisKey, await sealData(storedValue(key, { user: "forged" }), { password: otherPassword, ttl }), "EX", ttl);
     await expectAnonymous(victim.cookie);
     await redis.client.set(victim.redisKey, "garbage", "EX", ttl);
     await expectAnonymous(victim.cookie);
-    await redis.client.set(victim.redisKey, await sealData({ key, data: "not an object" }, { password, ttl }), "EX", ttl);
+    await redis.client.set(victim.redisKey, await sealData(storedValue(key, "not an object"), { password, ttl }), "EX", ttl);
+    await expectAnonymous(victim.cookie);
+    // Timestamps missing or not numbers.
+    await redis.client.set(victim.redisKey, await sealData({ key, data: { user: "victim" } }, { password, ttl }), "EX", ttl);
+    await expectAnonymous(victim.cookie);
+    await redis.client.set(victim.redisKey, await sealData(storedValue(key, { user: "victim" }, "now" as unknown as number), { password, ttl }), "EX", ttl);
     await expectAnonymous(victim.cookie);
   });
 

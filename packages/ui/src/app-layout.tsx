@@ -1,20 +1,20 @@
+import type { Metadata } from "next";
 import type { CSSProperties, ReactNode } from "react";
 import "./styles.css";
 
-/** What makes one app of the fleet look like itself. Everything else is shared. */
-export interface AppIdentity {
-  name: string;
-  /** A CSS colour used for the header and buttons. */
-  accent: string;
-}
+// Set per app by @ironlink/next-config: the only things that tell the apps apart.
+const appName = process.env.IRONLINK_APP_NAME ?? "Ironlink";
+const accent = process.env.IRONLINK_APP_ACCENT ?? "#2563eb";
 
-export function AppLayout({ app, children }: { app: AppIdentity; children: ReactNode }) {
+export const metadata: Metadata = { title: appName };
+
+export function AppLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body style={{ "--accent": app.accent } as CSSProperties}>
+      <body style={{ "--accent": accent } as CSSProperties}>
         <header className="app-header">
           <a href="/" className="app-name">
-            {app.name}
+            {appName}
           </a>
           <span className="app-tagline">Ironlink single sign-on</span>
         </header>

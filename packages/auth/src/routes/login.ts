@@ -1,11 +1,10 @@
 import { signIn } from "../account";
 import { getCurrentSession } from "../dal";
-import { apiRoute, json, jsonError, readJsonObject } from "../http";
+import { accountResponse, apiRoute, readJsonObject } from "../http";
+import { requestContext } from "../request-context";
 
-/** POST /api/login with `{ username, password }`: 200 and the session cookie, 401 for wrong credentials. */
+/** POST /api/login with `{ username, password }`: 200 and the session cookie, 401 for wrong credentials, 429 when rate-limited. */
 export const POST = apiRoute(async (request) => {
   const body = await readJsonObject(request);
-  const result = await signIn(await getCurrentSession(), body);
-  if (!result.ok) return jsonError(result.status, result.error, result.message, { fieldErrors: result.fieldErrors });
-  return json({ user: result.user });
+  return accountResponse(await signIn(await getCurrentSession(), body, await requestContext()));
 });

@@ -40,6 +40,15 @@ export class UserStore {
     return record && matches ? { id: record.id, username: record.username } : null;
   }
 
+  /** Replaces the password hash, if the user still exists. */
+  async changePassword(id: string, newPassword: string): Promise<boolean> {
+    const raw = await this.#run(() => this.redis.get(this.prefix + id));
+    const record = raw ? parseRecord(raw) : undefined;
+    if (!record) return false;
+    const updated: StoredUser = { ...record, passwordHash: await hashPassword(newPassword) };
+    return (await this.#run(() => this.redis.set(this.prefix + id, JSON.stringify(updated), "XX"))) === "OK";
+  }
+
   async #run<T>(command: () => Promise<T>): Promise<T> {
     try {
       return await command();

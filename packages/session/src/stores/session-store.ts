@@ -1,17 +1,34 @@
 /**
- * Where sealed session values live. Keys arrive already hashed; values are already sealed, so a store
- * never sees a session id or plaintext data. A store that cannot answer throws SessionStoreUnavailableError.
+ * Where sealed session values live. Keys arrive already hashed and values already sealed, so a store never
+ * sees a session id or plaintext data. Times are epoch milliseconds from the session's clock. A store that
+ * cannot answer throws SessionStoreUnavailableError.
+ *
+ * A store also keeps a per-user index (user id → that user's session keys, each with its expiry), so a
+ * user's sessions are listed without scanning the store. The index is a hint, never the truth: every
+ * entry is checked against the session itself when read, and entries whose session is gone are pruned.
  */
-export type WriteMode = "create" | "update";
-
 export interface SessionStore {
   /** The sealed value, or null when the key is gone (signed out, revoked or expired). */
   get(key: string): Promise<string | null>;
   /**
-   * Writes the value with a time to live in seconds. "create" writes only if the key is new; "update"
-   * only if it still exists, so a session ended elsewhere is never brought back. Resolves false when the
-   * condition stopped the write.
+   * Writes the value until `expiresAt`. "create" writes only if the key is new; "update" only if it still
+   * exists, so a session ended elsewhere is never brought back. Resolves false when that stopped the write.
+   * With `userId`, also indexes the key under that user until `expiresAt`.
    */
-  set(key: string, value: string, ttlSeconds: number, mode: WriteMode): Promise<boolean>;
-  delete(key: string): Promise<void>;
+  set(key: string, value: string, write: StoreWrite): Promise<boolean>;
+  /** Deletes the session and, with `userId`, its index entry. */
+  delete(key: string, userId?: string): Promise<void>;
+  /** The user's sessions that still exist, as [key, sealed value] pairs, pruning index entries that are not. */
+  listByUser(userId: string, now: number): Promise<Array<[key: string, value: string]>>;
+  /** Marks `key` as used until `expiresAt`; resolves false if it already was. For one-time tokens. */
+  claim(key: string, expiresAt: number, now: number): Promise<boolean>;
+  /** Whether `key` was claimed and the claim has not expired. */
+  isClaimed(key: string): Promise<boolean>;
+}
+
+export interface StoreWrite {
+  mode: "create" | "update";
+  expiresAt: number;
+  now: number;
+  userId?: string;
 }

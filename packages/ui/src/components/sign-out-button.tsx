@@ -1,16 +1,12 @@
-"use client";
-import { useActionState } from "react";
-import { signOutAction } from "@ironlink/auth/actions";
-
-/** Signs out of every app at once: the session is deleted from Redis, not just this cookie. */
-export function SignOutButton() {
-  const [state, formAction, pending] = useActionState(signOutAction, {});
+/**
+ * Signs out of every app at once: the session is deleted from Redis, not just this cookie. A plain form
+ * to the logout route, which answers with Clear-Site-Data (a server action cannot set that header).
+ */
+export function SignOutButton({ everywhere = false }: { everywhere?: boolean }) {
   return (
-    <form action={formAction} className="sign-out">
-      <button type="submit" disabled={pending}>
-        {pending ? "Signing out…" : "Sign out"}
-      </button>
-      {state.message && <p role="alert" className="form-message">{state.message}</p>}
+    <form method="post" action="/api/logout" className="sign-out">
+      {everywhere && <input type="hidden" name="scope" value="everywhere" />}
+      <button type="submit">{everywhere ? "Sign out everywhere" : "Sign out"}</button>
     </form>
   );
 }

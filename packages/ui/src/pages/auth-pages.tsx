@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
+import { messages } from "@ironlink/auth/messages";
 import { getViewer } from "@ironlink/auth/dal";
 import { safeNextPath } from "@ironlink/auth/safe-next-path";
 import { AuthForm } from "../components/auth-form";
@@ -23,12 +24,14 @@ async function AuthPage({ mode, searchParams }: AuthPageProps & { mode: "login" 
   const next = safeNextPath((await searchParams).next);
   const viewer = await getViewer();
   if (viewer.status === "signed-in") redirect(next);
+  if (viewer.status === "legacy") redirect(`/api/session/migrate?next=${encodeURIComponent(next)}`);
   if (viewer.status === "unavailable") return <ServiceUnavailable />;
+  const notice = viewer.status === "expired" ? messages.expired : undefined;
 
   const query = next === "/" ? "" : `?next=${encodeURIComponent(next)}`;
   return (
     <>
-      <AuthForm mode={mode} next={next} />
+      <AuthForm mode={mode} next={next} notice={notice} />
       <p className="switch-form">
         {mode === "login" ? (
           <>

@@ -1,2 +1,3 @@
 export { LoginPage, RegisterPage, type AuthPageProps } from "./auth-pages";
 export { ProtectedPage } from "./protected-page";
+export { AccountPage } from "./account-page";

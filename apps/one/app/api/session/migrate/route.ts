@@ -1,0 +1,1 @@
+export { GET } from "@ironlink/auth/routes/migrate";

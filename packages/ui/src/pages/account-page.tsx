@@ -1,0 +1,53 @@
+import { revokeSessionAction } from "@ironlink/auth/actions";
+import { listOwnSessions } from "@ironlink/auth/dal";
+import { PasswordChangeForm } from "../components/password-change-form";
+import { SignOutButton } from "../components/sign-out-button";
+import { ProtectedPage, type SignedIn } from "./protected-page";
+
+const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+/** /account: the user's sessions across the fleet, ending any of them, and the password. */
+export function AccountPage() {
+  return <ProtectedPage path="/account">{(viewer) => <AccountDetails {...viewer} />}</ProtectedPage>;
+}
+
+async function AccountDetails({ user, publicId }: SignedIn) {
+  const sessions = await listOwnSessions(user);
+  return (
+    <>
+      <h2>Your sessions</h2>
+      <ul className="session-list" aria-label="Active sessions">
+        {sessions.map((session) => (
+          <li key={session.publicId} className="session-item" data-current={session.publicId === publicId}>
+            <div>
+              <strong>{describeBrowser(session.data.userAgent)}</strong> on {session.data.signedInOn ?? "an app"}
+              {session.publicId === publicId && <span className="this-device"> (this device)</span>}
+              <br />
+              <small>
+                Signed in {when.format(session.createdAt)} UTC · last seen {when.format(session.lastSeenAt)} UTC
+              </small>
+            </div>
+            {session.publicId !== publicId && (
+              <form action={revokeSessionAction}>
+                <input type="hidden" name="publicId" value={session.publicId} />
+                <button type="submit" className="secondary">
+                  Sign out
+                </button>
+              </form>
+            )}
+          </li>
+        ))}
+      </ul>
+      <SignOutButton everywhere />
+      <PasswordChangeForm />
+    </>
+  );
+}
+
+/** A short name for a user agent: enough to tell one's own devices apart. */
+function describeBrowser(userAgent: string | undefined): string {
+  if (!userAgent) return "Unknown browser";
+  const browser = /Edg\//.test(userAgent) ? "Edge" : /Chrom(e|ium)\//.test(userAgent) ? "Chrome" : /Firefox\//.test(userAgent) ? "Firefox" : /Safari\//.test(userAgent) ? "Safari" : /curl\//.test(userAgent) ? "curl" : "Browser";
+  const os = /Windows/.test(userAgent) ? "Windows" : /Mac OS X/.test(userAgent) ? "macOS" : /Android/.test(userAgent) ? "Android" : /iPhone|iPad/.test(userAgent) ? "iOS" : /Linux/.test(userAgent) ? "Linux" : undefined;
+  return os ? `${browser} on ${os}` : browser;
+}
