@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
-import { appOne, appTwo, ports, redisUrl, sessionCookieName } from "./tests/e2e/env";
+import { appOne, appTwo, ports, redisUrl, sessionCookieName, sessionPasswords } from "./tests/e2e/env";
 
 /**
  * End-to-end tests: a private Redis and both apps (`next start`, so run `turbo run build` first; the root
@@ -15,12 +15,11 @@ import { appOne, appTwo, ports, redisUrl, sessionCookieName } from "./tests/e2e/
 const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), "ironlink-e2e-redis-"));
 process.on("exit", () => fs.rmSync(redisDir, { recursive: true, force: true }));
 
-// A fixed secret for the throwaway test fleet only. Both apps must share it.
-const sessionPassword = "ironlink-e2e-only-session-password-0123456789";
-
 const appEnv = {
   REDIS_URL: redisUrl,
-  SESSION_PASSWORD: sessionPassword,
+  // A rotation map (fixed secrets for the throwaway fleet; both apps must share it): the apps seal with
+  // id 2 and still open seals made with id 1, which the rotation tests make themselves.
+  SESSION_PASSWORD: JSON.stringify(sessionPasswords),
   APP_ONE_PORT: String(ports.appOne),
   APP_TWO_PORT: String(ports.appTwo),
   APP_ORIGINS: [appOne, appTwo].join(","),
@@ -28,11 +27,25 @@ const appEnv = {
   APP_TWO_URL: appTwo,
   NEXT_TELEMETRY_DISABLED: "1",
   // Pinned, so a developer's shell cannot change what the tests expect ("" means the app default:
-  // host-only cookie, Secure under `next start`, 7-day sessions).
+  // host-only cookie, Secure under `next start`, 30-minute idle and 12-hour absolute timeouts, a cookie
+  // that lives as long as the absolute timeout, 5 failed sign-ins per username in 15 minutes, and
+  // migration of stateless iron-session cookies on).
   SESSION_COOKIE_NAME: sessionCookieName,
   COOKIE_DOMAIN: "",
   COOKIE_SECURE: "",
   SESSION_TTL: "",
+  SESSION_IDLE_TIMEOUT: "",
+  SESSION_ABSOLUTE_TIMEOUT: "",
+  RATE_LIMIT_PER_USERNAME: "",
+  RATE_LIMIT_WINDOW: "",
+  MIGRATE_IRON_SESSION_COOKIES: "",
+  // Every test signs in from 127.0.0.1, and many try wrong passwords on purpose, in parallel: the
+  // per-address limit (default 20) would trip across unrelated tests. The per-username limit stays 5.
+  RATE_LIMIT_PER_ADDRESS: "1000",
+  // One Redis node: a Cluster or Sentinel setting in the developer's shell would win over REDIS_URL.
+  REDIS_CLUSTER_NODES: "",
+  REDIS_SENTINELS: "",
+  REDIS_SENTINEL_NAME: "",
 };
 
 const stopGently = { signal: "SIGTERM", timeout: 5_000 } as const;

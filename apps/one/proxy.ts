@@ -1,4 +1,4 @@
 export { proxy } from "@ironlink/auth/proxy";
 
-// Only pages that need a signed-in user; the pages check the session in Redis themselves.
-export const config = { matcher: ["/", "/account"] };
+// Next needs the matcher written here, literally: every path but static assets.
+export const config = { matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"] };

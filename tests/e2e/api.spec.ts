@@ -56,13 +56,34 @@ test.describe("JSON API", () => {
 
     const loggedOut = await client.post(`${appTwo}/api/logout`);
     expect(loggedOut.status()).toBe(200);
-    expect(await loggedOut.json()).toEqual({ signedOut: true });
+    expect(await loggedOut.json()).toEqual({ signedOut: true, everywhere: false });
     expect(setCookies(loggedOut).join("\n")).toMatch(new RegExp(`^${sessionCookieName}=;.*Max-Age=0`, "m"));
     for (const app of apps) await expectApiSession(client, app, null);
 
     // Not just a cleared cookie: the session is gone from Redis, so the old value is refused too.
     const replay = await newClient({ extraHTTPHeaders: { cookie: `${sessionCookieName}=${value}` } });
     for (const app of apps) await expectApiSession(replay, app, null);
+  });
+
+  test('logout {"everywhere": true} ends every session of the user, not other users\'', async ({ newClient }) => {
+    const user = uniqueUser();
+    const first = await newClient();
+    expect((await first.post(`${appOne}/api/register`, { data: user })).status()).toBe(201);
+    const second = await newClient();
+    expect((await second.post(`${appTwo}/api/login`, { data: user })).status()).toBe(200);
+    const someoneElse = await newClient();
+    const other = uniqueUser();
+    expect((await someoneElse.post(`${appTwo}/api/register`, { data: other })).status()).toBe(201);
+
+    const loggedOut = await second.post(`${appTwo}/api/logout`, { data: { everywhere: true } });
+    expect(loggedOut.status()).toBe(200);
+    expect(await loggedOut.json()).toEqual({ signedOut: true, everywhere: true });
+    expect(loggedOut.headers()["clear-site-data"]).toBe('"cookies"');
+    for (const app of apps) {
+      await expectApiSession(first, app, null);
+      await expectApiSession(second, app, null);
+      await expectApiSession(someoneElse, app, other.username);
+    }
   });
 
   test("login: right password 200 with a cookie, wrong password 401 without", async ({ newClient }) => {

@@ -25,3 +25,15 @@ export const redisUrl = `redis://127.0.0.1:${ports.redis}`;
 
 /** The apps' default cookie name; the config pins it so a developer's environment cannot change it. */
 export const sessionCookieName = "ironlink_session";
+
+/**
+ * Session passwords of the test fleet, a rotation map `{ 1: old, 2: new }`: the apps seal with 2 and open
+ * both, so tests can make seals "from before the rotation" with `{ 1: oldSessionPassword }` alone.
+ * Throwaway secrets for the private test fleet only.
+ */
+export const oldSessionPassword = "ironlink-e2e-only-OLD-session-password-0123456789";
+export const newSessionPassword = "ironlink-e2e-only-NEW-session-password-9876543210";
+export const sessionPasswords: Record<string, string> = { 1: oldSessionPassword, 2: newSessionPassword };
+
+/** Where the apps keep a session (`<prefix><storeKey>`) and each user's index (`<prefix>user:<userId>`). */
+export const sessionKeyPrefix = "ironlink:session:";

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   test as base,
   expect,
@@ -8,10 +8,12 @@ import {
   type Cookie,
   type Page,
 } from "@playwright/test";
-import { appOne, appTwo, sessionCookieName } from "./env";
+import { sealData, unsealData } from "iron-session";
+import { Redis } from "ioredis";
+import { appOne, appTwo, redisUrl, sessionCookieName, sessionKeyPrefix, sessionPasswords } from "./env";
 
 export { expect };
-export { appOne, appTwo, sessionCookieName } from "./env";
+export { appOne, appTwo, newSessionPassword, oldSessionPassword, sessionCookieName, sessionPasswords } from "./env";
 export const apps = [appOne, appTwo] as const;
 
 export interface TestUser {
@@ -32,11 +34,24 @@ interface Fixtures {
   newContext: () => Promise<BrowserContext>;
 }
 
+interface WorkerFixtures {
+  /** A client of the test fleet's Redis, to read and rewrite what the apps stored. One per worker. */
+  redis: Redis;
+}
+
 /**
  * Every test fails if a page in one of its browser contexts got a 5xx or threw an uncaught error, even when
  * the page still looked fine: the apps must answer bad input (tampered cookies, hostile `next`) with 4xx.
  */
-export const test = base.extend<Fixtures & { _serverProblems: string[] }>({
+export const test = base.extend<Fixtures & { _serverProblems: string[] }, WorkerFixtures>({
+  redis: [
+    async ({}, use) => {
+      const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+      await use(client);
+      await client.quit();
+    },
+    { scope: "worker" },
+  ],
   _serverProblems: async ({}, use) => {
     const problems: string[] = [];
     await use(problems);
@@ -67,6 +82,11 @@ function watch(context: BrowserContext, problems: string[]): void {
 
 export const signedInAs = (page: Page) => page.locator(".signed-in-as");
 export const formMessage = (page: Page) => page.locator(".form-message");
+/** Why the visitor is on /login: shown when the browser's session ended (timed out, revoked elsewhere). */
+export const formNotice = (page: Page) => page.locator(".form-notice");
+export const expiredMessage = "Your session expired, please sign in again.";
+/** The items of "Your sessions" on /account. */
+export const sessionItems = (page: Page) => page.locator('ul[aria-label="Active sessions"] > li.session-item');
 
 export async function fillCredentials(page: Page, user: TestUser): Promise<void> {
   await page.getByLabel("Username").fill(user.username);
@@ -94,15 +114,26 @@ export async function signInViaUi(page: Page, app: string, user: TestUser): Prom
 /** Clicks "Sign out" on `app`'s home page and waits for the login page. */
 export async function signOutViaUi(page: Page, app: string): Promise<void> {
   if (page.url() !== `${app}/`) await page.goto(`${app}/`);
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(`${app}/login`);
   await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  // Signed out on purpose, and the cookie went with it: no "session expired" notice.
+  await expect(formNotice(page)).toHaveCount(0);
 }
 
 export async function expectSignedInOnPage(page: Page, app: string, username: string): Promise<void> {
   await page.goto(`${app}/`);
   await expect(page).toHaveURL(`${app}/`);
   await expect(signedInAs(page)).toHaveText(`Signed in as ${username}`);
+}
+
+/** `/` sends the visitor to the login page, which says the session expired: it ended while the cookie was kept. */
+export async function expectExpiredOnPage(page: Page, app: string): Promise<void> {
+  await page.goto(`${app}/`);
+  await expect(page).toHaveURL(`${app}/login?next=%2F`);
+  await expect(formNotice(page)).toHaveText(expiredMessage);
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(signedInAs(page)).toHaveCount(0);
 }
 
 /** `/` sends the visitor to the login page, which renders its form. */
@@ -135,7 +166,63 @@ export async function registerViaApi(user: TestUser, app: string = appOne): Prom
   try {
     const response = await client.post(`${app}/api/register`, { data: user });
     expect(response.status(), await response.text()).toBe(201);
+    // Registering signs in: end that session, or it would be one more on the user's /account.
+    expect((await client.post(`${app}/api/logout`)).status()).toBe(200);
   } finally {
     await client.dispose();
   }
+}
+
+/** The cookie as the apps set it: host-only on 127.0.0.1 (shared by both apps), HttpOnly, Secure, Lax. */
+export function sessionCookieFor(value: string): Cookie {
+  return { name: sessionCookieName, value, domain: "127.0.0.1", path: "/", expires: -1, httpOnly: true, secure: true, sameSite: "Lax" };
+}
+
+// What the apps keep, in the documented format: tests check it with iron-session itself, not the apps' code.
+
+/** What the Redis value of a session opens to (iron-session's `unsealData` with the fleet's passwords). */
+export interface StoredSession {
+  key: string;
+  data: { user?: { id: string; username: string }; signedInAt?: number; signedInOn?: string; userAgent?: string };
+  createdAt: number;
+  touchedAt: number;
+}
+
+/** The store key of a session id: SHA-256, base64url (so a dump of Redis cannot be replayed as cookies). */
+export const storeKeyFor = (sessionId: string) => createHash("sha256").update(sessionId).digest("base64url");
+export const sessionRedisKey = (storeKey: string) => `${sessionKeyPrefix}${storeKey}`;
+export const userIndexKey = (userId: string) => `${sessionKeyPrefix}user:${userId}`;
+/** A fresh session id as the apps make them: 32 random bytes, base64url (43 characters). */
+export const newSessionId = () => randomBytes(32).toString("base64url");
+/** The id of the password a Fe26.2 seal was made with (its second `*` field). */
+export const sealPasswordId = (seal: string) => seal.split("*")[1];
+
+/** Seals like iron-session does, with the fleet's rotation map unless told otherwise. */
+export const seal = (data: unknown, password: Record<string, string> = sessionPasswords) => sealData(data, { password });
+
+/** Opens a seal with the fleet's passwords; `{}` when it does not open (that is iron-session's answer). */
+export const unseal = <T>(value: string) => unsealData<T>(value, { password: sessionPasswords });
+
+/** The session id a session cookie holds: the cookie seals `{ sid }` and nothing else. */
+export async function sessionIdOf(cookieValue: string): Promise<string> {
+  const payload = await unseal<Record<string, unknown>>(cookieValue);
+  expect(Object.keys(payload), "the cookie seals { sid } only").toEqual(["sid"]);
+  expect(payload.sid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  return payload.sid as string;
+}
+
+/** The Redis key of the session a browser context holds. */
+export async function redisKeyOf(context: BrowserContext): Promise<string> {
+  const cookie = await sessionCookie(context);
+  expect(cookie, "session cookie").toBeDefined();
+  return sessionRedisKey(storeKeyFor(await sessionIdOf(cookie!.value)));
+}
+
+/** The stored session at `key`, opened; fails the test if there is none. */
+export async function readStoredSession(redis: Redis, key: string): Promise<StoredSession> {
+  const raw = await redis.get(key);
+  expect(raw, `Redis ${key}`).not.toBeNull();
+  const value = await unseal<StoredSession>(raw!);
+  expect(value).toMatchObject({ key: key.slice(sessionKeyPrefix.length), createdAt: expect.any(Number), touchedAt: expect.any(Number) });
+  return value;
 }

@@ -34,17 +34,15 @@ export function signIn(session: AppSession, input: Input, context: RequestContex
     const check = checkCredentials(input, false);
     if (!check.ok) return invalid(check.errors);
     const { username, password } = check.credentials;
-    const limit = await limiter().check(username, context.address);
+    // Counted before the password is checked, so concurrent guesses cannot all slip under the limit.
+    const limit = await limiter().attempt(username, context.address);
     if (limit.limited) {
       const message = retryMessage(limit.retryAfterSeconds);
       return { ok: false, status: 429, error: "too_many_attempts", message, retryAfterSeconds: limit.retryAfterSeconds };
     }
     const user = await users().verify(username, password);
-    if (!user) {
-      await limiter().recordFailure(username, context.address);
-      return { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
-    }
-    await limiter().reset(username);
+    if (!user) return { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
+    await limiter().succeeded(username, context.address);
     await startSession(session, user, context);
     return { ok: true, user };
   });
@@ -92,15 +90,15 @@ export function changePassword(session: AppSession, input: Input, context: Reque
     if (!user) return { ok: false, status: 401, error: "unauthenticated", message: messages.signedOut };
     const check = checkNewPassword(input);
     if (!check.ok) return invalid(check.errors);
-    const limit = await limiter().check(user.id, context.address);
+    const limit = await limiter().attempt(user.id, context.address);
     if (limit.limited) {
       const message = retryMessage(limit.retryAfterSeconds);
       return { ok: false, status: 429, error: "too_many_attempts", message, retryAfterSeconds: limit.retryAfterSeconds };
     }
     if (!(await users().verify(user.id, check.currentPassword))) {
-      await limiter().recordFailure(user.id, context.address);
       return { ok: false, status: 400, error: "wrong_password", message: messages.wrongCurrentPassword, fieldErrors: { currentPassword: messages.wrongCurrentPassword } };
     }
+    await limiter().succeeded(user.id, context.address);
     await users().changePassword(user.id, check.newPassword);
     const data = { ...session };
     await session.regenerate();

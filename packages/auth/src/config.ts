@@ -1,4 +1,4 @@
-import type { Password } from "@ironlink/session";
+import { type Password, parseRedisNodes, type RedisConnection } from "@ironlink/session";
 
 /**
  * Everything an Ironlink app reads from its environment, checked in one place. Both apps must agree on
@@ -7,6 +7,8 @@ import type { Password } from "@ironlink/session";
 export interface IronlinkConfig {
   production: boolean;
   redisUrl: string;
+  /** One node (REDIS_URL), a Cluster (REDIS_CLUSTER_NODES) or Sentinel (REDIS_SENTINELS + REDIS_SENTINEL_NAME). */
+  redis: RedisConnection;
   sessionPassword: Password;
   cookieName: string;
   /** Set for sibling subdomains (e.g. `example.com` for a.example.com and b.example.com); unset shares the exact host. */
@@ -60,6 +62,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   return {
     production,
     redisUrl: env.REDIS_URL?.trim() || configDefaults.redisUrl,
+    redis: readRedisConnection(env),
     sessionPassword: readSessionPassword(env.SESSION_PASSWORD, production),
     cookieName: httpsOnly && !baseCookieName.startsWith("__") ? `__Secure-${baseCookieName}` : baseCookieName,
     cookieDomain: env.COOKIE_DOMAIN?.trim() || undefined,
@@ -110,6 +113,25 @@ function readSessionPassword(raw: string | undefined, production: boolean): Pass
     throw new ConfigError(`SESSION_PASSWORD must be at least 32 characters long (it has ${raw.length}). ${generateHint}`);
   }
   return raw;
+}
+
+function readRedisConnection(env: Record<string, string | undefined>): RedisConnection {
+  const nodes = (name: string, raw: string) => {
+    try {
+      const parsed = parseRedisNodes(raw);
+      if (parsed.length === 0) throw new Error("no nodes");
+      return parsed;
+    } catch (error) {
+      throw new ConfigError(`${name} must list host:port pairs separated by commas (${error instanceof Error ? error.message : ""}).`);
+    }
+  };
+  if (env.REDIS_CLUSTER_NODES?.trim()) return { clusterNodes: nodes("REDIS_CLUSTER_NODES", env.REDIS_CLUSTER_NODES) };
+  if (env.REDIS_SENTINELS?.trim()) {
+    const name = env.REDIS_SENTINEL_NAME?.trim();
+    if (!name) throw new ConfigError("REDIS_SENTINELS is set but REDIS_SENTINEL_NAME is not: name the primary the sentinels watch (e.g. mymaster).");
+    return { sentinels: nodes("REDIS_SENTINELS", env.REDIS_SENTINELS), name };
+  }
+  return env.REDIS_URL?.trim() || configDefaults.redisUrl;
 }
 
 function readBoolean(raw: string | undefined, name: string): boolean | undefined {

@@ -17,7 +17,7 @@ export type RateLimitCheck = { limited: false } | { limited: true; retryAfterSec
  */
 export class SignInRateLimiter {
   constructor(
-    private readonly redis: Pick<Redis, "get" | "pttl" | "incr" | "pexpire" | "del" | "multi">,
+    private readonly redis: Pick<Redis, "get" | "pttl" | "incr" | "pexpire" | "del" | "multi" | "eval">,
     private readonly limits: RateLimits,
     private readonly prefix = "ironlink:ratelimit:",
   ) {}
@@ -38,6 +38,28 @@ export class SignInRateLimiter {
     return retryAfterSeconds > 0 ? { limited: true, retryAfterSeconds } : { limited: false };
   }
 
+  /**
+   * Counts a sign-in attempt before the password is checked, and says whether it may go ahead: the count
+   * and the decision are one step, so concurrent attempts cannot all pass a `check()` made before any of
+   * them was recorded. The attempt stays counted as a failure unless `succeeded()` follows. A refused
+   * attempt counts against nothing (as with `check()`).
+   */
+  async attempt(username: string, address: string | undefined): Promise<RateLimitCheck> {
+    const userKey = this.#userKey(username);
+    const user = await this.#take(userKey, this.limits.perUsername);
+    if (user.limited) return user;
+    if (!address) return user;
+    const byAddress = await this.#take(this.#addressKey(address), this.limits.perAddress);
+    if (byAddress.limited) await this.#release(userKey);
+    return byAddress;
+  }
+
+  /** After a successful `attempt()`: the username's count is cleared and the address's attempt given back. */
+  async succeeded(username: string, address: string | undefined): Promise<void> {
+    await this.reset(username);
+    if (address) await this.#release(this.#addressKey(address));
+  }
+
   async recordFailure(username: string, address: string | undefined): Promise<void> {
     const keys = [this.#userKey(username), ...(address ? [this.#addressKey(address)] : [])];
     await this.#run(() =>
@@ -48,6 +70,23 @@ export class SignInRateLimiter {
   /** A successful sign-in clears the username's count (not the address's: one good password should not unlock guessing others). */
   async reset(username: string): Promise<void> {
     await this.#run(() => this.redis.del(this.#userKey(username)));
+  }
+
+  async #take(key: string, limit: number): Promise<RateLimitCheck> {
+    const [count, pttl] = await this.#run(async () => {
+      const results = await this.redis.multi().incr(key).pexpire(key, this.limits.window * 1000, "NX").pttl(key).exec();
+      const failed = !results ? new Error("transaction aborted") : results.find(([error]) => error)?.[0];
+      if (failed) throw failed;
+      return [Number(results![0]![1]), Number(results![2]![1])];
+    });
+    if (count <= limit) return { limited: false };
+    await this.#release(key);
+    return { limited: true, retryAfterSeconds: Math.max(1, Math.ceil(pttl / 1000)) };
+  }
+
+  /** Gives one attempt back; never below zero, and never on a key that expired meanwhile (it would lose its expiry). */
+  async #release(key: string): Promise<void> {
+    await this.#run(() => this.redis.eval(releaseScript, 1, key));
   }
 
   #userKey(username: string): string {
@@ -66,6 +105,11 @@ export class SignInRateLimiter {
     }
   }
 }
+
+const releaseScript = `
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count > 0 then return redis.call('DECR', KEYS[1]) end
+return 0`;
 
 export function retryMessage(seconds: number): string {
   const minutes = Math.ceil(seconds / 60);

@@ -11,7 +11,9 @@ export interface RequestContext {
 
 /**
  * Who is asking, from the request headers (server actions and route handlers). The address is the last
- * X-Forwarded-For hop: the one added by our own server or the proxy in front of it, not by the client.
+ * X-Forwarded-For hop: the one the reverse proxy in front of the app appends. Without such a proxy, Next
+ * fills the header from the socket only when the client sent none, so a client could choose its address:
+ * the per-address limit then holds only behind a proxy (the per-username limit holds regardless).
  */
 export async function requestContext(): Promise<RequestContext> {
   const list = await headers();

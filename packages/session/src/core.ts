@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type CookieJar, type CookieStore, jarFromCookieStore, jarFromRequest } from "./cookies";
 import { SessionConfigError } from "./errors";
 import { type NormalizedSessionOptions, normalizeOptions, type SessionOptions } from "./options";
-import { openCookie, sealCookie, sealStoredValue, type StoredValue, unsealStoredValue } from "./seal";
+import { openCookie, sealCookie, sealOpensUntil, sealStoredValue, type StoredValue, unsealStoredValue } from "./seal";
 import { generateSessionId, storeKeyFor } from "./session-id";
 
 /**
@@ -87,7 +87,14 @@ export function createSessionManager<T extends object>(options: SessionOptions):
     },
     async revokeUserSessions(userId, { except } = {}) {
       const entries = await store.listByUser(userId, clock());
-      const doomed = entries.map(([key]) => key).filter((key) => key !== except);
+      const doomed: string[] = [];
+      for (const [key, raw] of entries) {
+        if (key === except) continue;
+        // The index is a hint: a session saved since under another user's data is no longer this user's to end.
+        const record = await unsealStoredValue(raw, key, normalized.passwords, normalized.ttl);
+        if (record && userIdOf(record.data as Record<string, unknown>) !== userId) continue;
+        doomed.push(key);
+      }
       await Promise.all(doomed.map((key) => store.delete(key, userId)));
       return doomed.length;
     },
@@ -139,7 +146,7 @@ type Loaded<T> =
   | { state: "anonymous" }
   | { state: "expired" }
   | { state: "active"; sessionId: string; record: StoredValue<Partial<T>> }
-  | { state: "legacy"; data: Partial<T>; claimKey: string };
+  | { state: "legacy"; data: Partial<T>; claimKey: string; claimUntil: number | undefined };
 
 async function createSession<T extends object>(jar: CookieJar, options: NormalizedSessionOptions): Promise<Session<T>> {
   const { passwords, cookieName, ttl, cookieOptions, store, clock, userId: userIdOf } = options;
@@ -168,7 +175,7 @@ async function createSession<T extends object>(jar: CookieJar, options: Normaliz
     save: {
       value: async function save() {
         const now = clock();
-        if (state === "legacy" && loaded.state === "legacy" && !(await store.claim(loaded.claimKey, now + ttl * 1000, now))) {
+        if (state === "legacy" && loaded.state === "legacy" && !(await store.claim(loaded.claimKey, Math.max(now + ttl * 1000, loaded.claimUntil ?? 0), now))) {
           // The same iron-session cookie was migrated already (a replay, or a concurrent request).
           await end("expired");
           return;
@@ -232,7 +239,9 @@ async function load<T>(cookie: string | undefined, options: NormalizedSessionOpt
   if ("legacyData" in content) {
     if (options.legacyCookies !== "migrate") return { state: "anonymous" };
     const claimKey = `legacy:${createHash("sha256").update(cookie).digest("base64url")}`;
-    return (await store.isClaimed(claimKey)) ? { state: "expired" } : { state: "legacy", data: content.legacyData as Partial<T>, claimKey };
+    if (await store.isClaimed(claimKey)) return { state: "expired" };
+    // The claim must last as long as the legacy cookie opens, or it could be migrated again once the claim expires.
+    return { state: "legacy", data: content.legacyData as Partial<T>, claimKey, claimUntil: sealOpensUntil(cookie) };
   }
 
   const key = storeKeyFor(content.sessionId);

@@ -13,4 +13,5 @@ export { defaultCookieOptions, normalizeOptions, type CookieOptions, type Passwo
 export { openCookie, sealCookie, unsealCookie, sealStoredValue, unsealStoredValue, type StoredValue } from "./seal";
 export { generateSessionId, storeKeyFor } from "./session-id";
 export type { SessionStore, StoreWrite } from "./stores/session-store";
-export { RedisStore, createRedisClient, redisClientDefaults, type RedisLike, type RedisStoreOptions } from "./stores/redis-store";
+export { RedisStore, type RedisLike, type RedisStoreOptions } from "./stores/redis-store";
+export { createRedisClient, parseRedisNodes, redisClientDefaults, type RedisConnection } from "./stores/redis-client";

@@ -52,6 +52,15 @@ export async function openCookie(seal: string, passwords: Passwords, ttl: number
   return Object.keys(payload).length > 0 ? { legacyData: payload } : undefined;
 }
 
+/**
+ * When a genuine seal stops opening, in epoch ms: iron's expiration field plus the clock skew iron allows
+ * (60 s). Undefined for a seal made with ttl 0, which never expires.
+ */
+export function sealOpensUntil(seal: string): number | undefined {
+  const expiration = seal.split("~")[0]?.split("*")[5];
+  return expiration && /^\d+$/.test(expiration) ? Number(expiration) + 60_000 : undefined;
+}
+
 export function sealStoredValue<T>(value: StoredValue<T>, passwords: Passwords, ttl: number): Promise<string> {
   return sealData(value, { password: passwords, ttl });
 }

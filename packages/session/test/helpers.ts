@@ -124,16 +124,24 @@ export async function sidOf(cookie: string, pw: SessionOptions["password"] = pas
 export interface ManualClock {
   /** Epoch ms. */
   now: number;
+  readonly start: number;
   clock: () => number;
   advance(seconds: number): number;
+  /** Sets the time to `seconds` after the start; returns it. */
+  at(seconds: number): number;
 }
 
 export function manualClock(start = Date.now()): ManualClock {
   const c: ManualClock = {
     now: start,
+    start,
     clock: () => c.now,
     advance(seconds) {
       c.now += seconds * 1000;
+      return c.now;
+    },
+    at(seconds) {
+      c.now = start + seconds * 1000;
       return c.now;
     },
   };

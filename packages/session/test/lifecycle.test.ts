@@ -3,7 +3,7 @@ import { sealData } from "iron-session";
 import { defaults as ironDefaults, seal as ironSeal } from "iron-webcrypto";
 import { describe, expect, expectTypeOf, test } from "vitest";
 import { getSession, storeKeyFor } from "../src/index";
-import { cookieName, MemoryCookieStore, password, sidOf, storedValue, ttl, useTestRedis } from "./helpers";
+import { cookieName, MemoryCookieStore, manualClock, password, sidOf, storedValue, ttl, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();
 
@@ -158,6 +158,38 @@ describe("destroy()", () => {
     expect(appTwoCookies.writes).toHaveLength(0);
     expect({ ...appTwo }).toEqual({});
     expect({ ...(await redis.open(cookie)) }).toEqual({});
+  });
+
+  test("50 rounds of save() racing destroy() (and a touching read racing destroy()): the session never comes back", async () => {
+    const userId = (data: Record<string, unknown>) => (data.user as { id?: string } | undefined)?.id;
+    const c = manualClock();
+    const options = redis.options({ userId, idleTimeout: 600, clock: c.clock });
+    const manager = redis.manager(options);
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    for (let round = 0; round < 50; round++) {
+      const user = `racer-${round}`;
+      const { cookie, redisKey } = await redis.create({ user: { id: user } }, options);
+      const saver = await getSession<{ user: { id: string }; theme: string }>(new MemoryCookieStore({ [cookieName]: cookie }), options);
+      const destroyer = await redis.open(cookie, options);
+      saver.theme = `round ${round}`;
+      // Vary who reaches Redis first: the save seals before it writes, so a destroy sent at once usually wins
+      // (in practice a few rounds in 50 have the save's SET first, then the DEL; both must end the same).
+      const [saveDelay, destroyDelay] = ([[0, 0], [0, 1], [0, 2], [1, 0], [2, 0]] as const)[round % 5]!;
+      const racers: Promise<unknown>[] = [pause(saveDelay).then(() => saver.save()), pause(destroyDelay).then(() => destroyer.destroy())];
+      if (round % 2) {
+        c.advance(61); // due a touch: a read that writes
+        racers.push(redis.open(cookie, options));
+      }
+      await Promise.all(racers);
+
+      expect(await redis.client.exists(redisKey), `round ${round}`).toBe(0);
+      const after = await redis.open(cookie, options);
+      expect(after.state, `round ${round}`).toBe("expired");
+      expect({ ...after }).toEqual({});
+      expect(await manager.listSessions(user)).toEqual([]);
+      expect(await redis.client.exists(`${redis.prefix}user:${user}`)).toBe(0); // any stale index entry pruned
+    }
   });
 
   test("on an anonymous session just clears the cookie", async () => {

@@ -1,7 +1,7 @@
 import { sealData, unsealData } from "iron-session";
 import { describe, expect, test } from "vitest";
 import { generateSessionId, getSession, storeKeyFor } from "../src/index";
-import { cookieName, MemoryCookieStore, otherPassword, password, sidOf, ttl, useTestRedis } from "./helpers";
+import { cookieName, MemoryCookieStore, otherPassword, password, ttl, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();
 

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { SessionStoreUnavailableError } from "../errors";
 import type { SessionStore, StoreWrite } from "./session-store";
 
@@ -10,7 +10,7 @@ import type { SessionStore, StoreWrite } from "./session-store";
  * - `<prefix>claimed:<key>`: one-time markers (a migrated iron-session cookie).
  */
 export interface RedisStoreOptions {
-  client: Redis | RedisLike;
+  client: Redis | Cluster | RedisLike;
   /** Prepended to every key. Default: "ironlink:session:". */
   prefix?: string;
 }
@@ -35,6 +35,20 @@ if #last == 0 then return 0 end
 local ttl = tonumber(last[2]) - tonumber(ARGV[3])
 if ttl <= 0 then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], math.ceil(ttl)) end
 return 1`;
+
+// Removes entries and, if the latest one went, brings the index's expiry back to the latest one left. The
+// expiry was set for the latest entry, so it moves by the difference of the two scores (no clock needed).
+const unindexScript = `
+local top = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+local removed = redis.call('ZREM', KEYS[1], unpack(ARGV))
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if removed == 0 or #last == 0 then return removed end
+local shift = tonumber(top[2]) - tonumber(last[2])
+local pttl = redis.call('PTTL', KEYS[1])
+if shift > 0 and pttl > 0 then
+  if pttl - shift <= 0 then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], math.ceil(pttl - shift)) end
+end
+return removed`;
 
 // Drops expired entries and returns the rest.
 const listScript = `
@@ -64,7 +78,7 @@ export class RedisStore implements SessionStore {
 
   async delete(key: string, userId?: string): Promise<void> {
     await this.#run("delete", () =>
-      Promise.all([this.client.del(this.prefix + key), userId === undefined ? 0 : this.client.zrem(this.indexKey(userId), key)]),
+      Promise.all([this.client.del(this.prefix + key), userId === undefined ? 0 : this.client.eval(unindexScript, 1, this.indexKey(userId), key)]),
     );
   }
 
@@ -73,7 +87,7 @@ export class RedisStore implements SessionStore {
     const keys = (await this.#run("list", () => this.client.eval(listScript, 1, index, now))) as string[];
     const values = await this.#run("list", () => Promise.all(keys.map((key) => this.client.get(this.prefix + key))));
     const gone = keys.filter((_, i) => values[i] === null);
-    if (gone.length > 0) await this.#run("prune", () => this.client.zrem(index, ...gone));
+    if (gone.length > 0) await this.#run("prune", () => this.client.eval(unindexScript, 1, index, ...gone));
     return keys.flatMap((key, i) => (values[i] === null ? [] : [[key, values[i] as string] as [string, string]]));
   }
 
@@ -100,43 +114,5 @@ export class RedisStore implements SessionStore {
         { cause },
       );
     }
-  }
-}
-
-/** Bounds that keep a request from hanging on a Redis that is down: it fails in about a second instead. */
-export const redisClientDefaults = {
-  connectTimeout: 1000,
-  commandTimeout: 1000,
-  maxRetriesPerRequest: 1,
-  // Reconnect forever in the background, at most every 2 s, so the apps recover on their own.
-  retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
-} as const satisfies RedisOptions;
-
-/**
- * An ioredis client with the bounds above, and an error listener so a Redis outage is logged once per
- * outage instead of crashing the process or flooding the log.
- */
-export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
-  const client = new Redis(url, { ...redisClientDefaults, ...options });
-  let down = false;
-  client.on("error", (error: Error) => {
-    if (down) return;
-    down = true;
-    console.error(`ironlink: Redis at ${redactUrl(url)} is unreachable (${error.message}); retrying.`);
-  });
-  client.on("ready", () => {
-    if (down) console.error(`ironlink: Redis at ${redactUrl(url)} is back.`);
-    down = false;
-  });
-  return client;
-}
-
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(invalid REDIS_URL)";
   }
 }
