@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type CookieJar, type CookieStore, jarFromCookieStore, jarFromRequest } from "./cookies";
-import { SessionConfigError } from "./errors";
+import { SessionConfigError, SessionStoreUnavailableError } from "./errors";
 import { type NormalizedSessionOptions, normalizeOptions, type SessionOptions } from "./options";
 import { openCookie, sealCookie, sealOpensUntil, sealStoredValue, type StoredValue, unsealStoredValue } from "./seal";
 import { generateSessionId, storeKeyFor } from "./session-id";
@@ -145,8 +145,11 @@ function jarFrom(args: [CookieStore] | [IncomingMessage | Request, ServerRespons
 type Loaded<T> =
   | { state: "anonymous" }
   | { state: "expired" }
-  | { state: "active"; sessionId: string; record: StoredValue<Partial<T>> }
+  | { state: "active"; sessionId: string; record: StoredValue<Partial<T>>; raw: string }
   | { state: "legacy"; data: Partial<T>; claimKey: string; claimUntil: number | undefined };
+
+/** How many times a save merges and retries when other writers keep changing the session under it. */
+const maxWriteAttempts = 20;
 
 async function createSession<T extends object>(jar: CookieJar, options: NormalizedSessionOptions): Promise<Session<T>> {
   const { passwords, cookieName, ttl, cookieOptions, store, clock, userId: userIdOf } = options;
@@ -155,19 +158,82 @@ async function createSession<T extends object>(jar: CookieJar, options: Normaliz
   let state: SessionState = loaded.state;
   let sessionId = loaded.state === "active" ? loaded.sessionId : undefined;
   let createdAt = loaded.state === "active" ? loaded.record.createdAt : undefined;
+  // The stored value as this request last saw it: the base that save() merges its changes into, and the
+  // value its compare-and-set expects to find.
+  let raw = loaded.state === "active" ? loaded.raw : undefined;
+  let base: Record<string, unknown> = loaded.state === "active" ? loaded.record.data : {};
   // The user the store indexed this session under, so ending it also removes the index entry.
   let indexedUser = loaded.state === "active" ? userIdOf(loaded.record.data) : undefined;
   const session = { ...(loaded.state === "active" ? loaded.record.data : loaded.state === "legacy" ? loaded.data : {}) } as Session<T>;
 
-  const clearData = () => {
+  const replaceData = (data: Record<string, unknown>) => {
     for (const field of Object.keys(session)) delete (session as Record<string, unknown>)[field];
+    Object.assign(session, data);
+  };
+  const forget = (next: SessionState) => {
+    sessionId = createdAt = indexedUser = raw = undefined;
+    base = {};
+    state = next;
+    replaceData({});
   };
   const end = async (next: SessionState) => {
     if (sessionId && state === "active") await store.delete(storeKeyFor(sessionId), indexedUser);
-    sessionId = createdAt = indexedUser = undefined;
-    state = next;
-    clearData();
+    // A legacy cookie that is dropped instead of migrated must not be migrated later either.
+    if (state === "legacy" && loaded.state === "legacy") await claimLegacy(loaded, clock());
+    forget(next);
   };
+  const claimLegacy = (legacy: Extract<Loaded<T>, { state: "legacy" }>, now: number) =>
+    store.claim(legacy.claimKey, Math.max(now + ttl * 1000, legacy.claimUntil ?? 0), now);
+
+  async function create(now: number): Promise<void> {
+    sessionId ??= generateSessionId();
+    createdAt = now;
+    const key = storeKeyFor(sessionId);
+    const data = { ...session } as Record<string, unknown>;
+    const record: StoredValue<Record<string, unknown>> = { key, data, createdAt, touchedAt: now };
+    const sealed = await sealStoredValue(record, passwords, ttl);
+    const userId = userIdOf(data);
+    // The store first: a cookie must never point at a session that was not written.
+    const result = await store.set(key, sealed, { mode: "create", expiresAt: expiryOf(record, options), now, userId });
+    if (result.status !== "written") return forget("expired"); // an id collision: 256 random bits make it moot
+    state = "active";
+    raw = sealed;
+    base = data;
+    indexedUser = userId;
+    jar.write(cookieName, await sealCookie(sessionId, passwords, ttl), cookieOptions);
+  }
+
+  /**
+   * Writes only what this request changed, merged into the stored value under a compare-and-set, so two
+   * apps (or tabs) saving different fields at once both keep their change. A session ended elsewhere
+   * stays ended. Saves of one session within this process queue up, so they do not race each other.
+   */
+  async function update(now: number): Promise<void> {
+    const key = storeKeyFor(sessionId as string);
+    const changes = changedFields(base, session);
+    await oneWriterAtATime(key, async () => {
+      for (let attempt = 0; attempt < maxWriteAttempts; attempt++) {
+        const data = applyChanges(base, changes);
+        const record: StoredValue<Record<string, unknown>> = { key, data, createdAt: createdAt as number, touchedAt: now };
+        const sealed = await sealStoredValue(record, passwords, ttl);
+        const userId = userIdOf(data);
+        const result = await store.set(key, sealed, { mode: "update", expected: raw as string, expiresAt: expiryOf(record, options), now, userId });
+        if (result.status === "written") {
+          raw = sealed;
+          base = data;
+          indexedUser = userId;
+          replaceData(data);
+          return;
+        }
+        const current = result.status === "changed" ? await unsealStoredValue<Record<string, unknown>>(result.current, key, passwords, ttl) : undefined;
+        if (!current || result.status !== "changed") return forget("expired"); // signed out or revoked meanwhile: never resurrect
+        raw = result.current;
+        base = current.data;
+        createdAt = current.createdAt;
+      }
+      throw new SessionStoreUnavailableError(`ironlink: the session changed under ${maxWriteAttempts} concurrent saves in a row; try again.`);
+    });
+  }
 
   Object.defineProperties(session, {
     state: { get: () => state },
@@ -175,36 +241,12 @@ async function createSession<T extends object>(jar: CookieJar, options: Normaliz
     save: {
       value: async function save() {
         const now = clock();
-        if (state === "legacy" && loaded.state === "legacy" && !(await store.claim(loaded.claimKey, Math.max(now + ttl * 1000, loaded.claimUntil ?? 0), now))) {
+        if (state === "legacy" && loaded.state === "legacy" && !(await claimLegacy(loaded, now))) {
           // The same iron-session cookie was migrated already (a replay, or a concurrent request).
-          await end("expired");
+          forget("expired");
           return;
         }
-        const mode = state === "active" ? "update" : "create";
-        sessionId ??= generateSessionId();
-        createdAt ??= now;
-        const key = storeKeyFor(sessionId);
-        const data = { ...session };
-        const record: StoredValue<Partial<T>> = { key, data, createdAt, touchedAt: now };
-        const userId = userIdOf(data);
-        // The store first: a cookie must never point at a session that was not written.
-        const written = await store.set(key, await sealStoredValue(record, passwords, ttl), {
-          mode,
-          expiresAt: expiryOf(record, options),
-          now,
-          userId,
-        });
-        if (!written) {
-          // Signed out or revoked elsewhere since this request loaded it: stay ended, never resurrect.
-          sessionId = createdAt = indexedUser = undefined;
-          state = "expired";
-          clearData();
-          return;
-        }
-        state = "active";
-        indexedUser = userId;
-        // An existing session keeps its cookie: the id did not change and the seal outlives the session.
-        if (mode === "create") jar.write(cookieName, await sealCookie(sessionId, passwords, ttl), cookieOptions);
+        await (state === "active" ? update(now) : create(now));
       },
     },
     destroy: {
@@ -221,6 +263,45 @@ async function createSession<T extends object>(jar: CookieJar, options: Normaliz
     },
   });
   return session;
+}
+
+interface FieldChanges {
+  set: Record<string, unknown>;
+  removed: string[];
+}
+
+/** The top-level fields this request set, changed or deleted since it read the session. */
+function changedFields(base: Record<string, unknown>, session: object): FieldChanges {
+  const current = { ...session } as Record<string, unknown>;
+  const set: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(current)) {
+    if (!(field in base) || JSON.stringify(value) !== JSON.stringify(base[field])) set[field] = value;
+  }
+  return { set, removed: Object.keys(base).filter((field) => !(field in current)) };
+}
+
+function applyChanges(base: Record<string, unknown>, { set, removed }: FieldChanges): Record<string, unknown> {
+  const data = { ...base, ...set };
+  for (const field of removed) delete data[field];
+  return data;
+}
+
+const writeQueues = new Map<string, Promise<void>>();
+async function oneWriterAtATime(key: string, write: () => Promise<void>): Promise<void> {
+  const previous = writeQueues.get(key) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const tail = previous.then(() => mine);
+  writeQueues.set(key, tail);
+  await previous;
+  try {
+    await write();
+  } finally {
+    done();
+    if (writeQueues.get(key) === tail) writeQueues.delete(key);
+  }
 }
 
 /** When a session ends: its idle window or its absolute limit, whichever comes first. */
@@ -259,17 +340,15 @@ async function load<T>(cookie: string | undefined, options: NormalizedSessionOpt
     return { state: "expired" };
   }
   if (now - record.touchedAt >= options.touchIntervalMs) {
+    // Extend the idle window, as a compare-and-set: a save that landed meanwhile extended it already and
+    // must not be overwritten with this older data.
     const touched = { ...record, touchedAt: now };
-    const written = await store.set(key, await sealStoredValue(touched, passwords, ttl), {
-      mode: "update",
-      expiresAt: expiryOf(touched, options),
-      now,
-      userId,
-    });
-    if (!written) return { state: "expired" };
-    return { state: "active", sessionId: content.sessionId, record: touched };
+    const sealed = await sealStoredValue(touched, passwords, ttl);
+    const result = await store.set(key, sealed, { mode: "update", expected: stored, expiresAt: expiryOf(touched, options), now, userId });
+    if (result.status === "gone") return { state: "expired" };
+    if (result.status === "written") return { state: "active", sessionId: content.sessionId, record: touched, raw: sealed };
   }
-  return { state: "active", sessionId: content.sessionId, record };
+  return { state: "active", sessionId: content.sessionId, record, raw: stored };
 }
 
 const storeKeyPattern = /^[A-Za-z0-9_-]{43}$/;

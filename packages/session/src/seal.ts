@@ -73,12 +73,45 @@ export async function unsealStoredValue<T>(seal: string, key: string, passwords:
   return value as StoredValue<T>;
 }
 
+/**
+ * iron-session's unsealData, behind a cache of verified seals. Unsealing (PBKDF2 key derivation, HMAC,
+ * AES) is the costly part of a read, and most requests carry the same cookie and read the same stored
+ * value as the last one. An entry is keyed by the exact seal string (a tampered seal is another string,
+ * and still goes through full verification), holds the opened content as JSON (each hit gets a fresh
+ * copy, so nobody can alter the cache through a session object), and is dropped once the seal's own
+ * expiration passes. Revocation is unaffected: the store is still read on every request.
+ */
+const cacheLimit = 10_000;
+const verifiedSeals = new WeakMap<Passwords, Map<string, { json: string; expiresAt: number }>>();
+
+function cacheFor(passwords: Passwords): Map<string, { json: string; expiresAt: number }> {
+  let cache = verifiedSeals.get(passwords);
+  if (!cache) {
+    cache = new Map();
+    verifiedSeals.set(passwords, cache);
+  }
+  return cache;
+}
+
 /** iron-session answers `{}` for a bad HMAC or an expired seal but throws on malformed input: both mean "no session". */
 async function safeUnseal<T>(seal: string, passwords: Passwords, ttl: number): Promise<T | undefined> {
   if (typeof seal !== "string" || seal.length === 0) return undefined;
+  const cache = cacheFor(passwords);
+  const hit = cache.get(seal);
+  if (hit) {
+    if (Date.now() < hit.expiresAt) return JSON.parse(hit.json) as T;
+    cache.delete(seal);
+  }
+  let value: T;
   try {
-    return await unsealData<T>(seal, { password: passwords, ttl });
+    value = await unsealData<T>(seal, { password: passwords, ttl });
   } catch {
     return undefined;
   }
+  const expiration = Number(seal.split("~")[0]?.split("*")[5]);
+  if (value && typeof value === "object" && Object.keys(value).length > 0 && expiration > Date.now()) {
+    if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value as string); // the oldest entry
+    cache.set(seal, { json: JSON.stringify(value), expiresAt: expiration });
+  }
+  return value;
 }

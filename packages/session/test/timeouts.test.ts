@@ -131,11 +131,11 @@ describe("reads: one GET, and a write only when the idle window is due an extens
     }
   });
 
-  test("a read after touchInterval adds exactly one write (SET, plus the index update when indexed), never a cookie", async () => {
+  test("a read after touchInterval adds exactly one write (a compare-and-set, plus the index update when indexed), never a cookie", async () => {
     const c = manualClock();
     for (const [userId, expected] of [
-      [undefined, ["get", "set"]],
-      [userIdOf, ["get", "set", "eval"]],
+      [undefined, ["get", "evalsha"]],
+      [userIdOf, ["get", "evalsha", "evalsha"]],
     ] as const) {
       const options = redis.options({ idleTimeout: idle, clock: c.clock, store: counting.store, userId });
       const createdAt = c.now;
@@ -156,7 +156,7 @@ describe("reads: one GET, and a write only when the idle window is due an extens
     }
   });
 
-  test("saving an existing session writes the store only: one SET, no cookie", async () => {
+  test("saving an existing session writes the store only: one compare-and-set, no cookie", async () => {
     const c = manualClock();
     const options = redis.options({ idleTimeout: idle, clock: c.clock, store: counting.store });
     const { cookie, redisKey } = await redis.create({ n: 1 }, options);
@@ -164,7 +164,7 @@ describe("reads: one GET, and a write only when the idle window is due an extens
     const cookies = new MemoryCookieStore({ [cookieName]: cookie });
     const session = await getSession<{ n: number }>(cookies, options);
     session.n = 2;
-    expect(await counting.measure(() => session.save())).toEqual(["set"]);
+    expect(await counting.measure(() => session.save())).toEqual(["evalsha"]);
     expect(cookies.writes).toEqual([]);
     expect((await storedRecord(redisKey)).data).toEqual({ n: 2 });
   });

@@ -117,7 +117,7 @@ describe("listSessions(userId)", () => {
     };
     const alone = await cost();
     // One script call on the user's index (prune and range), then one GET per session.
-    expect(alone).toEqual(["eval", "get", "get", "get"]);
+    expect(alone).toEqual(["evalsha", "get", "get", "get"]);
 
     // 1000 sessions of 500 other users, half of them with ids that start with this user's id. Written through the
     // store's own write path (what save() sends: SET NX PX, then the index script); one shared sealed value,

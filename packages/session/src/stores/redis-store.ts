@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from "ioredis";
 import { SessionStoreUnavailableError } from "../errors";
-import type { SessionStore, StoreWrite } from "./session-store";
+import { createHash } from "node:crypto";
+import type { SessionStore, StoreWrite, WriteResult } from "./session-store";
 
 /**
  * Sessions in Redis. Every command touches one key, so the store works unchanged on Redis Cluster:
@@ -21,8 +22,8 @@ export interface RedisLike {
   set(key: string, value: string, ...args: (string | number)[]): Promise<unknown>;
   del(...keys: string[]): Promise<number>;
   exists(...keys: string[]): Promise<number>;
-  zrem(key: string, ...members: string[]): Promise<number>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
 }
 
 // Adds or moves an index entry, drops entries already expired, and keeps the index's own expiry at its
@@ -50,10 +51,20 @@ if shift > 0 and pttl > 0 then
 end
 return removed`;
 
+// Compare-and-set on one key: writes only if the value is still the one the caller read (compared by SHA-1).
+const updateScript = `
+local current = redis.call('GET', KEYS[1])
+if not current then return {0} end
+if redis.sha1hex(current) ~= ARGV[2] then return {2, current} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+return {1}`;
+
 // Drops expired entries and returns the rest.
 const listScript = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
 return redis.call('ZRANGE', KEYS[1], 0, -1)`;
+
+const scriptShas = new Map<string, string>();
 
 export class RedisStore implements SessionStore {
   readonly client: RedisLike;
@@ -68,26 +79,34 @@ export class RedisStore implements SessionStore {
     return this.#run("read", () => this.client.get(this.prefix + key));
   }
 
-  async set(key: string, value: string, { mode, expiresAt, now, userId }: StoreWrite): Promise<boolean> {
-    const ttl = Math.max(1, Math.ceil(expiresAt - now));
-    const written = await this.#run("write", () => this.client.set(this.prefix + key, value, "PX", ttl, mode === "create" ? "NX" : "XX"));
-    if (written !== "OK") return false;
-    if (userId !== undefined) await this.#run("index", () => this.client.eval(indexScript, 1, this.indexKey(userId), key, expiresAt, now));
-    return true;
+  async set(key: string, value: string, write: StoreWrite): Promise<WriteResult> {
+    const ttl = Math.max(1, Math.ceil(write.expiresAt - write.now));
+    const result = await this.#run("write", async (): Promise<WriteResult> => {
+      if (write.mode === "create") {
+        return (await this.client.set(this.prefix + key, value, "PX", ttl, "NX")) === "OK" ? { status: "written" } : { status: "gone" };
+      }
+      const expected = createHash("sha1").update(write.expected).digest("hex");
+      const [code, current] = (await this.#script(updateScript, this.prefix + key, value, expected, ttl)) as [number, string?];
+      return code === 1 ? { status: "written" } : code === 2 ? { status: "changed", current: current as string } : { status: "gone" };
+    });
+    if (result.status === "written" && write.userId !== undefined) {
+      await this.#run("index", () => this.#script(indexScript, this.indexKey(write.userId as string), key, write.expiresAt, write.now));
+    }
+    return result;
   }
 
   async delete(key: string, userId?: string): Promise<void> {
     await this.#run("delete", () =>
-      Promise.all([this.client.del(this.prefix + key), userId === undefined ? 0 : this.client.eval(unindexScript, 1, this.indexKey(userId), key)]),
+      Promise.all([this.client.del(this.prefix + key), userId === undefined ? 0 : this.#script(unindexScript, this.indexKey(userId), key)]),
     );
   }
 
   async listByUser(userId: string, now: number): Promise<Array<[string, string]>> {
     const index = this.indexKey(userId);
-    const keys = (await this.#run("list", () => this.client.eval(listScript, 1, index, now))) as string[];
+    const keys = (await this.#run("list", () => this.#script(listScript, index, now))) as string[];
     const values = await this.#run("list", () => Promise.all(keys.map((key) => this.client.get(this.prefix + key))));
     const gone = keys.filter((_, i) => values[i] === null);
-    if (gone.length > 0) await this.#run("prune", () => this.client.eval(unindexScript, 1, index, ...gone));
+    if (gone.length > 0) await this.#run("prune", () => this.#script(unindexScript, index, ...gone));
     return keys.flatMap((key, i) => (values[i] === null ? [] : [[key, values[i] as string] as [string, string]]));
   }
 
@@ -103,6 +122,18 @@ export class RedisStore implements SessionStore {
   /** The Redis key of a user's session index. */
   indexKey(userId: string): string {
     return `${this.prefix}user:${userId}`;
+  }
+
+  /** Runs a one-key Lua script by its SHA (EVALSHA), sending its text only the first time a server lacks it. */
+  async #script(script: string, key: string, ...args: (string | number)[]): Promise<unknown> {
+    const sha = scriptShas.get(script) ?? createHash("sha1").update(script).digest("hex");
+    scriptShas.set(script, sha);
+    try {
+      return await this.client.evalsha(sha, 1, key, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      return this.client.eval(script, 1, key, ...args);
+    }
   }
 
   async #run<T>(what: string, command: () => Promise<T>): Promise<T> {

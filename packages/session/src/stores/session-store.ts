@@ -11,11 +11,13 @@ export interface SessionStore {
   /** The sealed value, or null when the key is gone (signed out, revoked or expired). */
   get(key: string): Promise<string | null>;
   /**
-   * Writes the value until `expiresAt`. "create" writes only if the key is new; "update" only if it still
-   * exists, so a session ended elsewhere is never brought back. Resolves false when that stopped the write.
-   * With `userId`, also indexes the key under that user until `expiresAt`.
+   * Writes the value until `expiresAt`, with `userId` also indexing the key under that user until then.
+   * - "create" writes only if the key is new;
+   * - "update" is a compare-and-set: it writes only if the stored value is still `expected` (the exact
+   *   string this request read). A key that is gone stays gone, so a session ended elsewhere is never
+   *   brought back; a value changed meanwhile comes back as `current`, for the caller to merge and retry.
    */
-  set(key: string, value: string, write: StoreWrite): Promise<boolean>;
+  set(key: string, value: string, write: StoreWrite): Promise<WriteResult>;
   /** Deletes the session and, with `userId`, its index entry. */
   delete(key: string, userId?: string): Promise<void>;
   /** The user's sessions that still exist, as [key, sealed value] pairs, pruning index entries that are not. */
@@ -26,9 +28,9 @@ export interface SessionStore {
   isClaimed(key: string): Promise<boolean>;
 }
 
-export interface StoreWrite {
-  mode: "create" | "update";
-  expiresAt: number;
-  now: number;
-  userId?: string;
-}
+export type StoreWrite = { expiresAt: number; now: number; userId?: string } & (
+  | { mode: "create" }
+  | { mode: "update"; expected: string }
+);
+
+export type WriteResult = { status: "written" } | { status: "gone" } | { status: "changed"; current: string };
