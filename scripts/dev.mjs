@@ -6,6 +6,9 @@
 //   2. A Redis already answering PING on 127.0.0.1:6379 (yours, or the compose one), reused.
 //   3. `docker compose up -d redis` when a Docker engine is reachable (left running on exit).
 //   4. A local `redis-server` child process with its data in .data/redis/ (stopped on exit).
+//   5. Neither Docker nor redis-server (or SESSION_STORE=file): the shared-file store in .data/sessions/.
+//
+// In development both apps create a demo account (IRONLINK_DEMO_USER / IRONLINK_DEMO_PASSWORD), printed below.
 //
 // SESSION_PASSWORD comes from the environment, or is generated once and kept in
 // .data/dev-session-password so both apps share it and sessions survive restarts.
@@ -26,6 +29,10 @@ const DATA_DIR = path.join(ROOT, '.data');
 const REDIS_DIR = path.join(DATA_DIR, 'redis');
 const REDIS_LOG = path.join(REDIS_DIR, 'redis-server.log');
 const SECRET_FILE = path.join(DATA_DIR, 'dev-session-password');
+const FILE_STORE_DIR = path.join(DATA_DIR, 'sessions');
+// The development account `npm run dev` creates (through the apps) and prints.
+const DEMO_USER = process.env.IRONLINK_DEMO_USER || 'demo';
+const DEMO_PASSWORD = process.env.IRONLINK_DEMO_PASSWORD || 'ironlink-demo';
 const IS_WINDOWS = process.platform === 'win32';
 const rel = (p) => path.relative(process.cwd(), p) || '.';
 
@@ -340,6 +347,10 @@ async function startDockerRedis() {
 }
 
 async function resolveRedis() {
+  if (process.env.SESSION_STORE === 'file') {
+    log(`Sessions: SESSION_STORE=file, in ${process.env.SESSION_FILE_PATH || rel(FILE_STORE_DIR)}.`);
+    return null;
+  }
   if (process.env.REDIS_URL) {
     const url = process.env.REDIS_URL;
     let shown = url;
@@ -373,16 +384,22 @@ async function resolveRedis() {
   const redisServer = which('redis-server', ['/usr/sbin', '/usr/local/bin', '/opt/homebrew/bin', '/usr/local/sbin']);
   if (redisServer) return startLocalRedis(redisServer);
 
-  fail(
-    [
-      'Redis is needed, but there is no usable Docker engine and no `redis-server` on PATH.',
-      'Do one of:',
-      '  sudo apt-get install -y redis-server     # Debian/Ubuntu',
-      '  brew install redis                       # macOS',
-      '  docker compose up -d redis               # with Docker running',
-      'or point REDIS_URL at an existing Redis, e.g. REDIS_URL=redis://127.0.0.1:6379 npm run dev',
-    ].join('\n'),
-  );
+  // Neither Docker nor redis-server: the shared-file store still gives a working demo.
+  const banner = [
+    '',
+    '  ┌───────────────────────────────────────────────────────────────────────────────┐',
+    '  │ No Redis here (no Docker engine, no redis-server): using the FILE session      │',
+    `  │ store in ${rel(FILE_STORE_DIR).padEnd(69)}│`,
+    '  │ Sessions, accounts and sign-in limits are shared by both apps through it.     │',
+    '  │ For Redis:  sudo apt-get install -y redis-server   (Debian/Ubuntu)            │',
+    '  │             brew install redis                     (macOS)                    │',
+    '  │             docker compose up -d redis             (with Docker running)      │',
+    '  │ or set REDIS_URL=redis://host:6379 and run npm run dev again.                 │',
+    '  └───────────────────────────────────────────────────────────────────────────────┘',
+    '',
+  ];
+  console.log(banner.join('\n'));
+  return null;
 }
 
 // ---------------------------------------------------------------- main
@@ -402,8 +419,12 @@ for (const [name, port] of [['APP_ONE_PORT', onePort], ['APP_TWO_PORT', twoPort]
 
 const env = {
   ...process.env,
-  REDIS_URL: redisUrl,
+  ...(redisUrl
+    ? { REDIS_URL: redisUrl }
+    : { SESSION_STORE: 'file', SESSION_FILE_PATH: process.env.SESSION_FILE_PATH || FILE_STORE_DIR }),
   SESSION_PASSWORD: password,
+  IRONLINK_DEMO_USER: DEMO_USER,
+  IRONLINK_DEMO_PASSWORD: DEMO_PASSWORD,
   NEXT_TELEMETRY_DISABLED: process.env.NEXT_TELEMETRY_DISABLED ?? '1',
 };
 
@@ -415,6 +436,7 @@ console.log('');
 log('Apps (use the same host name, 127.0.0.1, for both so they share the session cookie):');
 log(`  app one  http://127.0.0.1:${onePort}`);
 log(`  app two  http://127.0.0.1:${twoPort}`);
+log(`Demo account (development only): username "${DEMO_USER}", password "${DEMO_PASSWORD}".`);
 log(`Starting: turbo ${turboArgs.join(' ')}`);
 console.log('');
 

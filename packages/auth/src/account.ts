@@ -3,7 +3,7 @@ import { isSessionStoreUnavailable } from "@ironlink/session";
 import { getConfig } from "./config";
 import { messages } from "./messages";
 import { SignInRateLimiter, retryMessage } from "./rate-limit";
-import { getRedis } from "./redis";
+import { getStorage } from "./storage";
 import type { RequestContext } from "./request-context";
 import { type AppSession, sessions } from "./session";
 import { UserStore, type User } from "./users";
@@ -26,8 +26,8 @@ export type AccountResult =
 
 type Input = Record<string, unknown>;
 
-const users = () => new UserStore(getRedis());
-const limiter = () => new SignInRateLimiter(getRedis(), getConfig().rateLimit);
+const users = () => new UserStore(getStorage().users);
+const limiter = () => new SignInRateLimiter(getStorage().attempts, getConfig().rateLimit);
 
 export function signIn(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
   return withStoreErrors(async () => {

@@ -1,3 +1,4 @@
+import { isAbsolute } from "node:path";
 import { type Password, parseRedisNodes, type RedisConnection } from "@ironlink/session";
 
 /**
@@ -9,6 +10,8 @@ export interface IronlinkConfig {
   redisUrl: string;
   /** One node (REDIS_URL), a Cluster (REDIS_CLUSTER_NODES) or Sentinel (REDIS_SENTINELS + REDIS_SENTINEL_NAME). */
   redis: RedisConnection;
+  /** Where sessions, users and attempt counters live: Redis, or a directory every app shares. */
+  store: { kind: "redis" } | { kind: "file"; dir: string };
   sessionPassword: Password;
   cookieName: string;
   /** Set for sibling subdomains (e.g. `example.com` for a.example.com and b.example.com); unset shares the exact host. */
@@ -63,6 +66,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     production,
     redisUrl: env.REDIS_URL?.trim() || configDefaults.redisUrl,
     redis: readRedisConnection(env),
+    store: readStore(env),
     sessionPassword: readSessionPassword(env.SESSION_PASSWORD, production),
     cookieName: httpsOnly && !baseCookieName.startsWith("__") ? `__Secure-${baseCookieName}` : baseCookieName,
     cookieDomain: env.COOKIE_DOMAIN?.trim() || undefined,
@@ -113,6 +117,17 @@ function readSessionPassword(raw: string | undefined, production: boolean): Pass
     throw new ConfigError(`SESSION_PASSWORD must be at least 32 characters long (it has ${raw.length}). ${generateHint}`);
   }
   return raw;
+}
+
+function readStore(env: Record<string, string | undefined>): IronlinkConfig["store"] {
+  const kind = env.SESSION_STORE?.trim() || "redis";
+  if (kind === "redis") return { kind };
+  if (kind !== "file") throw new ConfigError(`SESSION_STORE must be "redis" or "file" (got "${kind}").`);
+  const dir = env.SESSION_FILE_PATH?.trim();
+  if (!dir || !isAbsolute(dir)) {
+    throw new ConfigError("SESSION_STORE=file needs SESSION_FILE_PATH: an absolute path to a directory every app can read and write.");
+  }
+  return { kind, dir };
 }
 
 function readRedisConnection(env: Record<string, string | undefined>): RedisConnection {

@@ -34,7 +34,12 @@ export const getViewer = cache(async (): Promise<Viewer> => {
   }
 });
 
-/** The signed-in user's sessions for the account page. */
-export async function listOwnSessions(user: User): Promise<SessionInfo<SessionData>[]> {
-  return sessions().listSessions(user.id);
+/** The signed-in user's sessions for the account page; null when Redis stops answering mid-request (a 500 otherwise). */
+export async function listOwnSessions(user: User): Promise<SessionInfo<SessionData>[] | null> {
+  try {
+    return await sessions().listSessions(user.id);
+  } catch (error) {
+    if (isSessionStoreUnavailable(error)) return null;
+    throw error;
+  }
 }

@@ -4,5 +4,7 @@
  * failing every request.
  */
 export async function register(): Promise<void> {
-  if (process.env.NEXT_RUNTIME === "nodejs") await import("./startup-check");
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { startupCheck } = await import("./startup-check");
+  await startupCheck();
 }

@@ -1,20 +1,20 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getConfig } from "./config";
-import { redisIsDown } from "./redis";
+import { storeIsDown } from "./redis";
 
 /** Pages that need a signed-in user. */
 const protectedPaths = new Set(["/", "/account"]);
 
 /**
  * Next.js proxy (formerly middleware): optimistic checks only, without I/O.
- * - While Redis is known to be down, answer 503 at once (JSON for the API, a friendly page otherwise)
+ * - While the session store (Redis) is known to be down, answer 503 at once (JSON for the API, a friendly page otherwise)
  *   instead of letting each request wait for a timeout. /api/health answers for itself.
  * - No session cookie on a protected page means nobody is signed in: straight to the login page. A cookie
  *   is not trusted here; the page checks the session in Redis through the data-access layer.
  */
 export function proxy(request: NextRequest): NextResponse {
   const path = request.nextUrl.pathname;
-  if (path !== "/api/health" && redisIsDown()) return unavailable(path.startsWith("/api/"));
+  if (path !== "/api/health" && storeIsDown()) return unavailable(path.startsWith("/api/"));
   if (protectedPaths.has(path) && !request.cookies.has(getConfig().cookieName)) {
     const login = new URL("/login", request.url);
     login.searchParams.set("next", path + request.nextUrl.search);

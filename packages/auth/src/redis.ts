@@ -1,11 +1,10 @@
-import "server-only";
 import { createRedisClient } from "@ironlink/session";
 import type { Cluster, Redis } from "ioredis";
 import { getConfig } from "./config";
 
 interface RedisHandle {
   client: Redis | Cluster;
-  /** Set by the client's own error/ready events: true from a connection failure until it reconnects. */
+  /** Set by the client's own close/error/ready events: true from a connection loss or failure until it reconnects. */
   down: boolean;
 }
 
@@ -17,9 +16,13 @@ function handle(): RedisHandle {
   if (!globalForRedis.__ironlinkRedis) {
     const client = createRedisClient(getConfig().redis);
     const created: RedisHandle = { client, down: false };
-    client.on("error", () => {
+    // "close" comes the moment the connection drops (Redis killed, network cut); "error" only once a
+    // reconnection attempt fails. Either way, answer 503 at once until the client is ready again.
+    const markDown = () => {
       created.down = true;
-    });
+    };
+    client.on("close", markDown);
+    client.on("error", markDown);
     client.on("ready", () => {
       created.down = false;
     });
@@ -32,7 +35,10 @@ export function getRedis(): Redis | Cluster {
   return handle().client;
 }
 
-/** Whether Redis is known to be unreachable right now: a check without I/O, to answer 503 before doing work. */
-export function redisIsDown(): boolean {
-  return handle().down;
+/**
+ * Whether the session store is known to be unreachable right now: a check without I/O, to answer 503
+ * before doing work. Only Redis can be down this way; a file store answers for itself.
+ */
+export function storeIsDown(): boolean {
+  return getConfig().store.kind === "redis" && handle().down;
 }

@@ -1,7 +1,7 @@
 import "server-only";
-import { type CookieStore, createSessionManager, RedisStore, type Session, type SessionManager } from "@ironlink/session";
+import { type CookieStore, createSessionManager, type Session, type SessionManager } from "@ironlink/session";
 import { getConfig } from "./config";
-import { getRedis } from "./redis";
+import { getStorage } from "./storage";
 import type { User } from "./users";
 
 /** What an Ironlink app keeps in a session. Never a password. */
@@ -28,7 +28,7 @@ export function sessions(): SessionManager<SessionData> {
     idleTimeout: config.idleTimeout,
     absoluteTimeout: config.absoluteTimeout,
     cookieOptions: { domain: config.cookieDomain, secure: config.cookieSecure, httpOnly: true, sameSite: "lax", path: "/" },
-    store: new RedisStore({ client: getRedis() }),
+    store: getStorage().sessions,
     userId: (data) => (data as Partial<SessionData>).user?.id,
     legacyCookies: config.migrateIronSessionCookies ? "migrate" : "ignore",
   });

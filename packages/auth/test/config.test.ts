@@ -65,4 +65,27 @@ describe("readConfig", () => {
     expect(readConfig({ ...https, APP_ORIGINS: "https://a.example.com,http://127.0.0.1:5000" }).cookieName).toBe("ironlink_session");
     expect(readConfig({ ...https, COOKIE_SECURE: "false" }).cookieName).toBe("ironlink_session");
   });
+
+  it("chooses the store: Redis by default, files with an absolute shared directory", () => {
+    expect(readConfig({ SESSION_PASSWORD: secret }).store).toEqual({ kind: "redis" });
+    expect(readConfig({ SESSION_PASSWORD: secret, SESSION_STORE: "file", SESSION_FILE_PATH: "/srv/sessions" }).store).toEqual({ kind: "file", dir: "/srv/sessions" });
+    expect(() => readConfig({ SESSION_PASSWORD: secret, SESSION_STORE: "file" })).toThrow(/SESSION_FILE_PATH/);
+    expect(() => readConfig({ SESSION_PASSWORD: secret, SESSION_STORE: "file", SESSION_FILE_PATH: "relative/dir" })).toThrow(/absolute/);
+    expect(() => readConfig({ SESSION_PASSWORD: secret, SESSION_STORE: "memcached" })).toThrow(/"redis" or "file"/);
+  });
+
+  it("reads Redis Cluster and Sentinel settings", () => {
+    expect(readConfig({ SESSION_PASSWORD: secret, REDIS_CLUSTER_NODES: "10.0.0.1:7000, 10.0.0.2:7001" }).redis).toEqual({
+      clusterNodes: [
+        { host: "10.0.0.1", port: 7000 },
+        { host: "10.0.0.2", port: 7001 },
+      ],
+    });
+    expect(readConfig({ SESSION_PASSWORD: secret, REDIS_SENTINELS: "127.0.0.1:26379", REDIS_SENTINEL_NAME: "mymaster" }).redis).toEqual({
+      sentinels: [{ host: "127.0.0.1", port: 26379 }],
+      name: "mymaster",
+    });
+    expect(() => readConfig({ SESSION_PASSWORD: secret, REDIS_SENTINELS: "127.0.0.1:26379" })).toThrow(/REDIS_SENTINEL_NAME/);
+    expect(() => readConfig({ SESSION_PASSWORD: secret, REDIS_CLUSTER_NODES: "nonsense" })).toThrow(/host:port/);
+  });
 });

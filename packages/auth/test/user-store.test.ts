@@ -1,15 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { createRedisClient } from "@ironlink/session";
-import "@ironlink/testing";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hashPassword, UserStore, verifyPassword } from "../src/users";
+import { accountStorages } from "./storages";
 
-const redis = createRedisClient(inject("redisUrl"));
-const prefix = `test:${randomUUID()}:user:`;
-const users = new UserStore(redis, prefix);
-afterAll(() => redis.quit());
+describe.each(accountStorages())("UserStore ($kind)", ({ users: records }) => {
+  const raw = records();
+  const users = new UserStore(raw);
 
-describe("UserStore (real Redis)", () => {
   it("creates a user and verifies the password, case-insensitively on the name", async () => {
     const created = await users.create("Alice", "correct horse battery");
     expect(created).toEqual({ ok: true, user: { id: "alice", username: "Alice" } });
@@ -20,10 +16,10 @@ describe("UserStore (real Redis)", () => {
 
   it("stores only a scrypt hash, never the password", async () => {
     await users.create("bob", "s3cret-Passw0rd");
-    const raw = await redis.get(`${prefix}bob`);
-    expect(raw).not.toBeNull();
-    expect(raw).not.toContain("s3cret-Passw0rd");
-    expect(JSON.parse(raw!).passwordHash).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+    const record = await raw.get("bob");
+    expect(record).not.toBeNull();
+    expect(record).not.toContain("s3cret-Passw0rd");
+    expect(JSON.parse(record!).passwordHash).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
   });
 
   it("lets exactly one of many concurrent registrations of a name win", async () => {
@@ -33,8 +29,16 @@ describe("UserStore (real Redis)", () => {
   });
 
   it("treats a corrupt record as no user", async () => {
-    await redis.set(`${prefix}mallory`, "{not json");
+    await raw.create("mallory", "{not json");
     expect(await users.verify("mallory", "whatever-password")).toBeNull();
+  });
+
+  it("changes a password: the old one stops working, the new one works", async () => {
+    await users.create("gwen", "first-password");
+    expect(await users.changePassword("gwen", "second-password")).toBe(true);
+    expect(await users.verify("gwen", "first-password")).toBeNull();
+    expect(await users.verify("gwen", "second-password")).toEqual({ id: "gwen", username: "gwen" });
+    expect(await users.changePassword("nobody-here", "x-password")).toBe(false);
   });
 });
 

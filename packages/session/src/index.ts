@@ -12,6 +12,8 @@ export { SessionConfigError, SessionStoreUnavailableError, isSessionStoreUnavail
 export { defaultCookieOptions, normalizeOptions, type CookieOptions, type Password, type SessionOptions } from "./options";
 export { openCookie, sealCookie, unsealCookie, sealStoredValue, unsealStoredValue, type StoredValue } from "./seal";
 export { generateSessionId, storeKeyFor } from "./session-id";
-export type { SessionStore, StoreWrite } from "./stores/session-store";
+export type { SessionStore, StoreWrite, WriteResult } from "./stores/session-store";
+export { FileStore, type FileStoreOptions } from "./stores/file-store";
+export { readTextIfExists, withFileLock, writeFileAtomic } from "./stores/file-io";
 export { RedisStore, type RedisLike, type RedisStoreOptions } from "./stores/redis-store";
 export { createRedisClient, parseRedisNodes, redisClientDefaults, type RedisConnection } from "./stores/redis-client";

@@ -1,15 +1,23 @@
-import { getRedis } from "../redis";
 import { json } from "../http";
+import { getStorage } from "../storage";
 
-/** GET /api/health: for load balancers. 200 while Redis answers PING, 503 while it does not. */
+/**
+ * GET /api/health: for load balancers. 200 while the session store answers, 503 while it does not, with
+ * the time it took. `redis` is "ok" or "down" (or absent with the file store).
+ */
 export async function GET(): Promise<Response> {
+  const storage = getStorage();
   const started = performance.now();
+  let ok = true;
   try {
-    await getRedis().ping();
-    return json({ status: "ok", redis: "ok", latencyMs: round(performance.now() - started) });
+    await storage.ping();
   } catch {
-    return json({ status: "unavailable", redis: "down", latencyMs: round(performance.now() - started) }, 503);
+    ok = false;
   }
+  const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+  const status = ok ? "ok" : "down";
+  return json(
+    { status: ok ? "ok" : "unavailable", store: storage.kind, ...(storage.kind === "redis" ? { redis: status } : { files: status }), latencyMs },
+    ok ? 200 : 503,
+  );
 }
-
-const round = (ms: number) => Math.round(ms * 100) / 100;

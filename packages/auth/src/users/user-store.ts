@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import { SessionStoreUnavailableError } from "@ironlink/session";
+import type { UserRecords } from "../storage/account-storage";
 import { canonicalUsername } from "../validation";
 import { decoyPasswordHash, hashPassword, verifyPassword } from "./password-hash";
 
@@ -16,25 +16,22 @@ interface StoredUser extends User {
 
 export type CreateUserResult = { ok: true; user: User } | { ok: false; reason: "taken" };
 
-/** Users in Redis, shared by every app: `ironlink:user:<lower-cased name>` → JSON with a scrypt hash. */
+/** Users shared by every app, keyed by the lower-cased name: JSON records with a scrypt hash. */
 export class UserStore {
-  constructor(
-    private readonly redis: Pick<Redis, "get" | "set">,
-    private readonly prefix = "ironlink:user:",
-  ) {}
+  constructor(private readonly records: UserRecords) {}
 
   async create(username: string, password: string): Promise<CreateUserResult> {
     const id = canonicalUsername(username);
     const record: StoredUser = { id, username: username.trim(), passwordHash: await hashPassword(password), createdAt: Date.now() };
-    // SET NX makes "is the name free?" and "take it" one atomic step, so two apps cannot both register it.
-    const written = await this.#run(() => this.redis.set(this.prefix + id, JSON.stringify(record), "NX"));
-    return written === "OK" ? { ok: true, user: { id, username: record.username } } : { ok: false, reason: "taken" };
+    // "Is the name free?" and "take it" are one atomic step, so two apps cannot both register it.
+    const created = await this.#run(() => this.records.create(id, JSON.stringify(record)));
+    return created ? { ok: true, user: { id, username: record.username } } : { ok: false, reason: "taken" };
   }
 
   /** The user if the password is right; null otherwise, after the same scrypt work either way. */
   async verify(username: string, password: string): Promise<User | null> {
     const id = canonicalUsername(username);
-    const raw = await this.#run(() => this.redis.get(this.prefix + id));
+    const raw = await this.#run(() => this.records.get(id));
     const record = raw ? parseRecord(raw) : undefined;
     const matches = await verifyPassword(password, record?.passwordHash ?? (await decoyPasswordHash()));
     return record && matches ? { id: record.id, username: record.username } : null;
@@ -42,11 +39,11 @@ export class UserStore {
 
   /** Replaces the password hash, if the user still exists. */
   async changePassword(id: string, newPassword: string): Promise<boolean> {
-    const raw = await this.#run(() => this.redis.get(this.prefix + id));
+    const raw = await this.#run(() => this.records.get(id));
     const record = raw ? parseRecord(raw) : undefined;
     if (!record) return false;
     const updated: StoredUser = { ...record, passwordHash: await hashPassword(newPassword) };
-    return (await this.#run(() => this.redis.set(this.prefix + id, JSON.stringify(updated), "XX"))) === "OK";
+    return this.#run(() => this.records.replace(id, JSON.stringify(updated)));
   }
 
   async #run<T>(command: () => Promise<T>): Promise<T> {
@@ -54,7 +51,7 @@ export class UserStore {
       return await command();
     } catch (cause) {
       throw new SessionStoreUnavailableError(
-        `ironlink: the user store in Redis did not answer (${cause instanceof Error ? cause.message : String(cause)}).`,
+        `ironlink: the user store did not answer (${cause instanceof Error ? cause.message : String(cause)}).`,
         { cause },
       );
     }

@@ -1,0 +1,17 @@
+import { getStorage } from "./storage";
+import { UserStore } from "./users";
+
+/**
+ * Development only: `npm run dev` passes IRONLINK_DEMO_USER and IRONLINK_DEMO_PASSWORD and prints them, so
+ * a fresh checkout has an account to sign in with. Both apps try; the store lets only the first create it.
+ */
+export async function seedDemoAccount(): Promise<void> {
+  const username = process.env.IRONLINK_DEMO_USER;
+  const password = process.env.IRONLINK_DEMO_PASSWORD;
+  if (process.env.NODE_ENV === "production" || !username || !password) return;
+  try {
+    await new UserStore(getStorage().users).create(username, password);
+  } catch (error) {
+    console.error(`ironlink: could not create the demo account (${error instanceof Error ? error.message : String(error)}).`);
+  }
+}

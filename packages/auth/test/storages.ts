@@ -1,0 +1,35 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRedisClient } from "@ironlink/session";
+import "@ironlink/testing";
+import { afterAll, inject } from "vitest";
+import type { AttemptCounters, UserRecords } from "../src/storage/account-storage";
+import { fileAttemptCounters, fileUserRecords } from "../src/storage/file-storage";
+import { redisAttemptCounters, redisUserRecords } from "../src/storage/redis-storage";
+
+/** Both account storages, Redis (the run's private redis-server) and files (a temp dir), for describe.each. */
+export function accountStorages() {
+  const redis = createRedisClient(inject("redisUrl"));
+  const dir = mkdtempSync(join(tmpdir(), "ironlink-accounts-"));
+  afterAll(async () => {
+    await redis.quit();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const prefix = () => `test:${randomUUID()}:`;
+  return [
+    {
+      kind: "redis",
+      redis,
+      users: (): UserRecords => redisUserRecords(redis, `${prefix()}user:`),
+      counters: (): AttemptCounters => redisAttemptCounters(redis, `${prefix()}ratelimit:`),
+    },
+    {
+      kind: "file",
+      redis,
+      users: (): UserRecords => fileUserRecords(join(dir, randomUUID())),
+      counters: (): AttemptCounters => fileAttemptCounters(join(dir, randomUUID())),
+    },
+  ] as const;
+}

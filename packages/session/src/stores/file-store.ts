@@ -1,0 +1,242 @@
+import { createHash } from "node:crypto";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { SessionConfigError, SessionStoreUnavailableError } from "../errors";
+import { readTextIfExists, withFileLock, writeFileAtomic } from "./file-io";
+import type { SessionStore, StoreWrite, WriteResult } from "./session-store";
+
+/**
+ * Sessions as files in a directory that every app can reach: the tutorial's shared session directory,
+ * done properly. Same contract as RedisStore.
+ *
+ * - `sessions/<key>`: the expiry (epoch ms) on the first line, the sealed value on the second. Keys are
+ *   the store keys (SHA-256, base64url) and are checked against that shape, so a name can never be
+ *   steered by a cookie: path traversal is impossible by construction.
+ * - `users/<sha256(userId)>.json`: the per-user index, `{ key: expiresAt }`.
+ * - `claimed/<sha256(key)>`: one-time markers.
+ * Every write goes to a temporary file and is renamed into place (atomic on one filesystem), and every
+ * read-modify-write holds a lock directory (`mkdir` is atomic across processes), so two apps writing at
+ * once never leave a torn or lost file. Expired files are removed when read and swept once a minute.
+ */
+// The paths are known only at run time: `turbopackIgnore` keeps Next from tracing the whole project for them.
+export interface FileStoreOptions {
+  /** The shared directory. Created if missing. */
+  dir: string;
+  /** Milliseconds between sweeps of expired files, triggered by writes. Default: 60 000. */
+  sweepInterval?: number;
+}
+
+const storeKeyPattern = /^[A-Za-z0-9_-]{43}$/;
+
+export class FileStore implements SessionStore {
+  readonly dir: string;
+  readonly #sweepInterval: number;
+  #lastSweep = Date.now();
+  #ready: Promise<void> | undefined;
+
+  constructor({ dir, sweepInterval = 60_000 }: FileStoreOptions) {
+    if (typeof dir !== "string" || dir.length === 0) {
+      throw new SessionConfigError("ironlink: FileStore needs `dir`, a directory every app can read and write.");
+    }
+    this.dir = dir;
+    this.#sweepInterval = sweepInterval;
+  }
+
+  async get(key: string): Promise<string | null> {
+    if (!storeKeyPattern.test(key)) return null;
+    const entry = await this.#readEntry(this.#sessionPath(key));
+    return entry ? entry.value : null;
+  }
+
+  async set(key: string, value: string, write: StoreWrite): Promise<WriteResult> {
+    const path = this.#sessionPath(key);
+    const result = await this.#locked(path, async (): Promise<WriteResult> => {
+      const current = await this.#readEntry(path);
+      if (write.mode === "create" && current) return { status: "gone" };
+      if (write.mode === "update") {
+        if (!current) return { status: "gone" };
+        if (current.value !== write.expected) return { status: "changed", current: current.value };
+      }
+      await this.#writeAtomic(path, `${write.expiresAt}\n${value}`);
+      return { status: "written" };
+    });
+    if (result.status === "written" && write.userId !== undefined) {
+      await this.#updateIndex(write.userId, write.now, (index) => {
+        index[key] = write.expiresAt;
+      });
+    }
+    this.#maybeSweep();
+    return result;
+  }
+
+  async delete(key: string, userId?: string): Promise<void> {
+    if (!storeKeyPattern.test(key)) return;
+    const path = this.#sessionPath(key);
+    await this.#locked(path, () => removeFile(path));
+    if (userId !== undefined) {
+      await this.#updateIndex(userId, Date.now(), (index) => {
+        delete index[key];
+      });
+    }
+  }
+
+  async listByUser(userId: string, now: number): Promise<Array<[string, string]>> {
+    const index = await this.#readIndex(this.#indexPath(userId));
+    const keys = Object.entries(index)
+      .filter(([key, expiresAt]) => expiresAt > now && storeKeyPattern.test(key))
+      .map(([key]) => key);
+    const values = await Promise.all(keys.map((key) => this.get(key)));
+    const gone = keys.filter((_, i) => values[i] === null);
+    if (gone.length > 0 || keys.length !== Object.keys(index).length) {
+      await this.#updateIndex(userId, now, (entries) => {
+        for (const key of gone) delete entries[key];
+      });
+    }
+    return keys.flatMap((key, i) => (values[i] === null ? [] : [[key, values[i] as string] as [string, string]]));
+  }
+
+  async claim(key: string, expiresAt: number, now: number): Promise<boolean> {
+    const path = join(/*turbopackIgnore: true*/ this.dir, "claimed", hashName(key));
+    return this.#locked(path, async () => {
+      const current = await this.#readEntry(path, now);
+      if (current) return false;
+      await this.#writeAtomic(path, `${expiresAt}\n1`);
+      return true;
+    });
+  }
+
+  async isClaimed(key: string): Promise<boolean> {
+    return (await this.#readEntry(join(/*turbopackIgnore: true*/ this.dir, "claimed", hashName(key)))) !== undefined;
+  }
+
+  /** Removes every expired session, claim and index entry. Runs by itself once per `sweepInterval`. */
+  async sweep(now = Date.now()): Promise<number> {
+    await this.#ensureDirs();
+    let removed = 0;
+    for (const folder of ["sessions", "claimed"]) {
+      for (const name of await readdir(/*turbopackIgnore: true*/ join(/*turbopackIgnore: true*/ this.dir, folder))) {
+        if (name.includes(".")) continue; // temporary files and locks; keys and hashed names have no dots
+        const path = join(/*turbopackIgnore: true*/ this.dir, folder, name);
+        if ((await this.#readEntry(path, now)) === undefined && !(await exists(path))) removed++;
+      }
+    }
+    for (const name of await readdir(/*turbopackIgnore: true*/ join(/*turbopackIgnore: true*/ this.dir, "users"))) {
+      if (!name.endsWith(".json")) continue;
+      await this.#locked(join(/*turbopackIgnore: true*/ this.dir, "users", name), async () => {
+        const path = join(/*turbopackIgnore: true*/ this.dir, "users", name);
+        const index = await this.#readIndex(path);
+        const live = Object.fromEntries(Object.entries(index).filter(([, expiresAt]) => expiresAt > now));
+        if (Object.keys(live).length === 0) await removeFile(path);
+        else if (Object.keys(live).length !== Object.keys(index).length) await this.#writeAtomic(path, JSON.stringify(live));
+      });
+    }
+    return removed;
+  }
+
+  #sessionPath(key: string): string {
+    if (!storeKeyPattern.test(key)) throw new SessionConfigError("ironlink: FileStore keys are SHA-256 hashes; refusing a malformed key.");
+    return join(/*turbopackIgnore: true*/ this.dir, "sessions", key);
+  }
+
+  #indexPath(userId: string): string {
+    return join(/*turbopackIgnore: true*/ this.dir, "users", `${hashName(userId)}.json`);
+  }
+
+  /** The entry at `path` if it exists and has not expired; an expired one is removed on the way. */
+  async #readEntry(path: string, now = Date.now()): Promise<{ value: string; expiresAt: number } | undefined> {
+    await this.#ensureDirs();
+    const text = await this.#io("read", () => readTextIfExists(path));
+    if (text === undefined) return undefined;
+    const newline = text.indexOf("\n");
+    const expiresAt = Number(text.slice(0, newline));
+    if (newline === -1 || !Number.isFinite(expiresAt)) return undefined;
+    if (expiresAt <= now) {
+      await this.#io("delete", () => removeFile(path));
+      return undefined;
+    }
+    return { value: text.slice(newline + 1), expiresAt };
+  }
+
+  async #readIndex(path: string): Promise<Record<string, number>> {
+    await this.#ensureDirs();
+    const text = await this.#io("read", () => readTextIfExists(path));
+    if (text === undefined) return {};
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      return parsed && typeof parsed === "object" ? (parsed as Record<string, number>) : {};
+    } catch {
+      return {}; // a torn index cannot happen (atomic renames), but a hand-edited one should not crash reads
+    }
+  }
+
+  async #updateIndex(userId: string, now: number, change: (index: Record<string, number>) => void): Promise<void> {
+    const path = this.#indexPath(userId);
+    await this.#locked(path, async () => {
+      const index = await this.#readIndex(path);
+      change(index);
+      const live = Object.fromEntries(Object.entries(index).filter(([, expiresAt]) => expiresAt > now));
+      if (Object.keys(live).length === 0) await removeFile(path);
+      else await this.#writeAtomic(path, JSON.stringify(live));
+    });
+  }
+
+  #writeAtomic(path: string, content: string): Promise<void> {
+    return this.#io("write", () => writeFileAtomic(path, content));
+  }
+
+  async #locked<T>(path: string, work: () => Promise<T>): Promise<T> {
+    await this.#ensureDirs();
+    try {
+      return await withFileLock(path, work);
+    } catch (error) {
+      throw this.#unavailable("lock", error);
+    }
+  }
+
+  #ensureDirs(): Promise<void> {
+    this.#ready ??= this.#io("create", async () => {
+      for (const folder of ["sessions", "users", "claimed"]) await mkdir(/*turbopackIgnore: true*/ join(/*turbopackIgnore: true*/ this.dir, folder), { recursive: true, mode: 0o700 });
+    }).catch((error) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  #maybeSweep(): void {
+    if (Date.now() - this.#lastSweep < this.#sweepInterval) return;
+    this.#lastSweep = Date.now();
+    this.sweep().catch(() => undefined); // best effort: expired entries are also dropped when read
+  }
+
+  async #io<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw this.#unavailable(what, error);
+    }
+  }
+
+  #unavailable(what: string, cause: unknown): SessionStoreUnavailableError {
+    if (cause instanceof SessionStoreUnavailableError) return cause;
+    return new SessionStoreUnavailableError(
+      `ironlink: could not ${what} in the session directory ${this.dir} (${cause instanceof Error ? cause.message : String(cause)}).`,
+      { cause },
+    );
+  }
+}
+
+function hashName(value: string): string {
+  return createHash("sha256").update(value).digest("base64url");
+}
+
+function removeFile(path: string): Promise<void> {
+  return rm(/*turbopackIgnore: true*/ path, { force: true });
+}
+
+function exists(path: string): Promise<boolean> {
+  return stat(/*turbopackIgnore: true*/ path).then(
+    () => true,
+    () => false,
+  );
+}

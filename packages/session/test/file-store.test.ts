@@ -1,0 +1,106 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { unsealData } from "iron-session";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createSessionManager, FileStore, type SessionOptions } from "../src/index";
+import { cookieName, MemoryCookieStore, password, sidOf, storedValue } from "./helpers";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "ironlink-files-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+type Data = { user?: { id: string }; theme?: string };
+const optionsFor = (store: FileStore, extra: Partial<SessionOptions> = {}): SessionOptions => ({
+  password,
+  cookieName,
+  ttl: 3600,
+  store,
+  userId: (data) => (data as Data).user?.id,
+  ...extra,
+});
+
+/** Two apps, each with its own FileStore on the shared directory. */
+function twoApps() {
+  return [createSessionManager<Data>(optionsFor(new FileStore({ dir }))), createSessionManager<Data>(optionsFor(new FileStore({ dir })))] as const;
+}
+
+async function signIn(app: ReturnType<typeof twoApps>[number], id: string) {
+  const cookies = new MemoryCookieStore();
+  const session = await app.getSession(cookies);
+  session.user = { id };
+  await session.save();
+  return { cookie: cookies.written(), session };
+}
+
+describe("FileStore behind getSession: one session across two apps through a shared directory", () => {
+  test("signed in on one app is signed in on the other; sign-out on either ends both", async () => {
+    const [one, two] = twoApps();
+    const { cookie } = await signIn(one, "fay");
+    expect((await two.getSession(new MemoryCookieStore({ [cookieName]: cookie }))).user).toEqual({ id: "fay" });
+    await (await two.getSession(new MemoryCookieStore({ [cookieName]: cookie }))).destroy();
+    expect((await one.getSession(new MemoryCookieStore({ [cookieName]: cookie }))).state).toBe("expired");
+  });
+
+  test("files hold iron seals only, under hashed names: no session id, no plaintext data", async () => {
+    const [one] = twoApps();
+    const { cookie, session } = await signIn(one, "gil");
+    session.theme = "a-very-recognisable-theme";
+    await session.save();
+    const sid = await sidOf(cookie);
+    const names = await readdir(join(dir, "sessions"));
+    expect(names).toContain(session.publicId);
+    for (const name of names) expect(name).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const file = await readFile(join(dir, "sessions", session.publicId as string), "utf8");
+    expect(file).not.toContain(sid);
+    expect(file).not.toContain("recognisable");
+    const seal = file.split("\n")[1] as string;
+    expect(seal.startsWith("Fe26.2*")).toBe(true);
+    expect(await unsealData(seal, { password })).toMatchObject({ data: { user: { id: "gil" }, theme: "a-very-recognisable-theme" } });
+  });
+
+  test("the per-user index lists, revokes one and revokes all but the current session", async () => {
+    const [one, two] = twoApps();
+    const a = await signIn(one, "hal");
+    const b = await signIn(two, "hal");
+    const c = await signIn(two, "hal");
+    expect((await one.listSessions("hal")).map((s) => s.publicId).sort()).toEqual([a, b, c].map((x) => x.session.publicId).sort());
+    expect(await one.revokeSession(b.session.publicId as string)).toBe(true);
+    expect((await two.getSession(new MemoryCookieStore({ [cookieName]: b.cookie }))).state).toBe("expired");
+    expect(await two.revokeUserSessions("hal", { except: a.session.publicId })).toBe(1);
+    expect((await one.listSessions("hal")).map((s) => s.publicId)).toEqual([a.session.publicId]);
+  });
+
+  test("expired files are swept", async () => {
+    const sweepDir = await mkdtemp(join(tmpdir(), "ironlink-sweep-"));
+    try {
+      const store = new FileStore({ dir: sweepDir });
+      const key = "A".repeat(43);
+      const now = Date.now();
+      await store.set(key, JSON.stringify(storedValue(key, {})), { mode: "create", now, expiresAt: now + 60_000, userId: "ivy" });
+      expect(await readdir(join(sweepDir, "sessions"))).toEqual([key]);
+      expect(await store.sweep(now + 61_000)).toBe(1);
+      expect(await readdir(join(sweepDir, "sessions"))).toEqual([]);
+      expect(await readdir(join(sweepDir, "users"))).toEqual([]);
+    } finally {
+      await rm(sweepDir, { recursive: true, force: true });
+    }
+  });
+
+  test("concurrent saves of different fields from both apps lose nothing", async () => {
+    const [one, two] = twoApps();
+    const { cookie } = await signIn(one, "jo");
+    await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const app = i % 2 ? one : two;
+        const session = (await app.getSession(new MemoryCookieStore({ [cookieName]: cookie }))) as unknown as Record<string, unknown> & { save(): Promise<void> };
+        session[`field${i}`] = i;
+        await session.save();
+      }),
+    );
+    const final = { ...(await one.getSession(new MemoryCookieStore({ [cookieName]: cookie }))) } as Record<string, unknown>;
+    for (let i = 0; i < 30; i++) expect(final[`field${i}`]).toBe(i);
+  });
+});

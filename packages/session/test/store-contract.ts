@@ -1,0 +1,110 @@
+import { createHash, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { SessionStore } from "../src/index";
+
+/**
+ * The contract every session store keeps, as a suite any store can run: RedisStore, FileStore, or your
+ * own. Call `describeStoreContract("MyStore", async () => ({ store, cleanup }))` in a test file.
+ */
+export function describeStoreContract(name: string, open: () => Promise<{ store: SessionStore; second?: SessionStore; cleanup?: () => Promise<void> }>) {
+  describe(`${name}: the SessionStore contract`, () => {
+    let store: SessionStore;
+    let second: SessionStore;
+    let cleanup: (() => Promise<void>) | undefined;
+    beforeAll(async () => {
+      const opened = await open();
+      store = opened.store;
+      second = opened.second ?? opened.store;
+      cleanup = opened.cleanup;
+    });
+    afterAll(async () => {
+      await cleanup?.();
+    });
+
+    const newKey = () => createHash("sha256").update(randomBytes(32)).digest("base64url");
+    const soon = (ms = 60_000) => ({ now: Date.now(), expiresAt: Date.now() + ms });
+
+    test("get of a missing key is null", async () => {
+      expect(await store.get(newKey())).toBeNull();
+    });
+
+    test("create writes once; a second create of the same key is refused", async () => {
+      const key = newKey();
+      expect(await store.set(key, "first", { mode: "create", ...soon() })).toEqual({ status: "written" });
+      expect(await store.get(key)).toBe("first");
+      expect((await store.set(key, "second", { mode: "create", ...soon() })).status).not.toBe("written");
+      expect(await store.get(key)).toBe("first");
+    });
+
+    test("update is a compare-and-set: written if unchanged, the current value if changed, gone if deleted", async () => {
+      const key = newKey();
+      await store.set(key, "v1", { mode: "create", ...soon() });
+      expect(await store.set(key, "v2", { mode: "update", expected: "v1", ...soon() })).toEqual({ status: "written" });
+      expect(await store.set(key, "v3", { mode: "update", expected: "v1", ...soon() })).toEqual({ status: "changed", current: "v2" });
+      expect(await store.get(key)).toBe("v2");
+      await store.delete(key);
+      expect(await store.set(key, "v4", { mode: "update", expected: "v2", ...soon() })).toEqual({ status: "gone" });
+      expect(await store.get(key)).toBeNull();
+    });
+
+    test("a value is gone once its expiry passes", async () => {
+      const key = newKey();
+      await store.set(key, "brief", { mode: "create", ...soon(150) });
+      expect(await store.get(key)).toBe("brief");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await store.get(key)).toBeNull();
+    });
+
+    test("the per-user index lists live sessions only, per user, and drops deleted ones", async () => {
+      const user = `user-${randomBytes(4).toString("hex")}`;
+      const [a, b, other] = [newKey(), newKey(), newKey()];
+      await store.set(a, "a", { mode: "create", ...soon(), userId: user });
+      await store.set(b, "b", { mode: "create", ...soon(), userId: user });
+      await store.set(other, "other", { mode: "create", ...soon(), userId: `${user}-other` });
+      expect((await store.listByUser(user, Date.now())).sort()).toEqual([[a, "a"], [b, "b"]].sort());
+      await store.delete(a, user);
+      expect(await store.listByUser(user, Date.now())).toEqual([[b, "b"]]);
+      await store.delete(b); // without the user: the entry is pruned when listed
+      expect(await store.listByUser(user, Date.now())).toEqual([]);
+      expect(await store.listByUser(`${user}-other`, Date.now())).toEqual([[other, "other"]]);
+    });
+
+    test("index entries past their expiry are not listed", async () => {
+      const user = `user-${randomBytes(4).toString("hex")}`;
+      const key = newKey();
+      const now = Date.now();
+      await store.set(key, "x", { mode: "create", now, expiresAt: now + 60_000, userId: user });
+      expect(await store.listByUser(user, now + 61_000)).toEqual([]);
+    });
+
+    test("claims are one-time", async () => {
+      const key = `legacy:${newKey()}`;
+      expect(await store.isClaimed(key)).toBe(false);
+      expect(await store.claim(key, Date.now() + 60_000, Date.now())).toBe(true);
+      expect(await store.claim(key, Date.now() + 60_000, Date.now())).toBe(false);
+      expect(await store.isClaimed(key)).toBe(true);
+    });
+
+    test("a malformed or hostile key reads as missing and never escapes the store", async () => {
+      for (const key of ["../../../../etc/passwd", "..", "", "a/b", "%2e%2e%2f", "\u0000"]) {
+        expect(await store.get(key)).toBeNull();
+      }
+    });
+
+    test("concurrent compare-and-set increments from two clients lose nothing", async () => {
+      const key = newKey();
+      await store.set(key, "0", { mode: "create", ...soon() });
+      const increment = async (client: SessionStore) => {
+        let expected = (await client.get(key)) as string;
+        for (;;) {
+          const result = await client.set(key, String(Number(expected) + 1), { mode: "update", expected, ...soon() });
+          if (result.status === "written") return;
+          if (result.status === "gone") throw new Error("lost the key");
+          expected = result.current;
+        }
+      };
+      await Promise.all(Array.from({ length: 40 }, (_, i) => increment(i % 2 ? store : second)));
+      expect(await store.get(key)).toBe("40");
+    });
+  });
+}
