@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
-import { appOne, appTwo, ports, redisUrl, sessionCookieName, sessionPasswords } from "./tests/e2e/env";
+import { appEnvironment, appOne, appTwo, fileFleet, ports, redisUrl } from "./tests/e2e/env";
 
 /**
  * End-to-end tests: a private Redis and both apps (`next start`, so run `turbo run build` first; the root
@@ -15,37 +15,33 @@ import { appOne, appTwo, ports, redisUrl, sessionCookieName, sessionPasswords } 
 const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), "ironlink-e2e-redis-"));
 process.on("exit", () => fs.rmSync(redisDir, { recursive: true, force: true }));
 
-const appEnv = {
-  REDIS_URL: redisUrl,
-  // A rotation map (fixed secrets for the throwaway fleet; both apps must share it): the apps seal with
-  // id 2 and still open seals made with id 1, which the rotation tests make themselves.
-  SESSION_PASSWORD: JSON.stringify(sessionPasswords),
-  APP_ONE_PORT: String(ports.appOne),
-  APP_TWO_PORT: String(ports.appTwo),
-  APP_ORIGINS: [appOne, appTwo].join(","),
-  APP_ONE_URL: appOne,
-  APP_TWO_URL: appTwo,
-  NEXT_TELEMETRY_DISABLED: "1",
-  // Pinned, so a developer's shell cannot change what the tests expect ("" means the app default:
-  // host-only cookie, Secure under `next start`, 30-minute idle and 12-hour absolute timeouts, a cookie
-  // that lives as long as the absolute timeout, 5 failed sign-ins per username in 15 minutes, and
-  // migration of stateless iron-session cookies on).
-  SESSION_COOKIE_NAME: sessionCookieName,
-  COOKIE_DOMAIN: "",
-  COOKIE_SECURE: "",
-  SESSION_TTL: "",
-  SESSION_IDLE_TIMEOUT: "",
-  SESSION_ABSOLUTE_TIMEOUT: "",
-  RATE_LIMIT_PER_USERNAME: "",
-  RATE_LIMIT_WINDOW: "",
-  MIGRATE_IRON_SESSION_COOKIES: "",
-  // Every test signs in from 127.0.0.1, and many try wrong passwords on purpose, in parallel: the
-  // per-address limit (default 20) would trip across unrelated tests. The per-username limit stays 5.
-  RATE_LIMIT_PER_ADDRESS: "1000",
-  // One Redis node: a Cluster or Sentinel setting in the developer's shell would win over REDIS_URL.
-  REDIS_CLUSTER_NODES: "",
-  REDIS_SENTINELS: "",
-  REDIS_SENTINEL_NAME: "",
+// Both apps of the fleet get the same environment (see appEnvironment): one Redis, one rotation map.
+const appEnv = appEnvironment({ redisUrl, appOnePort: ports.appOne, appTwoPort: ports.appTwo });
+
+// The file-store fleet: both apps share this directory for sessions, accounts and sign-in counters.
+const sessionDir = fs.mkdtempSync(path.join(os.tmpdir(), "ironlink-e2e-files-"));
+process.on("exit", () => fs.rmSync(sessionDir, { recursive: true, force: true }));
+const fileAppEnv = {
+  ...appEnvironment({ redisUrl, appOnePort: fileFleet.appOnePort, appTwoPort: fileFleet.appTwoPort }),
+  SESSION_STORE: "file",
+  SESSION_FILE_PATH: sessionDir,
+};
+
+const browser = {
+  ...devices["Desktop Chrome"],
+  // Debian's Chromium: `npx playwright install` cannot download browsers here.
+  launchOptions: {
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  },
 };
 
 const stopGently = { signal: "SIGTERM", timeout: 5_000 } as const;
@@ -65,28 +61,9 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   projects: [
-    {
-      name: "chromium",
-      use: {
-        ...devices["Desktop Chrome"],
-        // Debian's Chromium: `npx playwright install` cannot download browsers here.
-        launchOptions: {
-          executablePath: "/usr/bin/chromium",
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-          ],
-        },
-      },
-    },
+    { name: "chromium", testIgnore: /sso-file-store\.spec\.ts/, use: browser },
+    { name: "file-store", testMatch: /sso-file-store\.spec\.ts/, use: browser },
   ],
-  // Started in array order, each one ready before the next starts: Redis first, then the apps. The apps
-  // would cope with Redis arriving later anyway (ioredis reconnects; /api/health answers 503 until then).
   webServer: [
     {
       name: "redis",
@@ -105,6 +82,15 @@ export default defineConfig({
       timeout: 120_000,
       gracefulShutdown: stopGently,
     },
+    ...(["one", "two"] as const).map((app) => ({
+      name: `file-store-app-${app}`,
+      command: `npm run start -w @ironlink/app-${app}`,
+      url: `${app === "one" ? fileFleet.appOne : fileFleet.appTwo}/api/health`,
+      env: fileAppEnv,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      gracefulShutdown: stopGently,
+    })),
     {
       name: "app-two",
       command: "npm run start -w @ironlink/app-two",

@@ -19,6 +19,21 @@ export const ports = {
   appTwo: port("E2E_APP_TWO_PORT", 7100),
 } as const;
 
+/**
+ * A second fleet for the "file-store" project: the same two apps sharing one session directory
+ * (SESSION_STORE=file) instead of Redis.
+ */
+export const fileFleet = {
+  appOnePort: port("E2E_FILE_APP_ONE_PORT", 5101),
+  appTwoPort: port("E2E_FILE_APP_TWO_PORT", 7101),
+  get appOne() {
+    return `http://127.0.0.1:${this.appOnePort}`;
+  },
+  get appTwo() {
+    return `http://127.0.0.1:${this.appTwoPort}`;
+  },
+} as const;
+
 export const appOne = `http://127.0.0.1:${ports.appOne}`;
 export const appTwo = `http://127.0.0.1:${ports.appTwo}`;
 export const redisUrl = `redis://127.0.0.1:${ports.redis}`;
@@ -37,3 +52,52 @@ export const sessionPasswords: Record<string, string> = { 1: oldSessionPassword,
 
 /** Where the apps keep a session (`<prefix><storeKey>`) and each user's index (`<prefix>user:<userId>`). */
 export const sessionKeyPrefix = "ironlink:session:";
+
+export interface Fleet {
+  redisUrl: string;
+  appOnePort: number;
+  appTwoPort: number;
+}
+
+/**
+ * The environment of both apps of a fleet (the config's, or a spec's private one): a Redis, two ports, and
+ * everything else pinned, so a developer's shell cannot change what the tests expect.
+ */
+export function appEnvironment({ redisUrl, appOnePort, appTwoPort }: Fleet): Record<string, string> {
+  const one = `http://127.0.0.1:${appOnePort}`;
+  const two = `http://127.0.0.1:${appTwoPort}`;
+  return {
+    REDIS_URL: redisUrl,
+    // A rotation map (fixed secrets for the throwaway fleet; both apps must share it): the apps seal with
+    // id 2 and still open seals made with id 1, which the rotation tests make themselves.
+    SESSION_PASSWORD: JSON.stringify(sessionPasswords),
+    APP_ONE_PORT: String(appOnePort),
+    APP_TWO_PORT: String(appTwoPort),
+    APP_ORIGINS: [one, two].join(","),
+    APP_ONE_URL: one,
+    APP_TWO_URL: two,
+    NEXT_TELEMETRY_DISABLED: "1",
+    // "" means the app default: host-only cookie, Secure under `next start`, 30-minute idle and 12-hour
+    // absolute timeouts, a cookie that lives as long as the absolute timeout, 5 failed sign-ins per
+    // username in 15 minutes, and migration of stateless iron-session cookies on.
+    SESSION_COOKIE_NAME: sessionCookieName,
+    COOKIE_DOMAIN: "",
+    COOKIE_SECURE: "",
+    SESSION_TTL: "",
+    SESSION_IDLE_TIMEOUT: "",
+    SESSION_ABSOLUTE_TIMEOUT: "",
+    RATE_LIMIT_PER_USERNAME: "",
+    RATE_LIMIT_WINDOW: "",
+    MIGRATE_IRON_SESSION_COOKIES: "",
+    // Every test signs in from 127.0.0.1, and many try wrong passwords on purpose, in parallel: the
+    // per-address limit (default 20) would trip across unrelated tests. The per-username limit stays 5.
+    RATE_LIMIT_PER_ADDRESS: "1000",
+    // Redis, one node: SESSION_STORE=file, or a Cluster or Sentinel setting in the developer's shell,
+    // would win over REDIS_URL.
+    SESSION_STORE: "",
+    SESSION_FILE_PATH: "",
+    REDIS_CLUSTER_NODES: "",
+    REDIS_SENTINELS: "",
+    REDIS_SENTINEL_NAME: "",
+  };
+}

@@ -24,5 +24,7 @@ export function safeNextPath(value: unknown, fallback = "/"): string {
     return fallback;
   }
   if (url.origin !== base) return fallback;
-  return url.pathname + url.search + url.hash;
+  // Dot segments resolve away ("/.//evil", "/a/..//evil"): what is left must not be protocol-relative either.
+  const path = url.pathname + url.search + url.hash;
+  return path.startsWith("//") ? fallback : path;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { sealData, unsealData } from "iron-session";
 import { isSessionId } from "./session-id";
 
@@ -27,9 +28,16 @@ export type CookieContent = { sessionId: string } | { legacyData: Record<string,
 
 /** Browsers keep cookies up to about 4 kB, so a longer one is forged: not worth unsealing. Stored values have no such cap. */
 const maxCookieLength = 4096;
+/**
+ * A seal as iron-session writes it: iron's token, then "~" and the format's version. iron-session reads the
+ * version with parseInt and ignores any third "~" part, so `<seal>~2junk` and `<seal>~2~junk` would open
+ * like the seal itself: a cookie altered that way is refused here instead.
+ */
+const cookieSealShape = /^[^~]+(~\d+)?$/;
 
-export function sealCookie(sessionId: string, passwords: Passwords, ttl: number): Promise<string> {
-  return sealData({ sid: sessionId } satisfies CookiePayload, { password: passwords, ttl });
+export async function sealCookie(sessionId: string, passwords: Passwords, ttl: number): Promise<string> {
+  const payload: CookiePayload = { sid: sessionId };
+  return rememberSeal(await sealData(payload, { password: passwords, ttl }), payload, passwords);
 }
 
 /** The session id in a cookie seal, or undefined when the seal is forged, tampered with, expired or not ours. */
@@ -43,7 +51,7 @@ export async function unsealCookie(seal: string, passwords: Passwords, ttl: numb
  * iron-session app put in its cookie. Undefined for anything forged, tampered with, expired or empty.
  */
 export async function openCookie(seal: string, passwords: Passwords, ttl: number): Promise<CookieContent | undefined> {
-  if (typeof seal !== "string" || seal.length > maxCookieLength) return undefined;
+  if (typeof seal !== "string" || seal.length > maxCookieLength || !cookieSealShape.test(seal)) return undefined;
   const payload = await safeUnseal<Record<string, unknown>>(seal, passwords, ttl);
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return undefined;
   if ("sid" in payload) return isSessionId(payload.sid) && Object.keys(payload).length === 1 ? { sessionId: payload.sid } : undefined;
@@ -61,8 +69,8 @@ export function sealOpensUntil(seal: string): number | undefined {
   return expiration && /^\d+$/.test(expiration) ? Number(expiration) + 60_000 : undefined;
 }
 
-export function sealStoredValue<T>(value: StoredValue<T>, passwords: Passwords, ttl: number): Promise<string> {
-  return sealData(value, { password: passwords, ttl });
+export async function sealStoredValue<T>(value: StoredValue<T>, passwords: Passwords, ttl: number): Promise<string> {
+  return rememberSeal(await sealData(value, { password: passwords, ttl }), value, passwords);
 }
 
 /** A stored seal, or undefined when it does not open or was written for another key. */
@@ -80,17 +88,44 @@ export async function unsealStoredValue<T>(seal: string, key: string, passwords:
  * and still goes through full verification), holds the opened content as JSON (each hit gets a fresh
  * copy, so nobody can alter the cache through a session object), and is dropped once the seal's own
  * expiration passes. Revocation is unaffected: the store is still read on every request.
+ *
+ * The seals this process makes go in too (it knows what they hold), so the read after a sign-in, a save or
+ * an idle extension is warm as well. Least recently used entries go first. The caches are per set of
+ * passwords, found by content: options made afresh on every request share one.
  */
 const cacheLimit = 10_000;
-const verifiedSeals = new WeakMap<Passwords, Map<string, { json: string; expiresAt: number }>>();
+type SealCache = Map<string, { json: string; expiresAt: number }>;
+const verifiedSeals = new WeakMap<Passwords, SealCache>();
+const cachesByPasswords = new Map<string, SealCache>();
+/** Sets of passwords a process goes through (rotations): a handful at most; beyond this, the oldest cache goes. */
+const passwordSetLimit = 8;
 
-function cacheFor(passwords: Passwords): Map<string, { json: string; expiresAt: number }> {
+function cacheFor(passwords: Passwords): SealCache {
   let cache = verifiedSeals.get(passwords);
+  if (cache) return cache;
+  const fingerprint = createHash("sha256").update(JSON.stringify(passwords)).digest("base64url");
+  cache = cachesByPasswords.get(fingerprint);
   if (!cache) {
+    if (cachesByPasswords.size >= passwordSetLimit) cachesByPasswords.delete(cachesByPasswords.keys().next().value as string);
     cache = new Map();
-    verifiedSeals.set(passwords, cache);
+    cachesByPasswords.set(fingerprint, cache);
   }
+  verifiedSeals.set(passwords, cache);
   return cache;
+}
+
+/** Caches what a seal opens to, until the seal's own expiration (a seal without one, ttl 0, is not cached). */
+function remember(cache: SealCache, seal: string, value: unknown): void {
+  const expiration = Number(seal.split("~")[0]?.split("*")[5]);
+  if (!(expiration > Date.now())) return;
+  if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value as string); // the least recently used
+  cache.set(seal, { json: JSON.stringify(value), expiresAt: expiration });
+}
+
+/** A seal this process just made opens to exactly `value` (iron seals JSON.stringify(value)): no need to verify it later. */
+function rememberSeal(seal: string, value: unknown, passwords: Passwords): string {
+  remember(cacheFor(passwords), seal, value);
+  return seal;
 }
 
 /** iron-session answers `{}` for a bad HMAC or an expired seal but throws on malformed input: both mean "no session". */
@@ -99,8 +134,11 @@ async function safeUnseal<T>(seal: string, passwords: Passwords, ttl: number): P
   const cache = cacheFor(passwords);
   const hit = cache.get(seal);
   if (hit) {
-    if (Date.now() < hit.expiresAt) return JSON.parse(hit.json) as T;
     cache.delete(seal);
+    if (Date.now() < hit.expiresAt) {
+      cache.set(seal, hit); // now the most recently used
+      return JSON.parse(hit.json) as T;
+    }
   }
   let value: T;
   try {
@@ -108,10 +146,6 @@ async function safeUnseal<T>(seal: string, passwords: Passwords, ttl: number): P
   } catch {
     return undefined;
   }
-  const expiration = Number(seal.split("~")[0]?.split("*")[5]);
-  if (value && typeof value === "object" && Object.keys(value).length > 0 && expiration > Date.now()) {
-    if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value as string); // the oldest entry
-    cache.set(seal, { json: JSON.stringify(value), expiresAt: expiration });
-  }
+  if (value && typeof value === "object" && Object.keys(value).length > 0) remember(cache, seal, value);
   return value;
 }

@@ -1,6 +1,7 @@
 import { revokeSessionAction } from "@ironlink/auth/actions";
 import { listOwnSessions } from "@ironlink/auth/dal";
 import { PasswordChangeForm } from "../components/password-change-form";
+import { ServiceUnavailable } from "../components/service-unavailable";
 import { SignOutButton } from "../components/sign-out-button";
 import { ProtectedPage, type SignedIn } from "./protected-page";
 
@@ -13,6 +14,7 @@ export function AccountPage() {
 
 async function AccountDetails({ user, publicId }: SignedIn) {
   const sessions = await listOwnSessions(user);
+  if (!sessions) return <ServiceUnavailable />;
   return (
     <>
       <h2>Your sessions</h2>
