@@ -1,5 +1,7 @@
-import { existsSync } from "node:fs";
-import { startRedis } from "@ironlink/testing";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startRedis, startRedisCluster, startRedisSentinel } from "@ironlink/testing";
 import { describe, expect, inject, test } from "vitest";
 import { createRedisClient } from "../src/index";
 
@@ -44,5 +46,45 @@ describe("@ironlink/testing startRedis()", () => {
     await expect(startRedis({ binary: "/nonexistent/redis-server" })).rejects.toThrow(
       /^redis-server not found: apt-get install -y redis-server/,
     );
+  });
+});
+
+/** The pids of redis-server processes this (worker) process started and that are still running. */
+function childRedisServers(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [, comm, rest] = /^\d+ \((.*)\) (.*)$/s.exec(stat) ?? [];
+      const ppid = Number(rest?.split(" ")[1]);
+      if (ppid === process.pid && comm?.startsWith("redis-server") && !rest?.startsWith("Z")) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+describe.skipIf(!existsSync("/proc"))("@ironlink/testing startRedisCluster() and startRedisSentinel(), when the start fails", () => {
+  test.each([
+    ["startRedisCluster", startRedisCluster],
+    ["startRedisSentinel", startRedisSentinel],
+  ] as const)("%s stops every server it started and removes its temp dir", async (_, start) => {
+    const parentDir = mkdtempSync(join(tmpdir(), "ironlink-harness-test-"));
+    try {
+      const probe = await startRedis(); // the check below does see this process's servers
+      expect(childRedisServers()).toHaveLength(1);
+      await probe.stop();
+      expect(childRedisServers()).toEqual([]);
+      // Servers come up, but the deployment cannot be ready within 1 ms.
+      await expect(start({ readyTimeoutMs: 1, parentDir })).rejects.toThrow(/^timed out after 1 ms waiting for/);
+      expect(childRedisServers()).toEqual([]);
+      expect(readdirSync(parentDir)).toEqual([]);
+      await expect(start({ binary: "/nonexistent/redis-server", parentDir })).rejects.toThrow(/^redis-server not found: apt-get install -y redis-server/);
+      expect(readdirSync(parentDir)).toEqual([]);
+    } finally {
+      rmSync(parentDir, { recursive: true, force: true });
+    }
   });
 });

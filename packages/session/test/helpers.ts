@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import { Cluster, type Redis } from "ioredis";
 import { unsealData } from "iron-session";
 import { afterAll, inject } from "vitest";
-import "@ironlink/testing"; // types inject("redisUrl")
+import "@ironlink/testing"; // types inject("redisConnection")
 import {
   type CookieStore,
   createRedisClient,
@@ -48,8 +48,17 @@ export class MemoryCookieStore implements CookieStore {
   }
 }
 
+/** The topology this run's Redis has (IRONLINK_TEST_REDIS): "single", "cluster" or "sentinel". */
+export const topology = inject("redisTopology");
+
+/** A client for this run's Redis, whatever its topology. */
+export function testRedisClient(): Redis | Cluster {
+  return createRedisClient(inject("redisConnection"));
+}
+
 export interface TestRedis {
-  client: Redis;
+  /** A Cluster client when the run's topology is a cluster, else a client of the (primary) server. */
+  client: Redis | Cluster;
   store: RedisStore;
   prefix: string;
   /** Valid options over this file's store, with overrides. */
@@ -60,7 +69,7 @@ export interface TestRedis {
   create(data: Record<string, unknown>, overrides?: Partial<SessionOptions>): Promise<{ cookie: string; sid: string; redisKey: string }>;
   /** The full Redis key (prefix included) a session id is stored under. */
   redisKeyFor(sid: string): string;
-  /** Every key under this file's prefix. */
+  /** Every key under this file's prefix (on a cluster, from every master). */
   keys(): Promise<string[]>;
   /** A session manager over this file's store (or another one, given in the overrides). */
   manager<T extends object = Record<string, unknown>>(overrides?: Partial<SessionOptions>): SessionManager<T>;
@@ -68,7 +77,7 @@ export interface TestRedis {
 
 /** A client and store for one test file, on the run's Redis, under a key prefix no other file uses. */
 export function useTestRedis(): TestRedis {
-  const client = createRedisClient(inject("redisUrl"));
+  const client = testRedisClient();
   const prefix = `test:${randomUUID()}:`;
   const store = new RedisStore({ client, prefix });
   afterAll(async () => {
@@ -96,13 +105,18 @@ export function useTestRedis(): TestRedis {
     },
     manager: (overrides) => createSessionManager(options(overrides)),
     async keys() {
+      // SCAN walks one server's keyspace: on a cluster, every master's (known once the client is ready).
+      if (client instanceof Cluster && client.status !== "ready") await client.ping();
+      const servers = client instanceof Cluster ? client.nodes("master") : [client];
       const found: string[] = [];
-      let cursor = "0";
-      do {
-        const [next, batch] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-        found.push(...batch);
-        cursor = next;
-      } while (cursor !== "0");
+      for (const server of servers) {
+        let cursor = "0";
+        do {
+          const [next, batch] = await server.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+          found.push(...batch);
+          cursor = next;
+        } while (cursor !== "0");
+      }
       return found;
     },
   };
@@ -171,13 +185,15 @@ export interface CountingStore {
  * Call at the top level of a test file, next to useTestRedis().
  */
 export function useCountingStore(redis: TestRedis): CountingStore {
-  const client = createRedisClient(inject("redisUrl"));
+  const client = testRedisClient();
   const sent: string[] = [];
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = ((command, stream) => {
+  // Redis' and Cluster's sendCommand both take the command first (a Cluster also a stream and a node after it).
+  const target = client as unknown as { sendCommand(command: { name: string }, ...rest: unknown[]): unknown };
+  const send = target.sendCommand.bind(target);
+  target.sendCommand = (command, ...rest) => {
     sent.push(command.name.toLowerCase());
-    return send(command, stream);
-  }) as typeof client.sendCommand;
+    return send(command, ...rest);
+  };
   afterAll(async () => {
     await client.quit();
   });

@@ -79,6 +79,33 @@ describe("when Redis is down, getSession rejects with SessionStoreUnavailableErr
     }
   });
 
+  test("a Cluster client whose nodes, and a Sentinel client whose sentinels, all refuse connections", async () => {
+    // A cluster client holds commands back until some node answers: without a bound of its own it would wait forever.
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const nodes = [{ host: "127.0.0.1", port: await deadPort() }];
+    const clients = { cluster: createRedisClient({ clusterNodes: nodes }), sentinel: createRedisClient({ sentinels: nodes, name: "mymaster" }) };
+    try {
+      await Promise.all(
+        Object.entries(clients).map(async ([kind, client]) => {
+          const store = new RedisStore({ client, prefix });
+          const { error, elapsed } = await timedGetSession(store);
+          expect(error, kind).toBeInstanceOf(SessionStoreUnavailableError);
+          expect(elapsed, kind).toBeLessThan(2500);
+          const session = await getSession<{ a: number }>(new MemoryCookieStore(), options(store));
+          session.a = 1;
+          const started = Date.now();
+          await expect(session.save(), kind).rejects.toBeInstanceOf(SessionStoreUnavailableError);
+          expect(Date.now() - started, kind).toBeLessThan(2500);
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      for (const client of Object.values(clients)) client.disconnect();
+      logged.mockRestore();
+    }
+  });
+
   test("a Redis that goes away mid-run, then comes back", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const server = await startRedis();

@@ -1,9 +1,20 @@
 import "vitest";
-/** What the global setup hands to tests: `inject("redisUrl")` in a test file. */
+import type { RedisConnectionDescriptor, RedisTopology } from "./topology";
+
+/** What the global setup hands to tests: `inject("redisConnection")` in a test file. */
 declare module "vitest" {
   interface ProvidedContext {
-    /** The URL of the redis-server started for this test run. Give each test file its own key prefix. */
+    /** The topology of this run, from IRONLINK_TEST_REDIS: "single" (the default), "cluster" or "sentinel". */
+    redisTopology: RedisTopology;
+    /**
+     * How to reach the run's Redis, whatever the topology: give it to `createRedisClient`. Give each test file
+     * its own key prefix.
+     */
+    redisConnection: RedisConnectionDescriptor;
+    /**
+     * The URL of the run's redis-server. Provided only when the topology is "single" (undefined otherwise):
+     * prefer `redisConnection`, which works with every topology.
+     */
     redisUrl: string;
   }
 }
-

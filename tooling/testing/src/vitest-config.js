@@ -3,13 +3,18 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
- * The Vitest config of every package with tests: one private redis-server for the whole run (see
- * vitest-global-setup.ts), its URL given to tests as `inject("redisUrl")`; each test file uses its own key prefix.
+ * The Vitest config of every package with tests: one private Redis for the whole run (see
+ * vitest-global-setup.ts), described to tests as `inject("redisConnection")` (and, for a single server,
+ * `inject("redisUrl")`); each test file uses its own key prefix. IRONLINK_TEST_REDIS=cluster or =sentinel
+ * runs the same tests against a Redis Cluster or a Sentinel-managed primary instead of one server.
  */
 export const ironlinkVitestConfig = defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: [fileURLToPath(new URL("./vitest-global-setup.ts", import.meta.url))],
+    // Most tests wait on Redis, not the CPU: two workers halve the run even on a 2-core machine (the default
+    // there is one).
+    maxWorkers: 2,
     testTimeout: 10_000,
     hookTimeout: 20_000,
   },

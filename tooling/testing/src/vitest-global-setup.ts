@@ -1,13 +1,17 @@
 import type { TestProject } from "vitest/node";
 import "./provided-context";
-import { startRedis } from "./redis";
+import { startRedisTopology, topologyFromEnv } from "./topology";
 
 /**
- * Vitest `globalSetup`: one redis-server for the whole test run, its URL provided to the tests
- * (`inject("redisUrl")`), stopped when the run ends.
+ * Vitest `globalSetup`: one private Redis deployment for the whole test run, of the topology named by
+ * IRONLINK_TEST_REDIS (single, cluster or sentinel; default single), described to the tests as
+ * `inject("redisConnection")` (and, for single, `inject("redisUrl")`), stopped when the run ends.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const redis = await startRedis();
-  project.provide("redisUrl", redis.url);
+  const topology = topologyFromEnv();
+  const redis = await startRedisTopology(topology);
+  project.provide("redisTopology", topology);
+  project.provide("redisConnection", redis.connection);
+  if (redis.url !== undefined) project.provide("redisUrl", redis.url);
   return () => redis.stop();
 }

@@ -37,7 +37,7 @@ export function createRedisClient(connection: RedisConnection, options: RedisOpt
       slotsRefreshTimeout: 1000,
       enableOfflineQueue: true,
     };
-    client = new Cluster(connection.clusterNodes, clusterOptions);
+    client = boundClusterCommands(new Cluster(connection.clusterNodes, clusterOptions), bounded.commandTimeout);
     where = `the cluster at ${connection.clusterNodes.map((n) => `${n.host}:${n.port}`).join(",")}`;
   } else {
     const sentinelOptions: RedisOptions = {
@@ -60,6 +60,23 @@ export function createRedisClient(connection: RedisConnection, options: RedisOpt
     down = false;
   });
   return client;
+}
+
+/**
+ * ioredis applies `commandTimeout` on each node's connection only, so a command the Cluster holds back (in its
+ * offline queue while no node answers, e.g. the whole cluster down or not reachable yet) would wait forever.
+ * Starting the timer when the command enters the Cluster bounds it end to end, as on one node (the node
+ * connection does not restart it); a command that timed out in the offline queue is not sent afterwards.
+ */
+function boundClusterCommands(cluster: Cluster, timeoutMs: number | undefined): Cluster {
+  if (typeof timeoutMs !== "number" || timeoutMs <= 0) return cluster;
+  const send = cluster.sendCommand.bind(cluster);
+  cluster.sendCommand = (command, stream, node) => {
+    if (command.isSettled) return command.promise;
+    command.setTimeout(timeoutMs);
+    return send(command, stream, node);
+  };
+  return cluster;
 }
 
 /** `host:port,host:port` → nodes. */
