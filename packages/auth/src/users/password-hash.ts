@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { availableParallelism } from "node:os";
 
 /**
  * scrypt from node:crypto. It runs on libuv's thread pool, so hashing never blocks the event loop that
@@ -9,12 +10,29 @@ const defaults = { N: 2 ** 15, r: 8, p: 1, keyLength: 32, saltLength: 16 } as co
 // scrypt needs 128 * N * r bytes; leave headroom above Node's 32 MiB default.
 const maxmem = 256 * 1024 * 1024;
 
-function scrypt(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCallback(password.normalize("NFKC"), salt, keyLength, { ...options, maxmem }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
-  );
+/**
+ * At most one hash per CPU but one at a time: each is ~100 ms of CPU, and libuv's pool would run four at
+ * once, starving the event loop that serves session reads on a small machine (see docs/benchmarks.md).
+ * Sign-ins beyond that wait their turn instead.
+ */
+const maxConcurrentHashes = Math.max(1, availableParallelism() - 1);
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function scrypt(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
+  if (running < maxConcurrentHashes) running++;
+  else await new Promise<void>((resolve) => waiting.push(resolve)); // the finishing hash hands its slot over
+  try {
+    return await new Promise<Buffer>((resolve, reject) =>
+      scryptCallback(password.normalize("NFKC"), salt, keyLength, { ...options, maxmem }, (error, key) =>
+        error ? reject(error) : resolve(key),
+      ),
+    );
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
 }
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */
