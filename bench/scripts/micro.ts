@@ -1,0 +1,115 @@
+/**
+ * Library micro-benchmarks, no HTTP: what one request costs inside the route handler. Each operation runs
+ * back to back in this process against the bench Redis.
+ */
+import { createRedisClient, createSessionManager, generateSessionId, getSession, RedisStore, storeKeyFor } from "@ironlink/session";
+import { sealData, unsealData } from "iron-session";
+import { type BenchSessionData, ironlinkCookieName, ironlinkOptions, keyPrefix, sessionData, ttl } from "../lib/fixture";
+import { MemoryCookies } from "./cookie-store";
+import { type LoopResult, timeLoop } from "./timing";
+
+export async function runMicro(redisUrl: string, password: string, budgetMs = 1500): Promise<LoopResult[]> {
+  const client = createRedisClient(redisUrl);
+  try {
+    const prefix = `${keyPrefix}micro:`;
+    const store = new RedisStore({ client, prefix });
+    const options = ironlinkOptions({ store });
+    const manager = createSessionManager<BenchSessionData>(options);
+    const data = sessionData({ id: "u-micro", username: "micro" });
+
+    const signIn = async () => {
+      const cookies = new MemoryCookies();
+      const session = await manager.getSession(cookies);
+      Object.assign(session, data);
+      await session.save();
+      return cookies.get(ironlinkCookieName)?.value as string;
+    };
+    const cookie = await signIn();
+    const read = (cookieValue = cookie, m = manager) => m.getSession(new MemoryCookies({ [ironlinkCookieName]: cookieValue }));
+    const check = async (session: Promise<{ user?: unknown; state: string }>) => {
+      const s = await session;
+      if (!s.user || s.state !== "active") throw new Error(`micro-benchmark: expected an active session, got ${s.state}`);
+    };
+    const ironSeal = await sealData(data, { password, ttl });
+    const passwords = { 1: password };
+    /**
+     * A session as another process (another app of the fleet) wrote it: sealed with iron-session directly,
+     * so this process has never seen its seals. `cookie` is reused when given: only the value is new.
+     */
+    const foreignSession = async (cookieOf?: { cookie: string; sid: string }) => {
+      const sid = cookieOf?.sid ?? generateSessionId();
+      const key = storeKeyFor(sid);
+      const now = Date.now();
+      const value = await sealData({ key, data: { ...data, lastAction: Math.random() }, createdAt: now, touchedAt: now }, { password: passwords, ttl });
+      await client.set(prefix + key, value, "PX", ttl * 1000);
+      return { sid, cookie: cookieOf?.cookie ?? (await sealData({ sid }, { password: passwords, ttl })) };
+    };
+    const warmForeign = await foreignSession();
+    await check(read(warmForeign.cookie));
+    const anyKey = `${keyPrefix}micro:probe`;
+    await client.set(anyKey, "x".repeat(400));
+
+    const results: LoopResult[] = [];
+    results.push(await timeLoop("ioredis GET of a 400-byte value (loopback)", budgetMs, () => client.get(anyKey)));
+    results.push(await timeLoop("iron-session unsealData (the /iron cookie)", budgetMs, () => unsealData(ironSeal, { password, ttl })));
+    results.push(await timeLoop("iron-session sealData (the /iron cookie)", budgetMs, () => sealData(data, { password, ttl })));
+    results.push(await timeLoop("Ironlink getSession read, warm (verified seals cached)", budgetMs, () => check(read())));
+    results.push(
+      await timeLoop("Ironlink getSession(cookies, { ...options }) per request", budgetMs, () =>
+        check(getSession<BenchSessionData>(new MemoryCookies({ [ironlinkCookieName]: cookie }), { ...options })),
+      ),
+    );
+    results.push(
+      await timeLoop(
+        "Ironlink read, cold: cookie and value unseen (made by another app)",
+        budgetMs,
+        (foreign) => check(read(foreign.cookie)),
+        () => foreignSession(),
+      ),
+    );
+    results.push(
+      await timeLoop(
+        "Ironlink read, value changed by another app (cookie cached)",
+        budgetMs,
+        () => check(read(warmForeign.cookie)),
+        () => foreignSession(warmForeign),
+      ),
+    );
+    // The session read that precedes a save is outside the timing; the save after a save reads the new value.
+    results.push(
+      await timeLoop(
+        "Ironlink save, one field changed (update)",
+        budgetMs,
+        async (session) => {
+          session.lastAction = performance.now();
+          await session.save();
+        },
+        () => read(),
+      ),
+    );
+    results.push(
+      await timeLoop(
+        "Ironlink read right after this process saved the session",
+        budgetMs,
+        () => check(read()),
+        async () => {
+          const session = await read();
+          session.lastAction = performance.now();
+          await session.save();
+        },
+      ),
+    );
+    results.push(
+      await timeLoop("Ironlink read + save (the /ironlink-save route)", budgetMs, async () => {
+        const session = await read();
+        session.lastAction = performance.now();
+        await session.save();
+      }),
+    );
+    results.push(await timeLoop("Ironlink sign-in: new session + save (no scrypt)", budgetMs, () => signIn(), undefined, 20));
+    results.push(await timeLoop("Ironlink first read of a session this process created", budgetMs, (fresh) => check(read(fresh)), signIn, 20));
+    return results;
+  } finally {
+    client.disconnect();
+  }
+}

@@ -1,0 +1,648 @@
+/**
+ * `npm run bench`: everything, in one run, on this machine.
+ *
+ *   1. a private redis-server (free port, temp dir, no persistence);
+ *   2. `next build` + `next start` of the fixture app (bench/app: /plain, /iron, /ironlink, …);
+ *   3. reads: /plain, /iron, /ironlink in turns (A B C, B C A, C A B, …), autocannon, ratios per round;
+ *   4. commands per read (INFO commandstats over the /ironlink turns) and per write (/ironlink-save);
+ *   5. p99 of /ironlink reads, quiet and during a burst of sign-ins (scrypt on libuv's thread pool);
+ *   6. library micro-benchmarks (no HTTP);
+ *   7. memory: bytes per session, 1,000,000 sessions, listSessions at 1,000 and 1,000,000.
+ *
+ * Options: --quick (short turns, 100,000 sessions: a smoke test, not a measurement), --cpu-prof (writes a
+ * CPU profile of the Next server to bench/.profiles/), --skip-build (reuse bench/.next).
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startRedis } from "@ironlink/testing";
+import { createRedisClient, createSessionManager, RedisStore } from "@ironlink/session";
+import { sealData } from "iron-session";
+import { Redis } from "ioredis";
+import { type BenchSessionData, ironCookieName, ironlinkCookieName, ironlinkOptions, keyPrefix, sessionData, ttl } from "../lib/fixture";
+import { MemoryCookies } from "./cookie-store";
+import { assertClean, type LoadResult, load } from "./http";
+import { type MemoryResult, runMemory } from "./memory";
+import { runMicro } from "./micro";
+import { pacedLoad } from "./paced";
+import { cleanup, cpuSeconds, freePort, installSignalHandlers, interrupted, onCleanup, runQueueWaitNs, runToCompletion, spawnManaged, waitForHttp } from "./processes";
+import { type CommandCounts, commandDelta, commandStats, describeCounts, infoField, total, traceCommands } from "./redis-stats";
+import { type LoopResult, median, percentile, sleep } from "./timing";
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has("--quick");
+const cpuProfile = args.has("--cpu-prof");
+const skipBuild = args.has("--skip-build");
+
+const config = {
+  connections: 20,
+  readRounds: quick ? 2 : 8,
+  turnSeconds: quick ? 2 : 4,
+  warmupSeconds: quick ? 2 : 3,
+  writeRounds: quick ? 1 : 3,
+  writeSessions: 20,
+  /** The reads whose p99 we watch: a steady open-loop load (evenly spaced) well under capacity. */
+  burstReadRate: 400,
+  /** Concurrent sign-ins: each is a 32 MiB, ~100 ms scrypt on libuv's pool (packages/auth runs CPUs − 1 at once). */
+  burstSignInConnections: 8,
+  burstRounds: quick ? 1 : 5,
+  burstSeconds: quick ? 3 : 6,
+  microBudgetMs: quick ? 500 : 1500,
+  sessionsLarge: quick ? 100_000 : 1_000_000,
+  sessionsSmall: 1_000,
+};
+
+const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const nextBin = join(dirname(fileURLToPath(import.meta.resolve("next/package.json"))), "dist", "bin", "next");
+const log = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+interface BurstSample extends LoadResult {
+  /** µs per read that the server's event loop thread waited on a run queue (runnable, not running). */
+  runQueueWait: number;
+  /** The same for this process's own event loop, which sends the reads and times them. */
+  clientRunQueueWait: number;
+  signInsPerSecond?: number;
+}
+
+interface Goal {
+  goal: string;
+  measured: string;
+  target: string;
+  pass: boolean;
+}
+
+async function main(): Promise<void> {
+  installSignalHandlers();
+  const startedAt = performance.now();
+  const loadAtStart = loadAverage();
+  const password = randomBytes(32).toString("base64url");
+  process.env.BENCH_SESSION_PASSWORD = password; // the micro-benchmarks and cookie minting use the fixture's options too
+
+  // 1. Redis.
+  const redis = await startRedis();
+  onCleanup(() => redis.stop());
+  process.env.REDIS_URL = redis.url;
+  const stats = new Redis(redis.url);
+  stats.on("error", () => {}); // a Redis stopped by Ctrl-C before us: nothing to report
+  onCleanup(() => stats.disconnect());
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpuModel(),
+    node: process.version,
+    redis: await infoField(stats, "server", "redis_version"),
+    next: packageVersion("next"),
+    ironSession: packageVersion("iron-session"),
+  };
+  log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, Redis ${machine.redis}, Next ${machine.next}, iron-session ${machine.ironSession}`);
+  log(`redis-server ${redis.url} (pid of its own, dir ${redis.dir})`);
+
+  // 2. The fixture app.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    REDIS_URL: redis.url,
+    BENCH_SESSION_PASSWORD: password,
+  };
+  if (!skipBuild) {
+    log("next build (bench fixture)…");
+    await runToCompletion(process.execPath, [nextBin, "build"], { cwd: benchDir, env });
+  }
+  const port = await freePort();
+  const profileDir = join(benchDir, ".profiles");
+  if (cpuProfile) mkdirSync(profileDir, { recursive: true });
+  const nodeArgs = cpuProfile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const server = spawnManaged(process.execPath, [...nodeArgs, nextBin, "start", "--port", String(port), "--hostname", "127.0.0.1"], { cwd: benchDir, env });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${base}/plain`, server);
+  log(`next start ${base} (pid ${server.child.pid})`);
+  const nextPid = server.child.pid as number;
+  const redisPid = Number(await infoField(stats, "server", "process_id"));
+  /** A load run, with the CPU time the Next server and Redis spent on it (µs per response). */
+  const measure = async (run: () => Promise<LoadResult>) => {
+    const before = [cpuSeconds(nextPid), cpuSeconds(redisPid)];
+    const result = await run();
+    const after = [cpuSeconds(nextPid), cpuSeconds(redisPid)];
+    return {
+      ...result,
+      nextCpu: (((after[0] as number) - (before[0] as number)) * 1e6) / result.responses,
+      redisCpu: (((after[1] as number) - (before[1] as number)) * 1e6) / result.responses,
+    };
+  };
+  type Measured = Awaited<ReturnType<typeof measure>>;
+
+  // Cookies: minted here with the fixture's own options, as a sign-in would.
+  const mintClient = createRedisClient(redis.url);
+  onCleanup(() => mintClient.disconnect());
+  const manager = createSessionManager<BenchSessionData>(ironlinkOptions({ store: new RedisStore({ client: mintClient, prefix: keyPrefix }) }));
+  let minted = 0;
+  const mintIronlinkCookie = async (user = `u-reader-${minted}`) => {
+    minted++;
+    const cookies = new MemoryCookies();
+    const session = await manager.getSession(cookies);
+    Object.assign(session, sessionData({ id: user, username: user }));
+    await session.save();
+    return `${ironlinkCookieName}=${cookies.get(ironlinkCookieName)?.value}`;
+  };
+  const ironCookie = `${ironCookieName}=${await sealData(sessionData({ id: "u-reader", username: "u-reader" }), { password, ttl })}`;
+  for (const [path, cookie] of [["/iron", ironCookie], ["/ironlink", await mintIronlinkCookie()]] as const) {
+    const response = await fetch(base + path, { headers: { cookie } });
+    const body = (await response.json()) as { user?: { id: string } };
+    if (!response.ok || !body.user) throw new Error(`${path} did not read its session: ${response.status} ${JSON.stringify(body)}`);
+  }
+
+  // Warm-up: JIT, module loading, Redis connection, the verified-seal cache.
+  log(`warm-up: ${config.warmupSeconds} s per route`);
+  const contenders = [
+    { name: "plain", path: "/plain", cookie: undefined as string | undefined },
+    { name: "iron", path: "/iron", cookie: ironCookie },
+    { name: "ironlink", path: "/ironlink", cookie: undefined as string | undefined },
+  ];
+  for (const c of contenders) {
+    const cookie = c.name === "ironlink" ? await mintIronlinkCookie() : c.cookie;
+    assertClean(`warm-up ${c.path}`, await load({ url: base + c.path, cookie, connections: config.connections, durationSeconds: config.warmupSeconds }));
+  }
+  await sleep(300); // nothing of the warm-up still in flight
+
+  // 3. Reads, interleaved.
+  log(`reads: ${config.readRounds} rounds × (plain, iron, ironlink, rotating) × ${config.turnSeconds} s, ${config.connections} connections`);
+  const turns: Record<string, Measured[]> = { plain: [], iron: [], ironlink: [] };
+  const readCommands: CommandCounts[] = [];
+  let readsSent = 0;
+  for (let round = 1; round <= config.readRounds; round++) {
+    // The order rotates each round (A B C, B C A, C A B, …), so no route always follows the same one.
+    for (const c of rotate(contenders, round - 1)) {
+      let cookie = c.cookie;
+      if (c.name === "ironlink") {
+        // A session younger than touchInterval (60 s): no read of this turn is due an idle extension.
+        cookie = await mintIronlinkCookie();
+        await fetch(base + c.path, { headers: { cookie } }); // its first read unseals; the turn reads it warm
+        await sleep(100);
+      }
+      const before = c.name === "ironlink" ? await commandStats(stats) : undefined;
+      const result = await measure(() => load({ url: base + c.path, cookie, connections: config.connections, durationSeconds: config.turnSeconds }));
+      assertClean(`${c.path} round ${round}`, result);
+      if (before) {
+        await sleep(300); // requests still in flight when the turn ended finish their command
+        const delta = commandDelta(before, await commandStats(stats));
+        readCommands.push(delta);
+        readsSent += result.sent;
+      }
+      turns[c.name]?.push(result);
+      log(
+        `  round ${round} ${c.name.padEnd(8)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  ` +
+          `CPU/req: next ${result.nextCpu.toFixed(0)} µs, redis ${result.redisCpu.toFixed(0)} µs`,
+      );
+    }
+  }
+  const readSummary = Object.fromEntries(
+    Object.entries(turns).map(([name, results]) => [
+      name,
+      {
+        rps: median(results.map((r) => r.rps)),
+        p50: median(results.map((r) => r.p50)),
+        p99: median(results.map((r) => r.p99)),
+        nextCpu: median(results.map((r) => r.nextCpu)),
+        redisCpu: median(results.map((r) => r.redisCpu)),
+      },
+    ]),
+  ) as Record<string, { rps: number; p50: number; p99: number; nextCpu: number; redisCpu: number }>;
+  const perRound = (a: string, b: string) => (turns[a] ?? []).map((r, i) => r.rps / (turns[b]?.[i]?.rps as number));
+  const ratioIron = median(perRound("ironlink", "iron"));
+  const ratioPlain = median(perRound("ironlink", "plain"));
+  const ironPlain = median(perRound("iron", "plain"));
+  const readDelta = sumCounts(readCommands);
+  const commandsPerRead = total(readDelta) / readsSent;
+
+  // Exact per-request commands from MONITOR, on a short sequential sample (never during a timed turn).
+  const sampleCookie = await mintIronlinkCookie();
+  await fetch(`${base}/ironlink`, { headers: { cookie: sampleCookie } });
+  const readTrace = await traceCommands(redis.url, async () => {
+    for (let i = 0; i < 100; i++) await fetch(`${base}/ironlink`, { headers: { cookie: sampleCookie } });
+  });
+
+  // 4. Writes: one session per connection (as real clients), so saves do not contend on one key.
+  log(`writes: POST /ironlink-save, ${config.writeRounds} × ${config.turnSeconds} s, ${config.writeSessions} sessions`);
+  const writeCookies: string[] = [];
+  for (let i = 0; i < config.writeSessions; i++) writeCookies.push(await mintIronlinkCookie(`u-writer-${i}`));
+  assertClean(
+    "warm-up /ironlink-save",
+    await load({ url: `${base}/ironlink-save`, method: "POST", cookie: writeCookies, connections: config.writeSessions, durationSeconds: 2 }),
+  );
+  await sleep(300);
+  const writeTurns: Measured[] = [];
+  const writeCommands: CommandCounts[] = [];
+  let writesSent = 0;
+  for (let round = 1; round <= config.writeRounds; round++) {
+    const before = await commandStats(stats);
+    const result = await measure(() =>
+      load({ url: `${base}/ironlink-save`, method: "POST", cookie: writeCookies, connections: config.writeSessions, durationSeconds: config.turnSeconds }),
+    );
+    assertClean(`/ironlink-save round ${round}`, result);
+    await sleep(300);
+    writeCommands.push(commandDelta(before, await commandStats(stats)));
+    writesSent += result.sent;
+    writeTurns.push(result);
+    log(`  round ${round} save     ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms`);
+  }
+  const writeDelta = sumCounts(writeCommands);
+  const writeTrace = await traceCommands(redis.url, async () => {
+    for (let i = 0; i < 100; i++) await fetch(`${base}/ironlink-save`, { method: "POST", headers: { cookie: writeCookies[0] as string } });
+  });
+  const signInTrace = await traceCommands(redis.url, async () => {
+    for (let i = 0; i < 10; i++) await fetch(`${base}/signin`, { method: "POST" });
+  });
+  const clientCommandsPerWrite = total(writeTrace.client) / 100;
+  // A write request is a read (one GET: load the session) and then the save.
+  const commandsPerSave = clientCommandsPerWrite - total(readTrace.client) / 100;
+
+  // 5. Sign-in burst: the same steady read load, quiet and during concurrent sign-ins, interleaved.
+  log(
+    `sign-in burst: ${config.burstRounds} × (quiet, sign-ins) × ${config.burstSeconds} s; reads ${config.burstReadRate}/s evenly spaced, ` +
+      `${config.burstSignInConnections} concurrent sign-ins`,
+  );
+  /** A session younger than touchInterval, read once: no read of the next ~20 s is due an idle extension. */
+  const freshCookie = async () => {
+    const cookie = await mintIronlinkCookie();
+    await fetch(`${base}/ironlink`, { headers: { cookie } });
+    return cookie;
+  };
+  /** The steady read load, with the time the server's event loop thread spent runnable but not running. */
+  const readLoad = async (path: string, cookie: string): Promise<BurstSample> => {
+    const waitBefore = runQueueWaitNs(nextPid);
+    const clientWaitBefore = runQueueWaitNs(process.pid);
+    const result = await pacedLoad({ url: base + path, cookie, rate: config.burstReadRate, durationSeconds: config.burstSeconds, leadInSeconds: 1 });
+    assertClean(`${path} (steady reads)`, result);
+    const reads = result.responses + config.burstReadRate; // the lead-in second's reads were waited for too
+    return {
+      ...result,
+      runQueueWait: (runQueueWaitNs(nextPid) - waitBefore) / 1000 / reads,
+      clientRunQueueWait: (runQueueWaitNs(process.pid) - clientWaitBefore) / 1000 / reads,
+    };
+  };
+  /** Waits for the server to go idle: sign-ins still in flight when a load ends keep hashing for a while. */
+  const settle = async () => {
+    for (let i = 0; i < 40; i++) {
+      const before = cpuSeconds(nextPid);
+      await sleep(250);
+      if (cpuSeconds(nextPid) - before < 0.02) return;
+    }
+  };
+  const withSignIns = async (path: string, work: () => Promise<BurstSample>): Promise<BurstSample> => {
+    const signInLoad = load({ url: base + path, method: "POST", connections: config.burstSignInConnections, durationSeconds: config.burstSeconds + 2 });
+    await sleep(500); // the thread pool is busy before the reads start
+    const result = await work();
+    const signIns = await signInLoad;
+    assertClean(path, signIns);
+    await settle();
+    return { ...result, signInsPerSecond: signIns.rps };
+  };
+  const burst: Record<"quiet" | "signIn" | "poolQuiet" | "poolBlocked" | "ironQuiet" | "ironSignIn", BurstSample[]> = {
+    quiet: [],
+    signIn: [],
+    poolQuiet: [],
+    poolBlocked: [],
+    ironQuiet: [],
+    ironSignIn: [],
+  };
+  await settle();
+  for (let round = 1; round <= config.burstRounds; round++) {
+    const burstCookie = await freshCookie();
+    const q = await readLoad("/ironlink", burstCookie);
+    const b = await withSignIns("/signin", () => readLoad("/ironlink", burstCookie));
+    burst.quiet.push(q);
+    burst.signIn.push(b);
+    log(
+      `  round ${round} /ironlink p99: quiet ${ms(q.p99)} ms, during sign-ins ${ms(b.p99)} ms (${b.signInsPerSecond?.toFixed(1)} sign-ins/s); ` +
+        `event-loop run-queue wait per read ${q.runQueueWait.toFixed(0)} → ${b.runQueueWait.toFixed(0)} µs`,
+    );
+  }
+  // Diagnostic: every pool thread taken (without CPU). A read path that needed the pool would stall here.
+  {
+    const poolThreads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    const fifo = join(tmpdir(), `ironlink-bench-fifo-${process.pid}`);
+    execFileSync("mkfifo", [fifo]);
+    const release = () => {
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)); // every waiting open() returns
+      } catch {
+        // no reader left
+      }
+    };
+    onCleanup(() => {
+      release();
+      rmSync(fifo, { force: true });
+    });
+    const burstCookie = await freshCookie();
+    burst.poolQuiet.push(await readLoad("/ironlink", burstCookie));
+    const blocked = await fetch(`${base}/pool-block?fifo=${encodeURIComponent(fifo)}&threads=${poolThreads}`, { method: "POST" });
+    if (!blocked.ok) throw new Error(`/pool-block answered ${blocked.status}`);
+    await sleep(200);
+    // Proof that the pool is taken: iron-session's unseal (WebCrypto, on the pool) does not answer meanwhile.
+    const ironProbe = fetch(`${base}/iron`, { headers: { cookie: ironCookie }, signal: AbortSignal.timeout(1000) }).then(
+      () => "answered",
+      () => "stalled",
+    );
+    burst.poolBlocked.push(await readLoad("/ironlink", burstCookie));
+    const probe = await ironProbe;
+    release();
+    rmSync(fifo, { force: true });
+    if (probe !== "stalled") log("  warning: an /iron read answered while the pool was meant to be blocked");
+    log(`  libuv pool blocked (${poolThreads} threads, no CPU): /ironlink p99 ${ms(burst.poolQuiet[0]?.p99 ?? 0)} → ${ms(burst.poolBlocked[0]?.p99 ?? 0)} ms; /iron ${probe}`);
+    await settle();
+  }
+  // For contrast (not a goal): stateless iron-session unseals on the same thread pool as scrypt.
+  burst.ironQuiet.push(await readLoad("/iron", ironCookie));
+  burst.ironSignIn.push(await withSignIns("/signin", () => readLoad("/iron", ironCookie)));
+  log(`  /iron p99: quiet ${ms(burst.ironQuiet[0]?.p99 ?? 0)} ms, sign-ins ${ms(burst.ironSignIn[0]?.p99 ?? 0)} ms`);
+  // p99 over every read of every round: one hiccup of the shared machine in one 6 s turn cannot decide it.
+  const p99Quiet = pooled(burst.quiet, 0.99);
+  const p99Burst = pooled(burst.signIn, 0.99);
+
+  await server.stop(); // frees both CPUs for the rest (and writes the CPU profile, with --cpu-prof)
+  if (cpuProfile) log(`CPU profile of the Next server written to ${profileDir}`);
+
+  // 6. Micro-benchmarks.
+  log("library micro-benchmarks…");
+  const micro = await runMicro(redis.url, password, config.microBudgetMs);
+
+  // 7. Memory.
+  log(`memory: ${config.sessionsLarge.toLocaleString("en-US")} sessions…`);
+  const memory = await runMemory(redis.url, password, { large: config.sessionsLarge, small: config.sessionsSmall, log });
+
+  // Report.
+  const goals: Goal[] = [
+    { goal: "read: ironlink / iron-session (req/s)", measured: `${ratioIron.toFixed(2)}x`, target: "≥ 1.00x", pass: ratioIron >= 1 },
+    { goal: "read: ironlink / plain (req/s)", measured: `${ratioPlain.toFixed(2)}x`, target: "≥ 0.85x", pass: ratioPlain >= 0.85 },
+    {
+      goal: "Redis commands per read (commandstats)",
+      measured: `${commandsPerRead.toFixed(4)} (${describeCounts(readDelta, readsSent)})`,
+      target: "= 1 (a GET)",
+      pass: onlyCommand(readDelta, "get") && commandsPerRead >= 0.999 && commandsPerRead <= 1.001 && total(readTrace.client) === 100,
+    },
+    {
+      goal: "Redis round trips per save (MONITOR)",
+      measured: `${commandsPerSave.toFixed(2)} (${describeCounts(subtract(writeTrace.client, readTrace.client), 100)})`,
+      target: "≤ 2",
+      pass: commandsPerSave <= 2,
+    },
+    {
+      goal: "read p99 during sign-in burst / quiet",
+      measured: `${(p99Burst / p99Quiet).toFixed(2)}x (${p99Quiet.toFixed(2)} → ${p99Burst.toFixed(2)} ms)`,
+      target: "≤ 2.00x",
+      pass: p99Burst <= 2 * p99Quiet,
+    },
+    {
+      goal: `listSessions at ${fmtCount(memory.large.sessions)} / at ${fmtCount(memory.small.sessions)} (p50)`,
+      measured: `${(memory.large.listing.p50 / memory.small.listing.p50).toFixed(2)}x (${memory.small.listing.p50.toFixed(0)} → ${memory.large.listing.p50.toFixed(0)} µs)`,
+      target: "same (≤ 1.5x)",
+      pass: memory.large.listing.p50 <= 1.5 * memory.small.listing.p50,
+    },
+  ];
+
+  const out: string[] = [];
+  out.push("");
+  out.push(`## Ironlink bench${quick ? " (--quick: a smoke test, not a measurement)" : ""}`);
+  out.push("");
+  out.push(
+    `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, Redis ${machine.redis}, Next ${machine.next}, iron-session ${machine.ironSession}. ` +
+      `Load average (1, 5, 15 min) at the start: ${loadAtStart}, at the end: ${loadAverage()}.`,
+  );
+  out.push("");
+  out.push(
+    `### Reads: GET, ${config.connections} connections, ${config.readRounds} rounds × ${config.turnSeconds} s per route, interleaved, order rotating (median over rounds)`,
+  );
+  out.push("");
+  out.push(
+    table(
+      ["route", "req/s", "p50 ms", "p99 ms", "vs plain", "Next CPU µs/req", "Redis CPU µs/req"],
+      (["plain", "iron", "ironlink"] as const).map((name) => {
+        const s = readSummary[name] as { rps: number; p50: number; p99: number; nextCpu: number; redisCpu: number };
+        const vsPlain = name === "plain" ? 1 : median(perRound(name, "plain"));
+        return [routeLabel(name), s.rps.toFixed(0), s.p50.toFixed(2), s.p99.toFixed(2), `${vsPlain.toFixed(2)}x`, s.nextCpu.toFixed(0), s.redisCpu.toFixed(0)];
+      }),
+    ),
+  );
+  out.push("");
+  out.push(`- ironlink / iron-session: ${ratioIron.toFixed(2)}x (per round: ${perRound("ironlink", "iron").map((r) => r.toFixed(2)).join(", ")})`);
+  out.push(`- ironlink / plain: ${ratioPlain.toFixed(2)}x (per round: ${perRound("ironlink", "plain").map((r) => r.toFixed(2)).join(", ")}); iron-session / plain: ${ironPlain.toFixed(2)}x`);
+  out.push(
+    `- Redis commands per /ironlink read: ${commandsPerRead.toFixed(4)} (INFO commandstats over the ironlink turns: ${fmtCount(total(readDelta))} commands / ${fmtCount(readsSent)} requests sent; ${describeCounts(readDelta, readsSent)}); MONITOR, 100 sequential reads: ${describeCounts(readTrace.client, 100)}`,
+  );
+  out.push("");
+  out.push(`### Writes: POST /ironlink-save (read, change one field, save), ${config.writeSessions} sessions, one per connection`);
+  out.push("");
+  const w = (pick: (r: Measured) => number) => median(writeTurns.map(pick));
+  out.push(
+    table(
+      ["route", "req/s", "p50 ms", "p99 ms", "Next CPU µs/req", "Redis CPU µs/req"],
+      [["POST /ironlink-save", w((r) => r.rps).toFixed(0), ms(w((r) => r.p50)), ms(w((r) => r.p99)), w((r) => r.nextCpu).toFixed(0), w((r) => r.redisCpu).toFixed(0)]],
+    ),
+  );
+  out.push("");
+  out.push(
+    `- Per write request, MONITOR (100 sequential): ${clientCommandsPerWrite.toFixed(2)} commands from the app (${describeCounts(writeTrace.client, 100)}), ` +
+      `${(total(writeTrace.lua) / 100).toFixed(2)} run inside those scripts (${describeCounts(writeTrace.lua, 100)}). The save alone: ${commandsPerSave.toFixed(2)}.`,
+  );
+  out.push(`- Per write request, INFO commandstats over the timed turns (scripts' inner commands included): ${(total(writeDelta) / writesSent).toFixed(2)} (${describeCounts(writeDelta, writesSent)})`);
+  out.push(`- Per sign-in (new session + save), MONITOR: ${describeCounts(signInTrace.client, 10)}`);
+  out.push("");
+  out.push(
+    `### Sign-in burst: ${config.burstReadRate} reads/s evenly spaced (open loop, latency from the due instant), quiet and during ${config.burstSignInConnections} concurrent POST /signin ` +
+      `(scrypt N=2^15, r=8, p=1), ${config.burstRounds} rounds × ${config.burstSeconds} s interleaved (percentiles over all rounds' reads)`,
+  );
+  out.push("");
+  const row = (label: string, quiet: BurstSample[], loaded: BurstSample[]) => {
+    const q99 = pooled(quiet, 0.99);
+    const l99 = pooled(loaded, 0.99);
+    const perSecond = loaded.map((r) => r.signInsPerSecond).filter((x): x is number => x !== undefined);
+    return [
+      label,
+      `${ms(pooled(quiet, 0.5))} / ${ms(q99)}`,
+      `${ms(pooled(loaded, 0.5))} / ${ms(l99)}`,
+      `${(l99 / q99).toFixed(2)}x`,
+      perSecond.length ? median(perSecond).toFixed(1) : "-",
+      `${median(quiet.map((r) => r.runQueueWait)).toFixed(0)} → ${median(loaded.map((r) => r.runQueueWait)).toFixed(0)}`,
+      `${median(quiet.map((r) => r.clientRunQueueWait)).toFixed(0)} → ${median(loaded.map((r) => r.clientRunQueueWait)).toFixed(0)}`,
+    ];
+  };
+  out.push(
+    table(
+      [
+        "reads of",
+        "quiet p50 / p99 ms",
+        "loaded p50 / p99 ms",
+        "p99 loaded/quiet",
+        "sign-ins/s",
+        "server event loop: run-queue wait µs/read",
+        "bench client: same",
+      ],
+      [
+        row("/ironlink, during sign-ins", burst.quiet, burst.signIn),
+        row("/ironlink, libuv pool fully blocked (no CPU used)", burst.poolQuiet, burst.poolBlocked),
+        row("/iron (iron-session), during sign-ins", burst.ironQuiet, burst.ironSignIn),
+      ],
+    ),
+  );
+  out.push("");
+  out.push("### Library micro-benchmarks (no HTTP; one at a time, awaited)");
+  out.push("");
+  out.push(table(["operation", "mean µs", "p50 µs", "p99 µs", "ops/s"], micro.map(microRow)));
+  out.push("");
+  out.push("### Memory");
+  out.push("");
+  out.push(
+    table(
+      ["what", "value"],
+      [
+        ["Redis MEMORY USAGE, one session key", `${memory.sessionKeyBytes} B (value: ${memory.storedValueChars} B sealed)`],
+        ["Redis MEMORY USAGE, user index with one entry", `${memory.indexKeyBytes} B`],
+        ["Ironlink cookie (name=value)", `${memory.cookieHeaderChars} B (seal ${memory.cookieChars})`],
+        ["iron-session cookie, same data (name=value)", `${memory.ironCookieChars} B`],
+        [`used_memory, ${fmtCount(memory.small.sessions)} sessions`, mb(memory.small.usedMemory)],
+        [
+          `used_memory, ${fmtCount(memory.large.sessions)} sessions (${fmtCount(memory.large.users)} users, 3 each)`,
+          `${mb(memory.large.usedMemory)} (RSS ${mb(memory.large.usedMemoryRss)}); loaded in ${memory.large.loadSeconds.toFixed(1)} s`,
+        ],
+        ["bytes per session (key, value, expiry, index share)", `${memory.bytesPerSession.toFixed(0)} B`],
+        [memory.small.listing.name, `p50 ${memory.small.listing.p50.toFixed(0)} µs, mean ${memory.small.listing.mean.toFixed(0)} µs`],
+        [memory.large.listing.name, `p50 ${memory.large.listing.p50.toFixed(0)} µs, mean ${memory.large.listing.mean.toFixed(0)} µs`],
+      ],
+    ),
+  );
+  out.push("");
+  out.push("### Goals");
+  out.push("");
+  out.push(table(["goal", "measured", "target", "result"], goals.map((g) => [g.goal, g.measured, g.target, g.pass ? "PASS" : "FAIL"])));
+  out.push("");
+  out.push(`Total time: ${((performance.now() - startedAt) / 1000).toFixed(0)} s.`);
+  console.log(out.join("\n"));
+
+  const resultsPath = join(benchDir, ".results", `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  mkdirSync(dirname(resultsPath), { recursive: true });
+  writeFileSync(
+    resultsPath,
+    `${JSON.stringify(
+      {
+        machine,
+        config,
+        turns,
+        readSummary,
+        ratioIron,
+        ratioPlain,
+        commandsPerRead,
+        readDelta: [...readDelta],
+        writeTurns,
+        writeDelta: [...writeDelta],
+        readTrace: mapsToObject(readTrace),
+        writeTrace: mapsToObject(writeTrace),
+        burst: Object.fromEntries(Object.entries(burst).map(([k, v]) => [k, v.map(({ latencies: _, ...rest }) => rest)])),
+        micro,
+        memory: memory satisfies MemoryResult,
+        goals,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  log(`results: ${resultsPath}`);
+  if (goals.some((g) => !g.pass)) process.exitCode = 1;
+}
+
+/** A percentile over the latencies of several turns together. */
+function pooled(samples: LoadResult[], q: number): number {
+  return percentile(samples.flatMap((s) => s.latencies ?? []).sort((a, b) => a - b), q);
+}
+
+function rotate<T>(list: T[], by: number): T[] {
+  const k = by % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
+function sumCounts(list: CommandCounts[]): CommandCounts {
+  const sum: CommandCounts = new Map();
+  for (const counts of list) for (const [name, calls] of counts) sum.set(name, (sum.get(name) ?? 0) + calls);
+  return sum;
+}
+
+function subtract(a: CommandCounts, b: CommandCounts): CommandCounts {
+  const result: CommandCounts = new Map();
+  for (const [name, calls] of a) {
+    const d = calls - (b.get(name) ?? 0);
+    if (d > 0) result.set(name, d);
+  }
+  return result;
+}
+
+function onlyCommand(counts: CommandCounts, name: string): boolean {
+  return [...counts.keys()].every((n) => n === name);
+}
+
+function mapsToObject(trace: { client: CommandCounts; lua: CommandCounts }) {
+  return { client: Object.fromEntries(trace.client), lua: Object.fromEntries(trace.lua) };
+}
+
+function routeLabel(name: string): string {
+  return { plain: "GET /plain (no session)", iron: "GET /iron (iron-session)", ironlink: "GET /ironlink (Ironlink)" }[name] ?? name;
+}
+
+function microRow(r: LoopResult): string[] {
+  return [r.name, r.mean.toFixed(1), r.p50.toFixed(1), r.p99.toFixed(1), r.opsPerSecond.toFixed(0)];
+}
+
+const ms = (value: number) => value.toFixed(2);
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const fmtCount = (n: number) => n.toLocaleString("en-US");
+
+/** A Markdown table, padded so it also reads as plain text. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
+  return [line(header), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...rows.map(line)].join("\n");
+}
+
+/** The installed version of a package, from the package.json above its entry point (some do not export it). */
+function packageVersion(name: string): string {
+  let dir = dirname(fileURLToPath(import.meta.resolve(name)));
+  while (dir !== dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === name) return pkg.version ?? "unknown";
+    } catch {
+      // not here
+    }
+    dir = dirname(dir);
+  }
+  return "unknown";
+}
+
+function cpuModel(): string {
+  try {
+    const match = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    return match ? (match[1] as string).trim() : (cpus()[0]?.model ?? "unknown");
+  } catch {
+    return cpus()[0]?.model ?? "unknown";
+  }
+}
+
+function loadAverage(): string {
+  try {
+    return readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "n/a";
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    if (interrupted()) return; // the signal handler reports, cleans up and exits
+    console.error("bench failed:", error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await cleanup();
+    process.exit(); // with process.exitCode; nothing of ours is left to wait for
+  });
