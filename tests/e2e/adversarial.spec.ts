@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import type { BrowserContext, Page } from "@playwright/test";
 import {
   appOne,
   apps,
   appTwo,
   expect,
   fillCredentials,
+  guardAgainstOffsite,
   newSessionId,
   registerViaUi,
   seal,
@@ -487,7 +487,7 @@ test.describe("adversarial next=", () => {
       const app = apps[i % 2]!;
       const context = await newContext();
       const page = await context.newPage();
-      const offsite = await guard(context, page);
+      const { offsite, dialogs } = await guardAgainstOffsite(context, page);
       await page.goto(`${app}/login?next=${raw}`);
       await expect(page.locator('input[name="next"]')).toHaveValue("/");
       await fillCredentials(page, user);
@@ -498,26 +498,10 @@ test.describe("adversarial next=", () => {
       await page.goto(`${app}/login?next=${raw}`);
       await expect(page, `signed in, next=${raw}`).toHaveURL(`${app}/`);
       expect(offsite, `next=${raw}`).toEqual([]);
+      expect(dialogs, `next=${raw}`).toEqual([]);
     }
   });
 });
-
-/** Records (and aborts) every request to evil.example, and any dialog a `javascript:` URL would open. */
-async function guard(context: BrowserContext, page: Page): Promise<string[]> {
-  const offsite: string[] = [];
-  await context.route(
-    (url) => url.hostname.endsWith("evil.example"),
-    (route) => {
-      offsite.push(route.request().url());
-      return route.abort();
-    },
-  );
-  page.on("dialog", (dialog) => {
-    offsite.push(`dialog: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  return offsite;
-}
 
 test.describe("adversarial requests", () => {
   test("wrong methods get 405, HEAD answers like GET without a body, OPTIONS lists what is allowed", async () => {

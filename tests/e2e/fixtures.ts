@@ -226,3 +226,24 @@ export async function readStoredSession(redis: Redis, key: string): Promise<Stor
   expect(value).toMatchObject({ key: key.slice(sessionKeyPrefix.length), createdAt: expect.any(Number), touchedAt: expect.any(Number) });
   return value;
 }
+
+/**
+ * Fails the test if the browser ever asks for evil.example or runs a `javascript:` URL. Requests to
+ * evil.example are aborted (there is no such site), and recorded.
+ */
+export async function guardAgainstOffsite(context: BrowserContext, page: Page): Promise<{ offsite: string[]; dialogs: string[] }> {
+  const offsite: string[] = [];
+  const dialogs: string[] = [];
+  await context.route(
+    (url) => url.hostname.endsWith("evil.example"),
+    (route) => {
+      offsite.push(route.request().url());
+      return route.abort();
+    },
+  );
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  return { offsite, dialogs };
+}

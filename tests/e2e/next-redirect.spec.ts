@@ -1,36 +1,16 @@
-import type { BrowserContext, Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import {
   appOne,
   appTwo,
   expect,
   fillCredentials,
+  guardAgainstOffsite,
   registerViaApi,
   signedInAs,
   test,
   uniqueUser,
   type TestUser,
 } from "./fixtures";
-
-/**
- * Fails the test if the browser ever asks for evil.example or runs a `javascript:` URL. Requests to
- * evil.example are aborted (there is no such site), and recorded.
- */
-async function guard(context: BrowserContext, page: Page): Promise<{ offsite: string[]; dialogs: string[] }> {
-  const offsite: string[] = [];
-  const dialogs: string[] = [];
-  await context.route(
-    (url) => url.hostname.endsWith("evil.example"),
-    (route) => {
-      offsite.push(route.request().url());
-      return route.abort();
-    },
-  );
-  page.on("dialog", (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  return { offsite, dialogs };
-}
 
 async function submitSignIn(page: Page, user: TestUser): Promise<void> {
   await fillCredentials(page, user);
@@ -55,7 +35,7 @@ test.describe("?next= after sign-in", () => {
     test(`next=${raw} lands on the app's own /`, async ({ page, context }) => {
       const user = uniqueUser();
       await registerViaApi(user);
-      const { offsite, dialogs } = await guard(context, page);
+      const { offsite, dialogs } = await guardAgainstOffsite(context, page);
 
       await page.goto(`${appOne}/login?next=${raw}`);
       await expect(page.locator('input[name="next"]')).toHaveValue("/");
@@ -77,7 +57,7 @@ test.describe("?next= after sign-in", () => {
     for (const forged of ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)", "/%2F/evil.example"]) {
       const browser = await newContext();
       const tab = await browser.newPage();
-      const { offsite, dialogs } = await guard(browser, tab);
+      const { offsite, dialogs } = await guardAgainstOffsite(browser, tab);
       await tab.goto(`${appOne}/login`);
       await tab.locator('input[name="next"]').evaluate((input: HTMLInputElement, value) => (input.value = value), forged);
       await submitSignIn(tab, user);

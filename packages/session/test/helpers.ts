@@ -1,15 +1,17 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Cluster, type Redis } from "ioredis";
 import { unsealData } from "iron-session";
-import { afterAll, inject } from "vitest";
+import { afterAll, expect, inject } from "vitest";
 import "@ironlink/testing"; // types inject("redisConnection")
 import {
   type CookieStore,
   createRedisClient,
   createSessionManager,
   getSession,
+  normalizeOptions,
   RedisStore,
   type Session,
+  SessionConfigError,
   type SessionManager,
   type SessionOptions,
 } from "../src/index";
@@ -206,4 +208,22 @@ export function useCountingStore(redis: TestRedis): CountingStore {
       return sent.splice(0);
     },
   };
+}
+
+/** Asserts that normalizing `options` fails with a SessionConfigError whose message matches. */
+export function expectConfigError(options: SessionOptions, message: RegExp): void {
+  let error: unknown;
+  try {
+    normalizeOptions(options);
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error, `options ${JSON.stringify(options, (k, v) => (k === "store" ? undefined : v))}`).toBeInstanceOf(SessionConfigError);
+  expect((error as SessionConfigError).code).toBe("IRONLINK_SESSION_CONFIG");
+  expect((error as Error).message).toMatch(message);
+}
+
+/** Options that are wrong on purpose: the type system would stop most of them, JavaScript callers would not. */
+export function badOptions(redis: TestRedis) {
+  return (overrides: Record<string, unknown>) => ({ ...redis.options(), ...overrides }) as SessionOptions;
 }

@@ -1,23 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { defaultCookieOptions, getSession, normalizeOptions, SessionConfigError, type SessionOptions } from "../src/index";
-import { MemoryCookieStore, useTestRedis } from "./helpers";
+import { badOptions, expectConfigError, MemoryCookieStore, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();
 
-/** Options that are wrong on purpose: the type system would stop most of them, JavaScript callers would not. */
-const bad = (overrides: Record<string, unknown>) => ({ ...redis.options(), ...overrides }) as SessionOptions;
-
-function expectConfigError(options: SessionOptions, message: RegExp): void {
-  let error: unknown;
-  try {
-    normalizeOptions(options);
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error).toBeInstanceOf(SessionConfigError);
-  expect((error as SessionConfigError).code).toBe("IRONLINK_SESSION_CONFIG");
-  expect((error as Error).message).toMatch(message);
-}
+const bad = badOptions(redis);
 
 describe("option validation: SessionConfigError saying what to do", () => {
   test("a password shorter than 32 characters", () => {

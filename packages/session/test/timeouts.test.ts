@@ -1,7 +1,7 @@
 import { unsealData } from "iron-session";
 import { describe, expect, test } from "vitest";
-import { getSession, normalizeOptions, SessionConfigError, type SessionOptions } from "../src/index";
-import { cookieName, MemoryCookieStore, manualClock, password, ttl, useCountingStore, useTestRedis } from "./helpers";
+import { getSession, normalizeOptions, SessionConfigError, } from "../src/index";
+import { badOptions, cookieName, expectConfigError, MemoryCookieStore, manualClock, password, ttl, useCountingStore, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();
 const counting = useCountingStore(redis);
@@ -207,20 +207,7 @@ describe("the Redis key's PTTL follows min(idle window, what remains of the abso
 });
 
 describe("validation of the new options: SessionConfigError saying what to do", () => {
-  /** Options that are wrong on purpose: the type system would stop most of them, JavaScript callers would not. */
-  const bad = (overrides: Record<string, unknown>) => ({ ...redis.options(), ...overrides }) as SessionOptions;
-
-  function expectConfigError(options: SessionOptions, message: RegExp): void {
-    let error: unknown;
-    try {
-      normalizeOptions(options);
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error, `options ${JSON.stringify(options, (k, v) => (k === "store" ? undefined : v))}`).toBeInstanceOf(SessionConfigError);
-    expect((error as SessionConfigError).code).toBe("IRONLINK_SESSION_CONFIG");
-    expect((error as Error).message).toMatch(message);
-  }
+  const bad = badOptions(redis);
 
   test("absoluteTimeout above ttl", () => {
     expectConfigError(bad({ ttl: 3600, absoluteTimeout: 3601 }), /`absoluteTimeout` \(3601\) cannot exceed `ttl` \(3600\).*raise `ttl`/);
