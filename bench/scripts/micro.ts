@@ -2,7 +2,10 @@
  * Library micro-benchmarks, no HTTP: what one request costs inside the route handler. Each operation runs
  * back to back in this process against the bench Redis.
  */
-import { createRedisClient, createSessionManager, generateSessionId, getSession, RedisStore, storeKeyFor } from "@ironlink/session";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRedisClient, createSessionManager, FileStore, generateSessionId, getSession, RedisStore, type SessionManager, storeKeyFor } from "@ironlink/session";
 import { sealData, unsealData } from "iron-session";
 import { type BenchSessionData, ironlinkCookieName, ironlinkOptions, keyPrefix, sessionData, ttl } from "../lib/fixture";
 import { MemoryCookies } from "./cookie-store";
@@ -17,13 +20,7 @@ export async function runMicro(redisUrl: string, password: string, budgetMs = 15
     const manager = createSessionManager<BenchSessionData>(options);
     const data = sessionData({ id: "u-micro", username: "micro" });
 
-    const signIn = async () => {
-      const cookies = new MemoryCookies();
-      const session = await manager.getSession(cookies);
-      Object.assign(session, data);
-      await session.save();
-      return cookies.get(ironlinkCookieName)?.value as string;
-    };
+    const signIn = () => newSession(manager, data);
     const cookie = await signIn();
     const read = (cookieValue = cookie, m = manager) => m.getSession(new MemoryCookies({ [ironlinkCookieName]: cookieValue }));
     const check = async (session: Promise<{ user?: unknown; state: string }>) => {
@@ -108,8 +105,47 @@ export async function runMicro(redisUrl: string, password: string, budgetMs = 15
     );
     results.push(await timeLoop("Ironlink sign-in: new session + save (no scrypt)", budgetMs, () => signIn(), undefined, 20));
     results.push(await timeLoop("Ironlink first read of a session this process created", budgetMs, (fresh) => check(read(fresh)), signIn, 20));
+    results.push(...(await fileStoreBesideRedis(budgetMs, data, check)));
     return results;
   } finally {
     client.disconnect();
   }
+}
+
+/**
+ * The same operations over the shared-file store (SESSION_STORE=file), to set beside the Redis rows above:
+ * a read, a read + save, a sign-in. The directory is a fresh temporary one on the local disk.
+ */
+async function fileStoreBesideRedis(
+  budgetMs: number,
+  data: BenchSessionData,
+  check: (session: Promise<{ user?: unknown; state: string }>) => Promise<void>,
+): Promise<LoopResult[]> {
+  const dir = await mkdtemp(join(tmpdir(), "ironlink-bench-files-"));
+  try {
+    const manager = createSessionManager<BenchSessionData>(ironlinkOptions({ store: new FileStore({ dir }) }));
+    const signIn = () => newSession(manager, data);
+    const cookie = await signIn();
+    const read = () => manager.getSession(new MemoryCookies({ [ironlinkCookieName]: cookie }));
+    return [
+      await timeLoop("FileStore getSession read, warm (one file read)", budgetMs, () => check(read())),
+      await timeLoop("FileStore read + save (lock, compare, atomic rename, index)", budgetMs, async () => {
+        const session = await read();
+        session.lastAction = performance.now();
+        await session.save();
+      }),
+      await timeLoop("FileStore sign-in: new session + save (no scrypt)", budgetMs, () => signIn(), undefined, 20),
+    ];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Signs a new session in (no password work) and answers its cookie. */
+async function newSession(manager: SessionManager<BenchSessionData>, data: BenchSessionData): Promise<string> {
+  const cookies = new MemoryCookies();
+  const session = await manager.getSession(cookies);
+  Object.assign(session, data);
+  await session.save();
+  return cookies.get(ironlinkCookieName)?.value as string;
 }
