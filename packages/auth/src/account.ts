@@ -75,9 +75,7 @@ export async function signOutEverywhere(session: AppSession): Promise<void> {
 /** Ends one of the user's other sessions; only ones the user owns. */
 export async function revokeOwnSession(session: AppSession, publicId: unknown): Promise<boolean> {
   if (!session.user || typeof publicId !== "string" || publicId === session.publicId) return false;
-  const own = await sessions().listSessions(session.user.id);
-  if (!own.some((s) => s.publicId === publicId)) return false;
-  return sessions().revokeSession(publicId);
+  return sessions().revokeSession(publicId, { userId: session.user.id });
 }
 
 /**

@@ -46,8 +46,11 @@ export interface SessionManager<T extends object> {
   getSession(req: IncomingMessage | Request, res: ServerResponse | Response): Promise<Session<T>>;
   /** The user's live sessions, most recently seen first. Costs O(that user's sessions), never a scan. */
   listSessions(userId: string): Promise<SessionInfo<T>[]>;
-  /** Ends one session, in every app, from its next request on. Resolves false if it did not exist. */
-  revokeSession(publicId: string): Promise<boolean>;
+  /**
+   * Ends one session, in every app, from its next request on. Resolves false if it did not exist or, with
+   * `userId`, belongs to someone else (so a user can only end their own sessions).
+   */
+  revokeSession(publicId: string, options?: { userId?: string }): Promise<boolean>;
   /** Ends every session of the user but `except` (a publicId, typically the current session). Resolves the count. */
   revokeUserSessions(userId: string, options?: { except?: string }): Promise<number>;
 }
@@ -77,12 +80,14 @@ export function createSessionManager<T extends object>(options: SessionOptions):
     getSession: ((...args: [CookieStore] | [IncomingMessage | Request, ServerResponse | Response]) =>
       createSession<T>(jarFrom(args), normalized)) as SessionManager<T>["getSession"],
     listSessions,
-    async revokeSession(publicId) {
+    async revokeSession(publicId, { userId } = {}) {
       if (!isStoreKey(publicId)) return false;
       const raw = await store.get(publicId);
       if (raw === null) return false;
       const record = await unsealStoredValue(raw, publicId, normalized.passwords, normalized.ttl);
-      await store.delete(publicId, record ? userIdOf(record.data as Record<string, unknown>) : undefined);
+      const owner = record ? userIdOf(record.data as Record<string, unknown>) : undefined;
+      if (userId !== undefined && owner !== userId) return false;
+      await store.delete(publicId, owner);
       return true;
     },
     async revokeUserSessions(userId, { except } = {}) {

@@ -234,6 +234,16 @@ describe("revokeSession(publicId)", () => {
     expect(await manager.revokeSession(doomed.publicId)).toBe(false); // already gone
   });
 
+  test("with userId, ends only that user's own session", async () => {
+    const { options, manager } = indexed();
+    const owner = randomUUID();
+    const theirs = await signIn(options, owner, "laptop");
+    expect(await manager.revokeSession(theirs.publicId, { userId: randomUUID() })).toBe(false);
+    expect((await redis.open(theirs.cookie, options)).state).toBe("active");
+    expect(await manager.revokeSession(theirs.publicId, { userId: owner })).toBe(true);
+    expect((await redis.open(theirs.cookie, options)).state).toBe("expired");
+  });
+
   test("resolves false for unknown or malformed ids, and touches nothing", async () => {
     const { options, manager } = indexed();
     const user = randomUUID();
