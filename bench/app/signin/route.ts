@@ -6,8 +6,8 @@ import { sessions } from "../../lib/ironlink";
 export const dynamic = "force-dynamic";
 
 /**
- * A sign-in as the apps do it: scrypt (packages/auth's own verifyPassword, N=2^15 r=8 p=1, on libuv's
- * thread pool), then a fresh session id and a save. The hash is made once per process.
+ * A sign-in as the apps do it: scrypt (packages/auth's own verifyPassword, N=2^15 r=8 p=1, in its
+ * low-priority hashing process), then a fresh session id and a save. The hash is made once per process.
  */
 const password = "correct horse battery staple";
 let stored: Promise<string> | undefined;

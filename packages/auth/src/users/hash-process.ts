@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import type { ScryptOptions } from "node:crypto";
+import { availableParallelism } from "node:os";
+
+/**
+ * Password hashes run in a child process of their own, at the lowest CPU priority Linux has.
+ *
+ * Each scrypt is ~100 ms and 32 MiB of CPU-bound work. Inside the server (libuv's pool, or a worker thread
+ * niced within the process) a burst of sign-ins took CPU from everything that serves session reads on a
+ * small machine: the event loop, Redis, the proxy in front. Linux shares CPU between process groups
+ * (autogroups, cgroups) before it looks at a thread's nice value, and even a nice-19 task runs out its time
+ * slice before a waking reader gets the CPU; a SCHED_IDLE task is preempted at once. So the hashing process
+ * is SCHED_IDLE (through util-linux's `chrt`, where there is one), nice 19, and alone in an autogroup niced
+ * to 19: hashing uses what everything else leaves (docs/benchmarks.md, "Sign-in burst").
+ * At most CPUs − 1 hashes run at once (32 MiB each); sign-ins beyond that wait their turn.
+ */
+const maxConcurrentHashes = Math.max(1, availableParallelism() - 1);
+/** 19: the lowest priority a process can give itself. */
+const hashProcessNice = 19;
+/** An idle hashing process exits after this long, so a quiet server (or a dev server's reloaded module) keeps none. */
+const idleExitMs = 60_000;
+// scrypt needs 128 * N * r bytes; leave headroom above Node's 32 MiB default.
+const maxmem = 256 * 1024 * 1024;
+
+/**
+ * The child's code, inline so no bundler has to find a script file. It lowers its priority before its
+ * thread pool starts (new threads inherit it): its autogroup's (`detached` gave it a session, so the
+ * autogroup is its alone), its own, then its scheduling class. Each step is best effort: where one is
+ * missing (not Linux, no chrt) the others still hold. It exits when the server goes away.
+ */
+const childSource = `
+const { execFileSync } = require("node:child_process");
+const { scrypt } = require("node:crypto");
+const { existsSync, writeFileSync } = require("node:fs");
+try { writeFileSync("/proc/self/autogroup", "${hashProcessNice}"); } catch {}
+try { require("node:os").setPriority(${hashProcessNice}); } catch {}
+const chrt = ["/usr/bin/chrt", "/bin/chrt"].find((path) => existsSync(path));
+try { if (chrt) execFileSync(chrt, ["--idle", "--all-tasks", "--pid", "0", String(process.pid)], { stdio: "ignore" }); } catch {}
+process.on("disconnect", () => process.exit(0));
+const reply = (message) => process.connected && process.send(message);
+process.on("message", ({ id, password, salt, keyLength, options }) => {
+  try {
+    scrypt(password, salt, keyLength, options, (error, key) => reply(error ? { id, error: error.message } : { id, key }));
+  } catch (error) {
+    reply({ id, error: error.message }); // invalid parameters throw at once
+  }
+});
+`;
+
+interface Job {
+  password: string;
+  salt: Uint8Array;
+  keyLength: number;
+  options: ScryptOptions;
+  resolve: (key: Buffer) => void;
+  reject: (error: Error) => void;
+}
+
+interface Reply {
+  id: number;
+  key?: Uint8Array;
+  error?: string;
+}
+
+const queue: Job[] = [];
+const running = new Map<number, Job>();
+let nextId = 0;
+let child: ChildProcess | undefined;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** scrypt in the low-priority hashing process; same result as `crypto.scrypt`. */
+export function scryptInBackground(password: string, salt: Uint8Array, keyLength: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    queue.push({ password, salt, keyLength, options: { ...options, maxmem }, resolve, reject });
+    dispatch();
+  });
+}
+
+function dispatch(): void {
+  while (queue.length > 0 && running.size < maxConcurrentHashes) {
+    const job = queue.shift() as Job;
+    const id = nextId++;
+    running.set(id, job);
+    try {
+      const hasher = hashingProcess();
+      hasher.send({ id, password: job.password, salt: job.salt, keyLength: job.keyLength, options: job.options });
+    } catch (error) {
+      running.delete(id);
+      job.reject(new Error(`could not start the password hashing process: ${error instanceof Error ? error.message : error}`));
+    }
+  }
+  keepAlive(running.size > 0);
+}
+
+function hashingProcess(): ChildProcess {
+  if (child?.connected) return child;
+  const started = spawn(process.execPath, ["-e", childSource], {
+    // Its own session (so its own autogroup) and no inherited secrets or NODE_OPTIONS hooks.
+    detached: true,
+    env: { NODE_ENV: process.env.NODE_ENV, UV_THREADPOOL_SIZE: String(maxConcurrentHashes) },
+    serialization: "advanced",
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+    windowsHide: true,
+  });
+  started.on("message", (reply: Reply) => {
+    const job = running.get(reply.id);
+    if (!job) return;
+    running.delete(reply.id);
+    if (reply.key) job.resolve(Buffer.from(reply.key.buffer, reply.key.byteOffset, reply.key.byteLength));
+    else job.reject(new Error(`scrypt failed: ${reply.error}`));
+    dispatch();
+  });
+  // A process that dies (out of memory, killed) fails the hashes it had; the next hash starts a new one.
+  const fail = (error: Error) => {
+    if (child !== started) return;
+    child = undefined;
+    for (const job of running.values()) job.reject(error);
+    running.clear();
+    dispatch();
+  };
+  started.on("error", (error) => fail(new Error(`the password hashing process failed: ${error.message}`)));
+  started.on("exit", (code, signal) => fail(new Error(`the password hashing process exited (${signal ?? code})`)));
+  child = started;
+  return started;
+}
+
+/** Hashes in flight keep the server process alive (a seeding script, a test); an idle child does not. */
+function keepAlive(busy: boolean): void {
+  clearTimeout(idleTimer);
+  if (!child) return;
+  if (busy) {
+    child.ref();
+    child.channel?.ref();
+    return;
+  }
+  child.unref();
+  child.channel?.unref();
+  const idle = child;
+  idleTimer = setTimeout(() => idle.connected && idle.disconnect(), idleExitMs);
+  idleTimer.unref();
+}
