@@ -3,15 +3,15 @@ import type { ScryptOptions } from "node:crypto";
 import { availableParallelism } from "node:os";
 
 /**
- * Password hashes run in a child process of their own, at the lowest CPU priority Linux has.
+ * Password hashes run in a child process of their own, at the lowest CPU priority Linux offers.
  *
  * Each scrypt is ~100 ms and 32 MiB of CPU-bound work. Inside the server (libuv's pool, or a worker thread
  * niced within the process) a burst of sign-ins took CPU from everything that serves session reads on a
  * small machine: the event loop, Redis, the proxy in front. Linux shares CPU between process groups
- * (autogroups, cgroups) before it looks at a thread's nice value, and even a nice-19 task runs out its time
- * slice before a waking reader gets the CPU; a SCHED_IDLE task is preempted at once. So the hashing process
- * is SCHED_IDLE (through util-linux's `chrt`, where there is one), nice 19, and alone in an autogroup niced
- * to 19: hashing uses what everything else leaves (docs/benchmarks.md, "Sign-in burst").
+ * (autogroups, cgroups) before it weighs a thread's nice value, so the hasher is a process alone in its
+ * autogroup, niced to 19 with that autogroup, and SCHED_IDLE (through util-linux's `chrt`, where there is
+ * one): on the 2-CPU bench machine nice 19 alone still let sign-ins double the reads' p99 in some runs,
+ * SCHED_IDLE as well did not (docs/benchmarks.md, "Sign-in burst"). Hashing uses what the rest leaves.
  * At most CPUs − 1 hashes run at once (32 MiB each); sign-ins beyond that wait their turn.
  */
 const maxConcurrentHashes = Math.max(1, availableParallelism() - 1);
