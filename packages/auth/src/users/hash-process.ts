@@ -48,6 +48,8 @@ process.on("message", ({ id, password, salt, keyLength, options }) => {
 `;
 
 interface Job {
+  /** Processes this hash was sent to: one that dies mid-hash (killed, out of memory) gets it re-run once. */
+  attempts: number;
   password: string;
   salt: Uint8Array;
   keyLength: number;
@@ -71,7 +73,7 @@ let idleTimer: ReturnType<typeof setTimeout> | undefined;
 /** scrypt in the low-priority hashing process; same result as `crypto.scrypt`. */
 export function scryptInBackground(password: string, salt: Uint8Array, keyLength: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
-    queue.push({ password, salt, keyLength, options: { ...options, maxmem }, resolve, reject });
+    queue.push({ attempts: 0, password, salt, keyLength, options: { ...options, maxmem }, resolve, reject });
     dispatch();
   });
 }
@@ -81,6 +83,7 @@ function dispatch(): void {
     const job = queue.shift() as Job;
     const id = nextId++;
     running.set(id, job);
+    job.attempts++;
     try {
       const hasher = hashingProcess();
       hasher.send({ id, password: job.password, salt: job.salt, keyLength: job.keyLength, options: job.options });
@@ -110,12 +113,14 @@ function hashingProcess(): ChildProcess {
     else job.reject(new Error(`scrypt failed: ${reply.error}`));
     dispatch();
   });
-  // A process that dies (out of memory, killed) fails the hashes it had; the next hash starts a new one.
+  // A process that dies (out of memory, killed): its hashes go to a new one, once; a second death fails them.
   const fail = (error: Error) => {
     if (child !== started) return;
     child = undefined;
-    for (const job of running.values()) job.reject(error);
+    const retry = [...running.values()].filter((job) => job.attempts < 2);
+    for (const job of running.values()) if (job.attempts >= 2) job.reject(error);
     running.clear();
+    queue.unshift(...retry);
     dispatch();
   };
   started.on("error", (error) => fail(new Error(`the password hashing process failed: ${error.message}`)));
