@@ -117,8 +117,8 @@ function hashingProcess(): ChildProcess {
   const fail = (error: Error) => {
     if (child !== started) return;
     child = undefined;
-    const retry = [...running.values()].filter((job) => job.attempts < 2);
-    for (const job of running.values()) if (job.attempts >= 2) job.reject(error);
+    const retry: Job[] = [];
+    for (const job of running.values()) job.attempts < 2 ? retry.push(job) : job.reject(error);
     running.clear();
     queue.unshift(...retry);
     dispatch();

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, type ScryptOptions, timingSafeEqual } from "node:crypto";
 import { scryptInBackground } from "./hash-process";
 
 /**
@@ -12,7 +12,7 @@ const defaults = { N: 2 ** 15, r: 8, p: 1, keyLength: 32, saltLength: 16 } as co
 export async function hashPassword(password: string): Promise<string> {
   const { N, r, p, keyLength, saltLength } = defaults;
   const salt = randomBytes(saltLength);
-  const key = await scryptInBackground(password.normalize("NFKC"), salt, keyLength, { N, r, p });
+  const key = await deriveKey(password, salt, keyLength, { N, r, p });
   return ["scrypt", N, r, p, salt.toString("base64url"), key.toString("base64url")].join("$");
 }
 
@@ -21,8 +21,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const params = { N: Number(n), r: Number(r), p: Number(p) };
   if (scheme !== "scrypt" || !salt || !hash || !usableParams(params)) return false;
   const expected = Buffer.from(hash, "base64url");
-  const actual = await scryptInBackground(password.normalize("NFKC"), Buffer.from(salt, "base64url"), expected.length, params);
+  const actual = await deriveKey(password, Buffer.from(salt, "base64url"), expected.length, params);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** NFKC first, so the same password typed with composed or decomposed characters gives the same key. */
+function deriveKey(password: string, salt: Uint8Array, keyLength: number, params: ScryptOptions): Promise<Buffer> {
+  return scryptInBackground(password.normalize("NFKC"), salt, keyLength, params);
 }
 
 /** A stored hash we could not have written (N a power of two above 1, r and p positive) opens nothing. */
