@@ -4,6 +4,7 @@ import {
   apps,
   appTwo,
   expect,
+  expectApiSession,
   fillCredentials,
   guardAgainstOffsite,
   newSessionId,
@@ -25,6 +26,7 @@ import { type Answer, rawBody, rawRequest, send, stackTrace } from "./http";
  */
 
 const json = "application/json";
+const form = "application/x-www-form-urlencoded";
 const portOf = (app: string) => Number(new URL(app).port);
 const cookieHeader = (value: string) => ({ cookie: `${sessionCookieName}=${value}` });
 const expiredNotice = "Your session expired";
@@ -244,6 +246,41 @@ test.describe("adversarial bodies", () => {
     for (const app of apps) expectJsonError(await postBody(`${app}/api/login`, form), 415, "unsupported_media_type", `${app} FormData`);
   });
 
+  test("every route handler reads at most 16 kB: a huge body to logout gets 413 unparsed and stalls nobody", async ({ request: reader }) => {
+    const user = uniqueUser();
+    expect((await reader.post(`${appOne}/api/register`, { data: user })).status()).toBe(201);
+    const nested = `{"everywhere":${"[".repeat(4_900_000)}${"]".repeat(4_900_000)}}`; // 9.8 MB, deeply nested
+    const fields = Array.from({ length: 400_000 }, (_, i) => `f${i}=`).join("&"); // 400k fields
+    for (const app of apps) {
+      // Another user's reads go on while the hostile bodies arrive: the slowest must stay far below the
+      // seconds the old parser held everyone for.
+      let reading = true;
+      const readTimes: number[] = [];
+      const reads = (async () => {
+        while (reading) {
+          const started = performance.now();
+          expect((await reader.get(`${app}/api/session`)).status()).toBe(200);
+          readTimes.push(performance.now() - started);
+        }
+      })();
+      for (const [body, contentType] of [
+        [nested, json],
+        [fields, form],
+        [objectOfSize(20 * 1024), json],
+        [`scope=everywhere&pad=${"x".repeat(16 * 1024)}`, form],
+      ] as const) {
+        const answer = await postBody(`${app}/api/logout`, body, contentType);
+        expectJsonError(answer, 413, "body_too_large", `${app} logout with ${body.length} bytes of ${contentType}`);
+      }
+      reading = false;
+      await reads;
+      expect(readTimes.length).toBeGreaterThan(0);
+      expect(Math.max(...readTimes), `${app}: slowest read during the hostile bodies`).toBeLessThan(1_000);
+    }
+    // The reader was never signed out by any of it.
+    await expectApiSession(reader, appTwo, user.username);
+  });
+
   test("framing tricks: chunked bodies over 16 kB get 413; a Content-Length that lies gets a 4xx", async () => {
     const big = objectOfSize(20 * 1024);
     const head = (app: string, extra: string) =>
@@ -299,12 +336,12 @@ test.describe("adversarial bodies", () => {
         [json, "[true]"],
         [json, "null"],
         [json, '{"everywhere":"true"}'],
-        [json, objectOfSize(20 * 1024)],
+        [form, "scope=elsewhere&scope=everywhere"],
       ] as const) {
         const answer = await postBody(`${app}/api/logout`, body, contentType);
         expectClean(answer, `${app} logout ${contentType} ${body.slice(0, 20)}`);
-        expect(answer.status).toBe(200);
-        expect(JSON.parse(answer.body)).toEqual({ signedOut: true, everywhere: false });
+        expect(answer.status).toBe(contentType === form ? 303 : 200);
+        if (contentType !== form) expect(JSON.parse(answer.body)).toEqual({ signedOut: true, everywhere: false });
       }
     }
   });

@@ -138,6 +138,21 @@ test.describe("JSON API", () => {
     expect(sibling.status()).toBe(200);
   });
 
+  test("the Origin must be a fleet origin exactly: the same host on another scheme or port is refused (login CSRF)", async ({ newClient }) => {
+    const user = uniqueUser();
+    expect((await (await newClient()).post(`${appOne}/api/register`, { data: user })).status()).toBe(201);
+    for (const app of apps) {
+      const { hostname, port } = new URL(app);
+      for (const origin of [`https://${hostname}:${port}`, `http://${hostname}:${Number(port) + 1}`, `http://localhost:${port}`]) {
+        const client = await newClient();
+        const login = await client.post(`${app}/api/login`, { data: user, headers: { origin } });
+        expect(login.status(), `${origin} → ${app}`).toBe(403);
+        expect(setCookies(login), origin).toEqual([]);
+        await expectApiSession(client, app, null);
+      }
+    }
+  });
+
   test("register: taken name 409, invalid input 400", async ({ newClient }) => {
     const user = uniqueUser();
     const client = await newClient();

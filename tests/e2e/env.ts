@@ -39,7 +39,9 @@ export const appTwo = `http://127.0.0.1:${ports.appTwo}`;
 export const redisUrl = `redis://127.0.0.1:${ports.redis}`;
 
 /** The apps' default cookie name; the config pins it so a developer's environment cannot change it. */
-export const sessionCookieName = "ironlink_session";
+export const cookieBaseName = "ironlink_session";
+/** What the apps call it under `next start`: the cookie is Secure and host-only, so it gets the `__Host-` prefix. */
+export const sessionCookieName = `__Host-${cookieBaseName}`;
 
 /**
  * Session passwords of the test fleet, a rotation map `{ 1: old, 2: new }`: the apps seal with 2 and open
@@ -79,19 +81,24 @@ export function appEnvironment({ redisUrl, appOnePort, appTwoPort }: Fleet): Rec
     NEXT_TELEMETRY_DISABLED: "1",
     // "" means the app default: host-only cookie, Secure under `next start`, 30-minute idle and 12-hour
     // absolute timeouts, a cookie that lives as long as the absolute timeout, 5 failed sign-ins per
-    // username in 15 minutes, and migration of stateless iron-session cookies on.
-    SESSION_COOKIE_NAME: sessionCookieName,
+    // username and address in 15 minutes (20 per username before it slows down), no trusted proxy (the
+    // socket's address is the client's), and migration of stateless iron-session cookies on.
+    SESSION_COOKIE_NAME: cookieBaseName,
     COOKIE_DOMAIN: "",
     COOKIE_SECURE: "",
     SESSION_TTL: "",
     SESSION_IDLE_TIMEOUT: "",
     SESSION_ABSOLUTE_TIMEOUT: "",
     RATE_LIMIT_PER_USERNAME: "",
+    RATE_LIMIT_PER_USERNAME_AND_ADDRESS: "",
+    TRUSTED_PROXIES: "",
     RATE_LIMIT_WINDOW: "",
     MIGRATE_IRON_SESSION_COOKIES: "",
     // Every test signs in from 127.0.0.1, and many try wrong passwords on purpose, in parallel: the
-    // per-address limit (default 20) would trip across unrelated tests. The per-username limit stays 5.
+    // per-address limits (20 failures, 10 registrations) would trip across unrelated tests; the limit per
+    // username and address stays 5. client-address.spec.ts runs apps of its own with the defaults.
     RATE_LIMIT_PER_ADDRESS: "1000",
+    RATE_LIMIT_REGISTRATIONS_PER_ADDRESS: "100000",
     // Redis, one node: SESSION_STORE=file, or a Cluster or Sentinel setting in the developer's shell,
     // would win over REDIS_URL.
     SESSION_STORE: "",

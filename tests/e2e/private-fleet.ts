@@ -155,7 +155,8 @@ export class PrivateFleet {
     readonly ports: { redis: number; appOne: number; appTwo: number },
   ) {}
 
-  static async start(): Promise<PrivateFleet> {
+  /** `env` overrides the fleet's pinned environment; `apps` picks which apps start (both by default). */
+  static async start({ env: overrides = {}, apps = ["one", "two"] }: { env?: Record<string, string>; apps?: ("one" | "two")[] } = {}): Promise<PrivateFleet> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ironlink-e2e-faults-"));
     const [redis, appOne, appTwo] = (await freePorts(3)) as [number, number, number];
     const fleet = new PrivateFleet(dir, { redis, appOne, appTwo });
@@ -166,9 +167,12 @@ export class PrivateFleet {
         // `next start` is production whatever the shell says.
         NODE_ENV: undefined,
         ...appEnvironment({ redisUrl: `redis://127.0.0.1:${redis}`, appOnePort: appOne, appTwoPort: appTwo }),
+        ...overrides,
       };
-      for (const [name, port] of [["one", appOne], ["two", appTwo]] as const) {
-        const app = new ManagedProcess(`app-${name}`, "npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {
+      for (const name of apps) {
+        const port = name === "one" ? appOne : appTwo;
+        // As `npm start` runs them: Next's handler behind ironlink-next, which takes the client's address.
+        const app = new ManagedProcess(`app-${name}`, "npx", ["ironlink-next", "start", "--port", String(port), "--hostname", "127.0.0.1"], {
           cwd: path.join(repoRoot, "apps", name),
           env,
         });

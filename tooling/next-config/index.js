@@ -1,3 +1,5 @@
+import { maxBodyBytes } from "./request-limits.js";
+
 /**
  * The Next.js config every Ironlink app shares. The @ironlink packages export TypeScript source
  * (just-in-time packages), so Next compiles them with the app. An app's identity (its name and colour)
@@ -14,6 +16,8 @@ export function ironlinkNextConfig(app, overrides = {}) {
     transpilePackages: ["@ironlink/auth", "@ironlink/session", "@ironlink/ui"],
     serverExternalPackages: ["ioredis"],
     env: { IRONLINK_APP_NAME: app.name, IRONLINK_APP_ACCENT: app.accent },
+    // Server actions take small forms only; Next answers 413 beyond this, before parsing.
+    experimental: { serverActions: { bodySizeLimit: maxBodyBytes } },
     ...overrides,
   };
 }

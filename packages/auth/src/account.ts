@@ -17,7 +17,7 @@ export type AccountResult =
   | { ok: true; user: User }
   | {
       ok: false;
-      status: 400 | 401 | 409 | 429 | 503;
+      status: 400 | 401 | 403 | 409 | 429 | 503;
       error: string;
       message: string;
       fieldErrors?: CredentialErrors;
@@ -36,10 +36,7 @@ export function signIn(session: AppSession, input: Input, context: RequestContex
     const { username, password } = check.credentials;
     // Counted before the password is checked, so concurrent guesses cannot all slip under the limit.
     const limit = await limiter().attempt(username, context.address);
-    if (limit.limited) {
-      const message = retryMessage(limit.retryAfterSeconds);
-      return { ok: false, status: 429, error: "too_many_attempts", message, retryAfterSeconds: limit.retryAfterSeconds };
-    }
+    if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
     const user = await users().verify(username, password);
     if (!user) return { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
     await limiter().succeeded(username, context.address);
@@ -52,6 +49,9 @@ export function register(session: AppSession, input: Input, context: RequestCont
   return withStoreErrors(async () => {
     const check = checkCredentials(input, true);
     if (!check.ok) return invalid(check.errors);
+    const limit = await limiter().attemptRegistration(context.address);
+    if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
+    // The password is hashed before the name is looked up, so a taken name costs as much as a free one.
     const created = await users().create(check.credentials.username, check.credentials.password);
     if (!created.ok) {
       return { ok: false, status: 409, error: "username_taken", message: messages.usernameTaken, fieldErrors: { username: messages.usernameTaken } };
@@ -82,21 +82,20 @@ export async function revokeOwnSession(session: AppSession, publicId: unknown): 
  * Changes the password after checking the current one, then gives this session a new id and ends every
  * other session of the user: whoever knew the old password is out everywhere.
  */
-export function changePassword(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
+export function changePassword(session: AppSession, input: Input, _context: RequestContext): Promise<AccountResult> {
   return withStoreErrors(async () => {
     const user = session.user;
     if (!user) return { ok: false, status: 401, error: "unauthenticated", message: messages.signedOut };
     const check = checkNewPassword(input);
     if (!check.ok) return invalid(check.errors);
-    const limit = await limiter().attempt(user.id, context.address);
-    if (limit.limited) {
-      const message = retryMessage(limit.retryAfterSeconds);
-      return { ok: false, status: 429, error: "too_many_attempts", message, retryAfterSeconds: limit.retryAfterSeconds };
-    }
+    // Counted per session: strangers guessing at the username never block its signed-in owner.
+    const publicId = session.publicId ?? "";
+    const limit = await limiter().attemptPasswordChange(publicId);
+    if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
     if (!(await users().verify(user.id, check.currentPassword))) {
       return { ok: false, status: 400, error: "wrong_password", message: messages.wrongCurrentPassword, fieldErrors: { currentPassword: messages.wrongCurrentPassword } };
     }
-    await limiter().succeeded(user.id, context.address);
+    await limiter().passwordChangeSucceeded(publicId);
     await users().changePassword(user.id, check.newPassword);
     const data = { ...session };
     await session.regenerate();
@@ -112,6 +111,10 @@ async function startSession(session: AppSession, user: User, context: RequestCon
   await session.regenerate();
   Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.app, userAgent: context.userAgent });
   await session.save();
+}
+
+function tooManyAttempts(retryAfterSeconds: number): AccountResult {
+  return { ok: false, status: 429, error: "too_many_attempts", message: retryMessage(retryAfterSeconds), retryAfterSeconds };
 }
 
 function invalid(fieldErrors: CredentialErrors): AccountResult {

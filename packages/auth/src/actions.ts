@@ -1,16 +1,20 @@
 "use server";
 import { revalidatePath } from "next/cache";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { isSessionStoreUnavailable } from "@ironlink/session";
 import { type AccountResult, changePassword, register, revokeOwnSession, signIn } from "./account";
+import { getConfig } from "./config";
 import { messages } from "./messages";
 import { getCurrentSession } from "./dal";
 import type { AuthFormState } from "./form-state";
 import { requestContext } from "./request-context";
+import { isAllowedOrigin } from "./request-origin";
 import { safeNextPath } from "./safe-next-path";
 import type { AppSession } from "./session";
 
-// Next.js checks that a server action's Origin matches its Host, which is what makes these POSTs CSRF-safe.
+// Next.js checks that a server action's Origin has its Host, whatever the scheme; fromFleet() also wants the
+// exact origin (scheme, host, port) in APP_ORIGINS, like the route handlers.
 
 type AccountOperation = (session: AppSession, input: Record<string, unknown>, context: Awaited<ReturnType<typeof requestContext>>) => Promise<AccountResult>;
 
@@ -36,6 +40,7 @@ export async function changePasswordAction(_previous: AuthFormState, form: FormD
 
 /** Signs one of the user's other sessions out, in every app. */
 export async function revokeSessionAction(form: FormData): Promise<void> {
+  if (!(await fromFleet())) return;
   try {
     await revokeOwnSession(await getCurrentSession(), form.get("publicId"));
   } catch (error) {
@@ -46,12 +51,17 @@ export async function revokeSessionAction(form: FormData): Promise<void> {
 
 async function run(operation: AccountOperation, form: FormData, fields: string[]): Promise<AccountResult> {
   const input = Object.fromEntries(fields.map((field) => [field, form.get(field)]));
+  if (!(await fromFleet())) return { ok: false, status: 403, error: "forbidden_origin", message: messages.crossSite };
   try {
     return await operation(await getCurrentSession(), input, await requestContext());
   } catch (error) {
     if (isSessionStoreUnavailable(error)) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
     throw error;
   }
+}
+
+async function fromFleet(): Promise<boolean> {
+  return isAllowedOrigin(await headers(), getConfig().appOrigins);
 }
 
 function failure(result: Extract<AccountResult, { ok: false }>, form: FormData): AuthFormState {

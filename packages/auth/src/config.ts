@@ -1,5 +1,6 @@
 import { isAbsolute } from "node:path";
 import { type Password, parseRedisNodes, type RedisConnection } from "@ironlink/session";
+import type { RateLimits } from "./rate-limit";
 
 /**
  * Everything an Ironlink app reads from its environment, checked in one place. Both apps must agree on
@@ -23,8 +24,8 @@ export interface IronlinkConfig {
   idleTimeout: number;
   /** Seconds after sign-in that end a session, however active. */
   absoluteTimeout: number;
-  /** Failed sign-ins allowed per username, and per client address, in `rateLimitWindow` seconds. */
-  rateLimit: { perUsername: number; perAddress: number; window: number };
+  /** Attempts allowed in `rateLimit.window` seconds (see rate-limit.ts for what each counts). */
+  rateLimit: RateLimits;
   /** Accept a stateless iron-session cookie (same name and password) once and move it into Redis. */
   migrateIronSessionCookies: boolean;
   /** Origins allowed to POST to the API: every app of the fleet. */
@@ -36,7 +37,7 @@ export const configDefaults = {
   cookieName: "ironlink_session",
   idleTimeout: 30 * 60,
   absoluteTimeout: 12 * 3600,
-  rateLimit: { perUsername: 5, perAddress: 20, window: 15 * 60 },
+  rateLimit: { perUsernameAndAddress: 5, perUsername: 20, perAddress: 20, registrationsPerAddress: 10, window: 15 * 60 },
   appOrigins: ["http://127.0.0.1:5000", "http://127.0.0.1:7000", "http://localhost:5000", "http://localhost:7000"],
 } as const;
 
@@ -59,26 +60,20 @@ export function readConfig(env: Record<string, string | undefined> = process.env
   if (sessionTtl < absoluteTimeout) {
     throw new ConfigError(`SESSION_TTL (${sessionTtl}) must be at least SESSION_ABSOLUTE_TIMEOUT (${absoluteTimeout}): the cookie must outlive the session.`);
   }
-  const baseCookieName = env.SESSION_COOKIE_NAME?.trim() || configDefaults.cookieName;
-  // Served only over HTTPS: the __Secure- prefix makes browsers refuse the cookie from plain HTTP.
-  const httpsOnly = cookieSecure && appOrigins.every((origin) => origin.startsWith("https://"));
+  const cookieDomain = env.COOKIE_DOMAIN?.trim() || undefined;
   return {
     production,
     redisUrl: env.REDIS_URL?.trim() || configDefaults.redisUrl,
     redis: readRedisConnection(env),
     store: readStore(env),
     sessionPassword: readSessionPassword(env.SESSION_PASSWORD, production),
-    cookieName: httpsOnly && !baseCookieName.startsWith("__") ? `__Secure-${baseCookieName}` : baseCookieName,
-    cookieDomain: env.COOKIE_DOMAIN?.trim() || undefined,
+    cookieName: prefixedCookieName(env.SESSION_COOKIE_NAME?.trim() || configDefaults.cookieName, cookieSecure, cookieDomain),
+    cookieDomain,
     cookieSecure,
     sessionTtl,
     idleTimeout,
     absoluteTimeout,
-    rateLimit: {
-      perUsername: readInteger(env.RATE_LIMIT_PER_USERNAME, "RATE_LIMIT_PER_USERNAME", 1) ?? configDefaults.rateLimit.perUsername,
-      perAddress: readInteger(env.RATE_LIMIT_PER_ADDRESS, "RATE_LIMIT_PER_ADDRESS", 1) ?? configDefaults.rateLimit.perAddress,
-      window: readInteger(env.RATE_LIMIT_WINDOW, "RATE_LIMIT_WINDOW") ?? configDefaults.rateLimit.window,
-    },
+    rateLimit: readRateLimits(env),
     migrateIronSessionCookies: readBoolean(env.MIGRATE_IRON_SESSION_COOKIES, "MIGRATE_IRON_SESSION_COOKIES") ?? true,
     appOrigins,
   };
@@ -89,6 +84,30 @@ let cached: IronlinkConfig | undefined;
 export function getConfig(): IronlinkConfig {
   cached ??= readConfig();
   return cached;
+}
+
+/**
+ * A Secure cookie gets a prefix browsers enforce: `__Host-` without a domain (then no other subdomain can
+ * plant or shadow it, and only one cookie of the name can exist per host), `__Secure-` with one.
+ */
+function prefixedCookieName(name: string, secure: boolean, domain: string | undefined): string {
+  if (!secure || name.startsWith("__")) return name;
+  return `${domain ? "__Secure-" : "__Host-"}${name}`;
+}
+
+const rateLimitVariables = {
+  perUsernameAndAddress: "RATE_LIMIT_PER_USERNAME_AND_ADDRESS",
+  perUsername: "RATE_LIMIT_PER_USERNAME",
+  perAddress: "RATE_LIMIT_PER_ADDRESS",
+  registrationsPerAddress: "RATE_LIMIT_REGISTRATIONS_PER_ADDRESS",
+} as const;
+
+function readRateLimits(env: Record<string, string | undefined>): RateLimits {
+  const limits = { window: readInteger(env.RATE_LIMIT_WINDOW, "RATE_LIMIT_WINDOW") ?? configDefaults.rateLimit.window } as RateLimits;
+  for (const [field, name] of Object.entries(rateLimitVariables) as [keyof typeof rateLimitVariables, string][]) {
+    limits[field] = readInteger(env[name], name, 1) ?? configDefaults.rateLimit[field];
+  }
+  return limits;
 }
 
 function readSessionPassword(raw: string | undefined, production: boolean): Password {

@@ -1,7 +1,9 @@
 import "server-only";
+import { maxBodyBytes } from "@ironlink/next-config/request-limits";
 import { isSessionStoreUnavailable } from "@ironlink/session";
 import type { AccountResult } from "./account";
 import { getConfig } from "./config";
+import { messages } from "./messages";
 import { isAllowedOrigin } from "./request-origin";
 
 /** JSON answers for API clients: never cached, because they carry session state. */
@@ -30,7 +32,7 @@ export function accountResponse(result: AccountResult, successStatus = 200): Res
 export function apiRoute(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== "GET" && request.method !== "HEAD" && !isAllowedOrigin(request.headers, getConfig().appOrigins)) {
-      return jsonError(403, "forbidden_origin", "Cross-site requests are not allowed.");
+      return jsonError(403, "forbidden_origin", messages.crossSite);
     }
     try {
       return await handler(request);
@@ -55,18 +57,32 @@ export class BodyError extends Error {
   }
 }
 
-const maxBodyBytes = 16 * 1024;
 
-/** A JSON object from the body, or a BodyError with a 4xx that says what was wrong. */
-export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+const jsonType = /^application\/json\s*(;|$)/i;
+const formType = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+
+/**
+ * The fields of a body: a JSON object, or (with `forms`) an urlencoded form. At most `maxBodyBytes` are
+ * read, and a longer body gets a 413 before anything is parsed, whatever Content-Length claims. `lenient`
+ * reads a body it cannot make sense of as no fields (sign-out still signs out); otherwise that is a 4xx.
+ */
+export async function readFields(request: Request, { forms = false, lenient = false } = {}): Promise<Record<string, unknown>> {
   const type = request.headers.get("content-type") ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
+  const isForm = forms && formType.test(type);
+  if (!lenient && !isForm && !jsonType.test(type)) {
     throw new BodyError(415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
   }
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBodyBytes) throw new BodyError(413, "body_too_large", `The body must be under ${maxBodyBytes} bytes.`);
-
   const text = await readLimited(request, maxBodyBytes);
+  if (isForm) return Object.fromEntries(new URLSearchParams(text));
+  try {
+    return parseJsonObject(text);
+  } catch (error) {
+    if (lenient) return {};
+    throw error;
+  }
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -79,8 +95,11 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
   return body as Record<string, unknown>;
 }
 
+const tooLarge = () => new BodyError(413, "body_too_large", `The body must be under ${maxBodyBytes} bytes.`);
+
 // Stops reading at the limit, so a client that lies about Content-Length cannot make us buffer gigabytes.
 async function readLimited(request: Request, limit: number): Promise<string> {
+  if (Number(request.headers.get("content-length") ?? "0") > limit) throw tooLarge();
   if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -91,7 +110,7 @@ async function readLimited(request: Request, limit: number): Promise<string> {
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw new BodyError(413, "body_too_large", `The body must be under ${limit} bytes.`);
+      throw tooLarge();
     }
     chunks.push(value);
   }

@@ -7,4 +7,5 @@ export const messages = {
   expired: "Your session expired, please sign in again.",
   wrongCurrentPassword: "Your current password is not right.",
   signedOut: "You are not signed in.",
+  crossSite: "Cross-site requests are not allowed.",
 } as const;

@@ -1,19 +1,40 @@
 import { SessionStoreUnavailableError } from "@ironlink/session";
 import type { AttemptCounters } from "./storage/account-storage";
+import { canonicalUsername } from "./validation";
 
 export interface RateLimits {
+  /** Failed sign-ins for one username from one address; past it, that pair is refused for the window's rest. */
+  perUsernameAndAddress: number;
+  /** Failed sign-ins for one username from every address; past it, the username slows down (never locks). */
   perUsername: number;
+  /** Failed sign-ins from one address, whatever the usernames (password spraying). */
   perAddress: number;
+  /** Registrations from one address, successful or not (registering probes which names are taken). */
+  registrationsPerAddress: number;
   /** Seconds. */
   window: number;
 }
 
+/**
+ * A username past its failure limit gets one attempt per this many seconds, from anywhere: guessing crawls,
+ * and its owner waits seconds, not a whole window, so strangers cannot lock anyone out.
+ */
+export const slowdownSeconds = 10;
+
 export type RateLimitCheck = { limited: false } | { limited: true; retryAfterSeconds: number };
 
+interface Rule {
+  key: string;
+  limit: number;
+  windowMs: number;
+}
+
 /**
- * Sign-in attempts counted per username and per client address in the shared store, so every app of the
- * fleet shares the count. A fixed window that starts at the first attempt: one counter per subject, and
- * it expires by itself.
+ * Sign-in, registration and password-change attempts counted in the shared store, so every app of the
+ * fleet shares the counts. Fixed windows that start at the first attempt: one counter per subject, and it
+ * expires by itself. Counting and deciding are one step, so concurrent guesses cannot all slip under a
+ * limit; an attempt stays counted as a failure unless a `…Succeeded()` follows; a refused attempt counts
+ * against nothing.
  */
 export class SignInRateLimiter {
   constructor(
@@ -21,34 +42,70 @@ export class SignInRateLimiter {
     private readonly limits: RateLimits,
   ) {}
 
-  /**
-   * Counts a sign-in attempt before the password is checked, and says whether it may go ahead: the count
-   * and the decision are one step, so concurrent guesses cannot all slip under the limit. The attempt
-   * stays counted as a failure unless `succeeded()` follows. A refused attempt counts against nothing.
-   */
+  /** Before a password is checked at sign-in. Without an address only the username's slowdown applies. */
   async attempt(username: string, address: string | undefined): Promise<RateLimitCheck> {
-    const userKey = `user:${username.trim().toLowerCase()}`;
-    const byUser = await this.#take(userKey, this.limits.perUsername);
-    if (byUser.limited || !address) return byUser;
-    const byAddress = await this.#take(`addr:${address}`, this.limits.perAddress);
-    if (byAddress.limited) await this.#run(() => this.counters.decrement(userKey));
-    return byAddress;
+    const user = canonicalUsername(username);
+    const { perUsernameAndAddress, perAddress, perUsername } = this.limits;
+    const byAddress = address ? [this.#rule(pairKey(user, address), perUsernameAndAddress), this.#rule(`addr:${address}`, perAddress)] : [];
+    const taken: string[] = [];
+    const refused = await this.#takeAll(byAddress, taken);
+    if (refused) return refused;
+    const { count } = await this.#increment(this.#rule(`user:${user}`, perUsername), taken);
+    if (count > perUsername) {
+      const slowed = await this.#takeAll([{ key: `slow:${user}`, limit: 1, windowMs: slowdownSeconds * 1000 }], taken);
+      if (slowed) return slowed;
+    }
+    return { limited: false };
+  }
+
+  /** After a sign-in's password was right: the username's failures are forgotten, the address's attempt given back. */
+  async succeeded(username: string, address: string | undefined): Promise<void> {
+    const user = canonicalUsername(username);
+    await this.#run(() => this.counters.clear(`user:${user}`));
+    if (!address) return;
+    await this.#run(() => this.counters.clear(pairKey(user, address)));
+    // Not the address's earlier failures: one good password should not unlock guessing others.
+    await this.#run(() => this.counters.decrement(`addr:${address}`));
+  }
+
+  /** Before a registration; every one counts. */
+  async attemptRegistration(address: string | undefined): Promise<RateLimitCheck> {
+    if (!address) return { limited: false };
+    return (await this.#takeAll([this.#rule(`register:${address}`, this.limits.registrationsPerAddress)], [])) ?? { limited: false };
   }
 
   /**
-   * After a successful `attempt()`: the username's count is cleared and the address's attempt given back
-   * (not its earlier failures: one good password should not unlock guessing others).
+   * Before a signed-in person's current password is checked: counted per session, so strangers' guesses at
+   * the username never stand in the owner's way.
    */
-  async succeeded(username: string, address: string | undefined): Promise<void> {
-    await this.#run(() => this.counters.clear(`user:${username.trim().toLowerCase()}`));
-    if (address) await this.#run(() => this.counters.decrement(`addr:${address}`));
+  async attemptPasswordChange(publicId: string): Promise<RateLimitCheck> {
+    return (await this.#takeAll([this.#rule(`change:${publicId}`, this.limits.perUsernameAndAddress)], [])) ?? { limited: false };
   }
 
-  async #take(key: string, limit: number): Promise<RateLimitCheck> {
-    const { count, remainingMs } = await this.#run(() => this.counters.increment(key, this.limits.window * 1000));
-    if (count <= limit) return { limited: false };
-    await this.#run(() => this.counters.decrement(key));
-    return { limited: true, retryAfterSeconds: Math.max(1, Math.ceil(remainingMs / 1000)) };
+  async passwordChangeSucceeded(publicId: string): Promise<void> {
+    await this.#run(() => this.counters.clear(`change:${publicId}`));
+  }
+
+  #rule(key: string, limit: number): Rule {
+    return { key, limit, windowMs: this.limits.window * 1000 };
+  }
+
+  /** Counts each rule in turn; at the first one over its limit, gives back all taken so far and refuses. */
+  async #takeAll(rules: Rule[], taken: string[]): Promise<RateLimitCheck | undefined> {
+    for (const rule of rules) {
+      const { count, remainingMs } = await this.#increment(rule, taken);
+      if (count > rule.limit) {
+        await Promise.all(taken.map((key) => this.#run(() => this.counters.decrement(key))));
+        return { limited: true, retryAfterSeconds: Math.max(1, Math.ceil(remainingMs / 1000)) };
+      }
+    }
+    return undefined;
+  }
+
+  async #increment(rule: Rule, taken: string[]): Promise<{ count: number; remainingMs: number }> {
+    const result = await this.#run(() => this.counters.increment(rule.key, rule.windowMs));
+    taken.push(rule.key);
+    return result;
   }
 
   async #run<T>(command: () => Promise<T>): Promise<T> {
@@ -60,7 +117,11 @@ export class SignInRateLimiter {
   }
 }
 
+const pairKey = (user: string, address: string) => `user-addr:${user}|${address}`;
+
+/** "Too many attempts, try again in …": seconds under a minute, minutes beyond. */
 export function retryMessage(seconds: number): string {
+  if (seconds < 60) return `Too many attempts, try again in ${seconds} ${seconds === 1 ? "second" : "seconds"}.`;
   const minutes = Math.ceil(seconds / 60);
   return `Too many attempts, try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}.`;
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { currentClientAddress } from "@ironlink/next-config/client-address";
 import { headers } from "next/headers";
 
 export interface RequestContext {
@@ -10,18 +11,25 @@ export interface RequestContext {
 }
 
 /**
- * Who is asking, from the request headers (server actions and route handlers). The address is the last
- * X-Forwarded-For hop: the one the reverse proxy in front of the app appends. Without such a proxy, Next
- * fills the header from the socket only when the client sent none, so a client could choose its address:
- * the per-address limit then holds only behind a proxy (the per-username limit holds regardless).
+ * Who is asking (server actions and route handlers). The address is the socket's, or the nearest hop that
+ * is not a trusted proxy (TRUSTED_PROXIES), computed by `ironlink-next` before Next sees the request:
+ * a header the client wrote never decides it. Under plain `next start` it is unknown, and only the limits
+ * that need no address apply.
  */
 export async function requestContext(): Promise<RequestContext> {
   const list = await headers();
-  const hops = (list.get("x-forwarded-for") ?? "").split(",").map((hop) => hop.trim()).filter(Boolean);
-  const last = hops.at(-1);
+  const address = currentClientAddress();
+  if (address === undefined) warnAddressUnknownOnce();
   return {
-    address: last?.replace(/^::ffff:/, "").slice(0, 64),
+    address,
     userAgent: (list.get("user-agent") ?? "unknown browser").slice(0, 256),
     app: process.env.IRONLINK_APP_NAME ?? "unknown app",
   };
+}
+
+let warned = false;
+function warnAddressUnknownOnce(): void {
+  if (warned) return;
+  warned = true;
+  console.warn("ironlink: the client's address is unknown (the app does not run under `ironlink-next`), so per-address sign-in limits are off.");
 }

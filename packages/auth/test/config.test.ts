@@ -47,23 +47,28 @@ describe("readConfig", () => {
     expect(() => readConfig({ SESSION_PASSWORD: secret, COOKIE_SECURE: "maybe" })).toThrow(/COOKIE_SECURE/);
   });
 
-  it("defaults to 30 minutes idle, 12 hours absolute, and 5 failures per username in 15 minutes", () => {
+  it("defaults to 30 minutes idle, 12 hours absolute, and sign-in limits per username and address, username, address", () => {
     expect(readConfig({ SESSION_PASSWORD: secret })).toMatchObject({
       idleTimeout: 1800,
       absoluteTimeout: 43200,
       sessionTtl: 43200,
-      rateLimit: { perUsername: 5, perAddress: 20, window: 900 },
+      rateLimit: { perUsernameAndAddress: 5, perUsername: 20, perAddress: 20, registrationsPerAddress: 10, window: 900 },
       migrateIronSessionCookies: true,
     });
-    expect(readConfig({ SESSION_PASSWORD: secret, RATE_LIMIT_PER_ADDRESS: "1000" }).rateLimit.perAddress).toBe(1000);
+    const raised = readConfig({ SESSION_PASSWORD: secret, RATE_LIMIT_PER_ADDRESS: "1000", RATE_LIMIT_REGISTRATIONS_PER_ADDRESS: "3", RATE_LIMIT_PER_USERNAME_AND_ADDRESS: "7" });
+    expect(raised.rateLimit).toMatchObject({ perAddress: 1000, registrationsPerAddress: 3, perUsernameAndAddress: 7, perUsername: 20 });
     expect(() => readConfig({ SESSION_PASSWORD: secret, RATE_LIMIT_PER_USERNAME: "0" })).toThrow(/RATE_LIMIT_PER_USERNAME/);
+    expect(() => readConfig({ SESSION_PASSWORD: secret, RATE_LIMIT_REGISTRATIONS_PER_ADDRESS: "x" })).toThrow(/RATE_LIMIT_REGISTRATIONS_PER_ADDRESS/);
   });
 
-  it("prefixes the cookie name with __Secure- only when every app is served over HTTPS", () => {
-    const https = { SESSION_PASSWORD: secret, NODE_ENV: "production", APP_ORIGINS: "https://a.example.com,https://b.example.com" };
-    expect(readConfig(https).cookieName).toBe("__Secure-ironlink_session");
-    expect(readConfig({ ...https, APP_ORIGINS: "https://a.example.com,http://127.0.0.1:5000" }).cookieName).toBe("ironlink_session");
-    expect(readConfig({ ...https, COOKIE_SECURE: "false" }).cookieName).toBe("ironlink_session");
+  it("prefixes a Secure cookie's name: __Host- on the exact host, __Secure- with COOKIE_DOMAIN, none when not Secure", () => {
+    const production = { SESSION_PASSWORD: secret, NODE_ENV: "production" };
+    expect(readConfig(production).cookieName).toBe("__Host-ironlink_session");
+    expect(readConfig({ ...production, APP_ORIGINS: "https://a.example.com,https://b.example.com" }).cookieName).toBe("__Host-ironlink_session");
+    expect(readConfig({ ...production, COOKIE_DOMAIN: "example.com" }).cookieName).toBe("__Secure-ironlink_session");
+    expect(readConfig({ ...production, COOKIE_SECURE: "false" }).cookieName).toBe("ironlink_session");
+    expect(readConfig({ SESSION_PASSWORD: secret }).cookieName).toBe("ironlink_session");
+    expect(readConfig({ ...production, SESSION_COOKIE_NAME: "__Secure-mine" }).cookieName).toBe("__Secure-mine");
   });
 
   it("chooses the store: Redis by default, files with an absolute shared directory", () => {

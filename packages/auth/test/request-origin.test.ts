@@ -9,8 +9,12 @@ describe("isAllowedOrigin", () => {
     expect(isAllowedOrigin(headers({ origin: "http://127.0.0.1:7000", host: "127.0.0.1:5000" }), apps)).toBe(true);
   });
 
-  it("allows a request from its own host even if not configured", () => {
-    expect(isAllowedOrigin(headers({ origin: "https://app.example.com", host: "app.example.com" }), apps)).toBe(true);
+  it("matches the whole origin: another scheme or port of a listed host is refused, even from that very host", () => {
+    expect(isAllowedOrigin(headers({ origin: "https://127.0.0.1:5000", host: "127.0.0.1:5000" }), apps)).toBe(false);
+    expect(isAllowedOrigin(headers({ origin: "http://127.0.0.1:5001", host: "127.0.0.1:5001" }), apps)).toBe(false);
+    expect(isAllowedOrigin(headers({ origin: "https://app.example.com", host: "app.example.com" }), apps)).toBe(false);
+    expect(isAllowedOrigin(headers({ origin: "https://app.example.com" }), ["https://app.example.com"])).toBe(true);
+    expect(isAllowedOrigin(headers({ origin: "http://app.example.com" }), ["https://app.example.com"])).toBe(false);
   });
 
   it.each(["https://evil.example", "null", "http://127.0.0.1:5000.evil.example", "not a url"])("refuses Origin %j", (origin) => {

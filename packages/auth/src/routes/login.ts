@@ -1,10 +1,10 @@
 import { signIn } from "../account";
 import { getCurrentSession } from "../dal";
-import { accountResponse, apiRoute, readJsonObject } from "../http";
+import { accountResponse, apiRoute, readFields } from "../http";
 import { requestContext } from "../request-context";
 
 /** POST /api/login with `{ username, password }`: 200 and the session cookie, 401 for wrong credentials, 429 when rate-limited. */
 export const POST = apiRoute(async (request) => {
-  const body = await readJsonObject(request);
+  const body = await readFields(request);
   return accountResponse(await signIn(await getCurrentSession(), body, await requestContext()));
 });
