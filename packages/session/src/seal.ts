@@ -34,6 +34,8 @@ const maxCookieLength = 4096;
  * like the seal itself: a cookie altered that way is refused here instead.
  */
 const cookieSealShape = /^[^~]+(~\d+)?$/;
+/** How long past its expiration field iron still opens a seal: its default clock skew, which iron-session keeps. */
+const ironClockSkewMs = 60_000;
 
 export async function sealCookie(sessionId: string, passwords: Passwords, ttl: number): Promise<string> {
   const payload: CookiePayload = { sid: sessionId };
@@ -61,12 +63,18 @@ export async function openCookie(seal: string, passwords: Passwords, ttl: number
 }
 
 /**
- * When a genuine seal stops opening, in epoch ms: iron's expiration field plus the clock skew iron allows
- * (60 s). Undefined for a seal made with ttl 0, which never expires.
+ * When a genuine seal stops opening, in epoch ms: iron's expiration field plus the clock skew iron allows.
+ * Undefined for a seal made with ttl 0, which never expires.
  */
 export function sealOpensUntil(seal: string): number | undefined {
-  const expiration = seal.split("~")[0]?.split("*")[5];
-  return expiration && /^\d+$/.test(expiration) ? Number(expiration) + 60_000 : undefined;
+  const expiration = expirationOf(seal);
+  return expiration === undefined ? undefined : expiration + ironClockSkewMs;
+}
+
+/** iron's expiration field (part 5), epoch ms; undefined when the seal has none (ttl 0). */
+function expirationOf(seal: string): number | undefined {
+  const expiration = seal.split("*")[5];
+  return expiration && /^\d+$/.test(expiration) ? Number(expiration) : undefined;
 }
 
 export async function sealStoredValue<T>(value: StoredValue<T>, passwords: Passwords, ttl: number): Promise<string> {
@@ -116,8 +124,8 @@ function cacheFor(passwords: Passwords): SealCache {
 
 /** Caches what a seal opens to, until the seal's own expiration (a seal without one, ttl 0, is not cached). */
 function remember(cache: SealCache, seal: string, value: unknown): void {
-  const expiration = Number(seal.split("~")[0]?.split("*")[5]);
-  if (!(expiration > Date.now())) return;
+  const expiration = expirationOf(seal);
+  if (expiration === undefined || expiration <= Date.now()) return;
   if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value as string); // the least recently used
   cache.set(seal, { json: JSON.stringify(value), expiresAt: expiration });
 }
