@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type CookieJar, type CookieStore, jarFromCookieStore, jarFromRequest } from "./cookies";
 import { SessionConfigError, SessionStoreUnavailableError } from "./errors";
 import { type NormalizedSessionOptions, normalizeOptions, type SessionOptions } from "./options";
-import { openCookie, sealCookie, sealOpensUntil, sealStoredValue, type StoredValue, unsealStoredValue } from "./seal";
+import { canonicalSeal, openCookie, sealCookie, sealOpensUntil, sealStoredValue, type StoredValue, unsealStoredValue } from "./seal";
 import { generateSessionId, storeKeyFor } from "./session-id";
 
 /**
@@ -324,7 +324,8 @@ async function load<T>(cookie: string | undefined, options: NormalizedSessionOpt
 
   if ("legacyData" in content) {
     if (options.legacyCookies !== "migrate") return { state: "anonymous" };
-    const claimKey = `legacy:${createHash("sha256").update(cookie).digest("base64url")}`;
+    // Keyed on the seal, not on the string it came in, so that no other spelling of it migrates again.
+    const claimKey = `legacy:${createHash("sha256").update(canonicalSeal(cookie)).digest("base64url")}`;
     if (await store.isClaimed(claimKey)) return { state: "expired" };
     // The claim must last as long as the legacy cookie opens, or it could be migrated again once the claim expires.
     return { state: "legacy", data: content.legacyData as Partial<T>, claimKey, claimUntil: sealOpensUntil(cookie) };
