@@ -158,7 +158,7 @@ const maxWriteAttempts = 20;
 
 async function createSession<T extends object>(jar: CookieJar, options: NormalizedSessionOptions): Promise<Session<T>> {
   const { passwords, cookieName, ttl, cookieOptions, store, clock, userId: userIdOf } = options;
-  const loaded = await load<T>(jar.read(cookieName), options);
+  const loaded = await load<T>(jar.readAll(cookieName)[0], options);
 
   let state: SessionState = loaded.state;
   let sessionId = loaded.state === "active" ? loaded.sessionId : undefined;
