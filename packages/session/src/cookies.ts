@@ -4,6 +4,8 @@ import type { NormalizedSessionOptions } from "./options";
 /** What `await cookies()` gives in the Next.js App Router, or any store shaped like it. */
 export interface CookieStore {
   get(name: string): { value: string } | undefined;
+  /** Every cookie of that name, when the store can tell (Next's stores have it, though they keep one value per name). */
+  getAll?(name: string): { value: string }[];
   set(name: string, value: string, options?: CookieWriteOptions): unknown;
 }
 
@@ -11,21 +13,51 @@ export type CookieWriteOptions = NormalizedSessionOptions["cookieOptions"];
 
 /** Reads and writes the session cookie, whatever the framework. */
 export interface CookieJar {
-  read(name: string): string | undefined;
+  /**
+   * Every value the request carries under the name, in header order. A Cookie header can hold several: one
+   * set for another port of the host or for a parent domain is sent along with ours.
+   */
+  readAll(name: string): string[];
   write(name: string, value: string, options: CookieWriteOptions): void;
 }
 
 export function jarFromCookieStore(store: CookieStore): CookieJar {
+  const cookiesNamed = (name: string) => (typeof store.getAll === "function" ? store.getAll(name) : [store.get(name)]);
   return {
-    read: (name) => store.get(name)?.value,
+    readAll: (name) => cookiesNamed(name).flatMap((cookie) => (cookie ? [cookie.value] : [])),
     write: (name, value, options) => void store.set(name, value, options),
+  };
+}
+
+/**
+ * A cookie store for getSession that reads from the raw Cookie header, every value of a name, and writes to
+ * `store`. Next's `cookies()` keeps one value per name, so on its own it would hide a second session cookie
+ * someone planted, and could hand over theirs. With Next:
+ * `getSession(cookieStoreWithHeader(await cookies(), (await headers()).get("cookie")), options)`.
+ */
+export function cookieStoreWithHeader(store: CookieStore, cookieHeader: string | null | undefined): Required<CookieStore> {
+  const readAll = (name: string): string[] => {
+    const sent = cookieHeaderValues(cookieHeader ?? "", name);
+    // A value the store holds that the header did not carry was set during this request (a sign-in in a
+    // server action, read again by the page rendered after it): the newest, so first. It is one more value,
+    // never one that hides the header's: those still count when the session picks among them.
+    const current = store.get(name)?.value;
+    return current !== undefined && !sent.includes(current) ? [current, ...sent] : sent;
+  };
+  return {
+    get: (name) => {
+      const [value] = readAll(name);
+      return value === undefined ? undefined : { name, value };
+    },
+    getAll: (name) => readAll(name).map((value) => ({ name, value })),
+    set: (name, value, options) => store.set(name, value, options),
   };
 }
 
 export function jarFromRequest(req: IncomingMessage | Request, res: ServerResponse | Response): CookieJar {
   const header = isFetchRequest(req) ? req.headers.get("cookie") : req.headers.cookie;
   return {
-    read: (name) => parseCookieHeader(header ?? "", name),
+    readAll: (name) => cookieHeaderValues(header ?? "", name),
     write: (name, value, options) => {
       const cookie = serializeCookie(name, value, options);
       if (isFetchResponse(res)) {
@@ -49,20 +81,34 @@ function isFetchResponse(res: ServerResponse | Response): res is Response {
   return typeof (res as Response).headers?.append === "function";
 }
 
-/** The value of one cookie in a Cookie header; a malformed header yields undefined rather than an error. */
+/** The value of one cookie in a Cookie header (the first, if it has several); a malformed header yields undefined rather than an error. */
 export function parseCookieHeader(header: string, name: string): string | undefined {
+  const [first] = cookieValuesIn(header, name); // takes one value: the rest of the header is not parsed
+  return first;
+}
+
+/** Every value of one cookie in a Cookie header, in order; those whose percent-encoding is malformed are left out. */
+function cookieHeaderValues(header: string, name: string): string[] {
+  return [...cookieValuesIn(header, name)].filter((value) => value !== undefined);
+}
+
+/** The parser: each value of the cookie, in header order, undefined in place of one that does not decode. */
+function* cookieValuesIn(header: string, name: string): Generator<string | undefined> {
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
     if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
     let value = part.slice(eq + 1).trim();
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return undefined;
-    }
+    yield decodedOrUndefined(value);
   }
-  return undefined;
+}
+
+function decodedOrUndefined(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
 }
 
 export function serializeCookie(name: string, value: string, options: CookieWriteOptions): string {

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type CookieJar, type CookieStore, jarFromCookieStore, jarFromRequest } from "./cookies";
 import { SessionConfigError, SessionStoreUnavailableError } from "./errors";
 import { type NormalizedSessionOptions, normalizeOptions, type SessionOptions } from "./options";
-import { openCookie, sealCookie, sealOpensUntil, sealStoredValue, type StoredValue, unsealStoredValue } from "./seal";
+import { canonicalSeal, openCookie, sealCookie, sealOpensUntil, sealStoredValue, type StoredValue, unsealStoredValue } from "./seal";
 import { generateSessionId, storeKeyFor } from "./session-id";
 
 /**
@@ -158,7 +158,7 @@ const maxWriteAttempts = 20;
 
 async function createSession<T extends object>(jar: CookieJar, options: NormalizedSessionOptions): Promise<Session<T>> {
   const { passwords, cookieName, ttl, cookieOptions, store, clock, userId: userIdOf } = options;
-  const loaded = await load<T>(jar.read(cookieName), options);
+  const loaded = await load<T>(jar.readAll(cookieName), options);
 
   let state: SessionState = loaded.state;
   let sessionId = loaded.state === "active" ? loaded.sessionId : undefined;
@@ -315,8 +315,25 @@ function expiryOf(record: { createdAt: number; touchedAt: number }, options: Nor
   return options.idleTimeoutMs === undefined ? absolute : Math.min(absolute, record.touchedAt + options.idleTimeoutMs);
 }
 
-/** What the cookie points at. A read is one store command, plus one write when the idle window is due an extension. */
-async function load<T>(cookie: string | undefined, options: NormalizedSessionOptions): Promise<Loaded<T>> {
+/**
+ * What the request's session cookies point at. There is usually one. When the Cookie header holds several
+ * values of the name (one planted from another port of the host or a sibling subdomain is sent along with
+ * ours), each is opened and the request is in a session only if exactly one of them is live: with two, it
+ * would be the victim's or the planter's, and nothing tells which, so it is neither. Whatever the request
+ * then writes (save, destroy) goes out as for any anonymous session, replacing our cookie.
+ */
+async function load<T>(cookies: string[], options: NormalizedSessionOptions): Promise<Loaded<T>> {
+  const distinct = [...new Set(cookies)];
+  if (distinct.length <= 1) return loadOne(distinct[0], options);
+  const candidates = await Promise.all(distinct.map((cookie) => loadOne<T>(cookie, options)));
+  const live = candidates.filter((candidate) => candidate.state === "active" || candidate.state === "legacy");
+  if (live.length > 1) return { state: "anonymous" };
+  // The one live cookie; with none, as for the first (expired, say, rather than anonymous, when it was ours).
+  return live[0] ?? candidates[0] ?? { state: "anonymous" };
+}
+
+/** What one cookie points at. A read is one store command, plus one write when the idle window is due an extension. */
+async function loadOne<T>(cookie: string | undefined, options: NormalizedSessionOptions): Promise<Loaded<T>> {
   const { passwords, ttl, store, clock, userId: userIdOf } = options;
   if (!cookie) return { state: "anonymous" };
   const content = await openCookie(cookie, passwords, ttl);
@@ -324,7 +341,8 @@ async function load<T>(cookie: string | undefined, options: NormalizedSessionOpt
 
   if ("legacyData" in content) {
     if (options.legacyCookies !== "migrate") return { state: "anonymous" };
-    const claimKey = `legacy:${createHash("sha256").update(cookie).digest("base64url")}`;
+    // Keyed on the seal, not on the string it came in, so that no other spelling of it migrates again.
+    const claimKey = `legacy:${createHash("sha256").update(canonicalSeal(cookie)).digest("base64url")}`;
     if (await store.isClaimed(claimKey)) return { state: "expired" };
     // The claim must last as long as the legacy cookie opens, or it could be migrated again once the claim expires.
     return { state: "legacy", data: content.legacyData as Partial<T>, claimKey, claimUntil: sealOpensUntil(cookie) };

@@ -7,7 +7,7 @@ export {
   type SessionMethods,
   type SessionState,
 } from "./core";
-export type { CookieStore } from "./cookies";
+export { type CookieStore, cookieStoreWithHeader } from "./cookies";
 export { SessionConfigError, SessionStoreUnavailableError, isSessionStoreUnavailable } from "./errors";
 export { defaultCookieOptions, normalizeOptions, type CookieOptions, type Password, type SessionOptions } from "./options";
 export { openCookie, sealCookie, unsealCookie, sealStoredValue, unsealStoredValue, type StoredValue } from "./seal";

@@ -28,12 +28,22 @@ export type CookieContent = { sessionId: string } | { legacyData: Record<string,
 
 /** Browsers keep cookies up to about 4 kB, so a longer one is forged: not worth unsealing. Stored values have no such cap. */
 const maxCookieLength = 4096;
+/** What iron-session appends to iron's token: its version delimiter and the one version it writes. */
+const versionSuffix = "~2";
 /**
- * A seal as iron-session writes it: iron's token, then "~" and the format's version. iron-session reads the
- * version with parseInt and ignores any third "~" part, so `<seal>~2junk` and `<seal>~2~junk` would open
- * like the seal itself: a cookie altered that way is refused here instead.
+ * The two forms of a seal iron-session writes: iron's Fe26.2 token (eight `*`-separated parts, all in
+ * base64url's alphabet, which covers iron's hex salts, decimal expiration and `\w+` password ids) followed
+ * by "~2", or the token alone (iron-session's older v1 format, which unsealData still opens). iron-session
+ * reads the version with parseInt and ignores any further "~" part, so `~02`, `~+2`, `~2junk` open like
+ * "~2" and any other version (`~3`, `~`) like the token alone: each would be a new string, and so a new
+ * legacy claim and a new cache entry, for the same seal. Only these two forms are opened.
+ *
+ * Nothing else in the token can be respelled: iron's HMAC covers parts 0 to 5, part 6 is the HMAC's salt
+ * (another salt derives another key) and part 7, the HMAC, is compared to the expected one as a whole string.
  */
-const cookieSealShape = /^[^~]+(~\d+)?$/;
+const sealForms = /^Fe26\.2(?:\*[\w-]*){7}(?:~2)?$/;
+/** How long past its expiration field iron still opens a seal: its default clock skew, which iron-session keeps. */
+const ironClockSkewMs = 60_000;
 
 export async function sealCookie(sessionId: string, passwords: Passwords, ttl: number): Promise<string> {
   const payload: CookiePayload = { sid: sessionId };
@@ -51,7 +61,7 @@ export async function unsealCookie(seal: string, passwords: Passwords, ttl: numb
  * iron-session app put in its cookie. Undefined for anything forged, tampered with, expired or empty.
  */
 export async function openCookie(seal: string, passwords: Passwords, ttl: number): Promise<CookieContent | undefined> {
-  if (typeof seal !== "string" || seal.length > maxCookieLength || !cookieSealShape.test(seal)) return undefined;
+  if (typeof seal !== "string" || seal.length > maxCookieLength) return undefined;
   const payload = await safeUnseal<Record<string, unknown>>(seal, passwords, ttl);
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return undefined;
   if ("sid" in payload) return isSessionId(payload.sid) && Object.keys(payload).length === 1 ? { sessionId: payload.sid } : undefined;
@@ -61,12 +71,28 @@ export async function openCookie(seal: string, passwords: Passwords, ttl: number
 }
 
 /**
- * When a genuine seal stops opening, in epoch ms: iron's expiration field plus the clock skew iron allows
- * (60 s). Undefined for a seal made with ttl 0, which never expires.
+ * When a genuine seal stops opening, in epoch ms: iron's expiration field plus the clock skew iron allows.
+ * Undefined for a seal made with ttl 0, which never expires.
  */
 export function sealOpensUntil(seal: string): number | undefined {
-  const expiration = seal.split("~")[0]?.split("*")[5];
-  return expiration && /^\d+$/.test(expiration) ? Number(expiration) + 60_000 : undefined;
+  const expiration = expirationOf(seal);
+  return expiration === undefined ? undefined : expiration + ironClockSkewMs;
+}
+
+/**
+ * One name for a seal that opened, whichever of its two forms it came in: the form iron-session writes
+ * today (`<token>~2`). The v1 form opens to other data than the same token with "~2", but it is the same
+ * seal, and must not count as another cookie. A cookie in that form already is its own name, so claims
+ * recorded under sha256(cookie) before this existed still match.
+ */
+export function canonicalSeal(seal: string): string {
+  return seal.endsWith(versionSuffix) ? seal : `${seal}${versionSuffix}`;
+}
+
+/** iron's expiration field (part 5), epoch ms; undefined when the seal has none (ttl 0). */
+function expirationOf(seal: string): number | undefined {
+  const expiration = seal.split("*")[5];
+  return expiration && /^\d+$/.test(expiration) ? Number(expiration) : undefined;
 }
 
 export async function sealStoredValue<T>(value: StoredValue<T>, passwords: Passwords, ttl: number): Promise<string> {
@@ -116,8 +142,8 @@ function cacheFor(passwords: Passwords): SealCache {
 
 /** Caches what a seal opens to, until the seal's own expiration (a seal without one, ttl 0, is not cached). */
 function remember(cache: SealCache, seal: string, value: unknown): void {
-  const expiration = Number(seal.split("~")[0]?.split("*")[5]);
-  if (!(expiration > Date.now())) return;
+  const expiration = expirationOf(seal);
+  if (expiration === undefined || expiration <= Date.now()) return;
   if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value as string); // the least recently used
   cache.set(seal, { json: JSON.stringify(value), expiresAt: expiration });
 }
@@ -128,9 +154,12 @@ function rememberSeal(seal: string, value: unknown, passwords: Passwords): strin
   return seal;
 }
 
-/** iron-session answers `{}` for a bad HMAC or an expired seal but throws on malformed input: both mean "no session". */
+/**
+ * iron-session answers `{}` for a bad HMAC or an expired seal but throws on malformed input: both mean "no session".
+ * A string in neither of the forms iron-session writes is not opened at all (see sealForms).
+ */
 async function safeUnseal<T>(seal: string, passwords: Passwords, ttl: number): Promise<T | undefined> {
-  if (typeof seal !== "string" || seal.length === 0) return undefined;
+  if (typeof seal !== "string" || !sealForms.test(seal)) return undefined;
   const cache = cacheFor(passwords);
   const hit = cache.get(seal);
   if (hit) {

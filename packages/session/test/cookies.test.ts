@@ -1,5 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { parseCookieHeader, serializeCookie } from "../src/cookies";
+import { IncomingMessage, ServerResponse } from "node:http";
+import { Socket } from "node:net";
+import { jarFromCookieStore, jarFromRequest, parseCookieHeader, serializeCookie } from "../src/cookies";
 
 const base = { path: "/", httpOnly: true, secure: false, sameSite: "lax", maxAge: 100 } as const;
 
@@ -23,6 +25,30 @@ describe("parseCookieHeader", () => {
     expect(parseCookieHeader("s=%E0%A4%A", "s")).toBeUndefined();
     expect(parseCookieHeader("garbage; ;;; s=ok", "s")).toBe("ok");
     expect(parseCookieHeader("=novalue; s", "s")).toBeUndefined();
+  });
+});
+
+describe("a cookie jar reads every value of a name", () => {
+  const header = "s=first; a=1; s=%E0%A4%A; s=second; s=first";
+
+  test("from a node:http or Fetch request: each value in header order, those that do not decode left out", () => {
+    const req = new IncomingMessage(new Socket());
+    req.headers = { cookie: header };
+    const fetchRequest = new Request("http://localhost/", { headers: { cookie: header } });
+    for (const jar of [jarFromRequest(req, new ServerResponse(req)), jarFromRequest(fetchRequest, new Response())]) {
+      expect(jar.readAll("s")).toEqual(["first", "second", "first"]);
+      expect(jar.readAll("a")).toEqual(["1"]);
+      expect(jar.readAll("missing")).toEqual([]);
+    }
+    expect(jarFromRequest(new Request("http://localhost/"), new Response()).readAll("s")).toEqual([]);
+  });
+
+  test("from a cookie store: getAll(name) when it has one, else get(name)", () => {
+    const set = () => undefined;
+    const withGetAll = { get: () => ({ value: "one" }), getAll: (name: string) => [{ name, value: "one" }, { name, value: "two" }], set };
+    expect(jarFromCookieStore(withGetAll).readAll("s")).toEqual(["one", "two"]);
+    expect(jarFromCookieStore({ get: () => ({ value: "one" }), set }).readAll("s")).toEqual(["one"]);
+    expect(jarFromCookieStore({ get: () => undefined, set }).readAll("s")).toEqual([]);
   });
 });
 

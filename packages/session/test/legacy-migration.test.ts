@@ -162,6 +162,76 @@ describe('legacyCookies: "migrate"', () => {
   });
 });
 
+describe("a legacy cookie is one seal, whatever spelling of it is presented", () => {
+  /** iron's token: the seal without iron-session's "~2" version suffix (the v1 format, which unsealData opens too). */
+  const tokenOf = (seal: string) => seal.slice(0, seal.length - "~2".length);
+  const claimMarkers = async () => (await redis.keys()).filter((key) => key.startsWith(`${redis.prefix}claimed:legacy:`)).sort();
+  /** Presents `cookie` and saves it: it must load as no session, and the save must not bring the legacy data in. */
+  async function expectNoMigration(cookie: string, options: SessionOptions) {
+    const { session } = await load(cookie, options);
+    expect(["anonymous", "expired"], cookie.slice(-6)).toContain(session.state);
+    expect({ ...session }).toEqual({});
+    await session.save();
+    expect(session.user).toBeUndefined();
+  }
+  // Data with a `persistent` field: the v1 form (the token alone), which iron-session opens to data.persistent,
+  // then opens to data as well, so it would be migratable if it counted as another cookie.
+  const legacyData = (user: string) => ({ user: { id: user }, persistent: { user: { id: user } } });
+
+  test("once migrated, it does not migrate again as ~02, ~0002 or its v1 form, not even after sign-out everywhere", async () => {
+    const user = randomUUID();
+    const legacy = await legacyCookie(legacyData(user));
+    const variants = [`${tokenOf(legacy)}~02`, `${tokenOf(legacy)}~0002`, tokenOf(legacy)];
+    // Control: iron-session itself opens every variant to data.
+    for (const variant of variants) expect(Object.keys(await unsealData(variant, { password })).length, variant.slice(-6)).toBeGreaterThan(0);
+    const options = migrate();
+    await (await load(legacy, options)).session.save();
+    const markers = await claimMarkers();
+
+    for (const variant of variants) await expectNoMigration(variant, options);
+    expect(await redis.manager(options).listSessions(user)).toHaveLength(1);
+
+    expect(await redis.manager(options).revokeUserSessions(user)).toBe(1); // "sign out everywhere"
+    for (const variant of [legacy, ...variants]) await expectNoMigration(variant, options);
+    expect(await redis.manager(options).listSessions(user)).toEqual([]);
+    expect(await claimMarkers()).toEqual(markers);
+  });
+
+  test("a v1 cookie (the token alone) and the same token with ~2 share one claim", async () => {
+    const user = randomUUID();
+    // iron-session's v1 format: the data under `persistent`, no version suffix.
+    const v1 = tokenOf(await legacyCookie({ persistent: { user: { id: user } } }));
+    const options = migrate();
+    const first = await load(v1, options);
+    expect(first.session.state).toBe("legacy");
+    expect({ ...first.session }).toEqual({ user: { id: user } });
+    await first.session.save();
+
+    const { session } = await load(`${v1}~2`, options); // opens to { persistent: ... }: legacy data, were it another cookie
+    expect(session.state).toBe("expired");
+    expect({ ...session }).toEqual({});
+  });
+
+  test("any other version suffix is not a seal: anonymous, no claim, and the cookie itself still migrates", async () => {
+    const user = randomUUID();
+    const legacy = await legacyCookie(legacyData(user));
+    const options = migrate();
+    const markers = await claimMarkers();
+    for (const suffix of ["~02", "~+2", "~2 ", " ~2", "~3", "~1", "~", "~2~2", "~2junk", "~2.0", "~٢"]) {
+      const { cookies, session } = await load(`${tokenOf(legacy)}${suffix}`, options);
+      expect(session.state, JSON.stringify(suffix)).toBe("anonymous");
+      expect({ ...session }).toEqual({});
+      expect(cookies.writes).toEqual([]);
+    }
+    expect(await claimMarkers()).toEqual(markers);
+
+    const { session } = await load(legacy, options);
+    expect(session.state).toBe("legacy");
+    await session.save();
+    expect(session.user).toEqual({ id: user });
+  });
+});
+
 describe('legacyCookies: "ignore", the default', () => {
   test("an iron-session cookie is anonymous, and save() does not migrate it", async () => {
     const legacy = await legacyCookie({ user: { id: "a" }, n: 1 });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { sealData } from "iron-session";
+import { sealData, unsealData } from "iron-session";
 import { describe, expect, test } from "vitest";
 import { generateSessionId, getSession, storeKeyFor } from "../src/index";
 import { cookieName, MemoryCookieStore, otherPassword, password, storedValue, ttl, useTestRedis } from "./helpers";
@@ -44,6 +44,19 @@ describe("a cookie that is not a session we issued yields an anonymous session, 
     await expectAnonymous(`Fe26.2*1*${"a".repeat(10_000)}`);
     // Even a genuine seal of our sid is refused once it is larger than a browser would ever send.
     await expectAnonymous(await sealData({ sid, padding: "p".repeat(10_000) }, { password, ttl }));
+  });
+
+  test("a live session's cookie with another spelling of its version suffix, or none (the v1 form)", async () => {
+    const { cookie } = await redis.create({ user: "victim" });
+    expect(cookie.endsWith("~2")).toBe(true);
+    const token = cookie.slice(0, -"~2".length);
+    // Control: iron-session reads the version with parseInt, so it opens these to the session id.
+    expect(await unsealData(`${token}~02`, { password })).toHaveProperty("sid");
+    for (const suffix of ["~02", "~0002", "~+2", "~2 ", "~3", "~", "~2~2", "~2junk", ""]) {
+      const session = await redis.open(`${token}${suffix}`);
+      expect(session.state, JSON.stringify(suffix)).toBe("anonymous");
+      expect({ ...session }).toEqual({});
+    }
   });
 
   test("the Redis value itself used as the cookie", async () => {
@@ -99,6 +112,20 @@ describe("Redis values are bound to their key", () => {
     await expectAnonymous(victim.cookie);
     await redis.client.set(victim.redisKey, await sealData(storedValue(key, { user: "victim" }, "now" as unknown as number), { password, ttl }), "EX", ttl);
     await expectAnonymous(victim.cookie);
+  });
+
+  test("a value with another spelling of its version suffix, or none (the v1 form), opens to no session", async () => {
+    const victim = await redis.create({ user: "victim" });
+    const raw = (await redis.client.get(victim.redisKey))!;
+    expect(raw.endsWith("~2")).toBe(true);
+    const token = raw.slice(0, -"~2".length);
+    expect(await unsealData(`${token}~02`, { password })).toHaveProperty("data"); // control: iron-session opens it
+    for (const suffix of ["~02", "~0002", "~+2", "~3", "~2~2", "~2junk", ""]) {
+      await redis.client.set(victim.redisKey, `${token}${suffix}`, "EX", ttl);
+      const session = await redis.open(victim.cookie);
+      expect(session.state, JSON.stringify(suffix)).toBe("anonymous");
+      expect({ ...session }).toEqual({});
+    }
   });
 
   test("a tampered session is not written back by save(): it starts a new one", async () => {
