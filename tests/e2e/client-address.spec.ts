@@ -8,7 +8,8 @@ import { PrivateFleet } from "./private-fleet";
  * `npm start` runs them: one with no trusted proxy (the socket's address is the client's), one behind
  * TRUSTED_PROXIES=1 (the hop the proxy appended is). The test plays the proxy by writing that hop.
  */
-test.describe.configure({ mode: "serial" });
+// Serial, on two fleets of its own; every wrong password is a real scrypt, so the tests get time for them.
+test.describe.configure({ mode: "serial", timeout: 120_000 });
 
 let direct: PrivateFleet;
 let proxied: PrivateFleet;

@@ -127,6 +127,44 @@ test.describe("session cookie", () => {
     }
   });
 
+  test("is named __Host- under HTTPS-grade settings: Secure, host-only, Path=/, so no other subdomain can plant one", async ({ request }) => {
+    const response = await request.post(`${appOne}/api/register`, { data: uniqueUser() });
+    expect(response.status()).toBe(201);
+    const cookie = response.headersArray().find((header) => header.name.toLowerCase() === "set-cookie" && header.value.startsWith("__Host-"));
+    expect(cookie?.value).toMatch(/^__Host-ironlink_session=Fe26\.2\*/);
+    expect(cookie?.value).toContain("; Secure");
+    expect(cookie?.value).toContain("; Path=/;");
+    expect(cookie?.value).not.toMatch(/Domain=/i);
+  });
+
+  test("two live cookies of the session's name: neither wins, the request is anonymous; a junk one beside a live one is ignored", async ({ request }) => {
+    const victim = uniqueUser();
+    const attacker = uniqueUser();
+    const cookieOf = async (user: typeof victim) => {
+      const client = await playwrightRequest.newContext();
+      try {
+        expect((await client.post(`${appOne}/api/register`, { data: user })).status()).toBe(201);
+        return (await client.storageState()).cookies.find((cookie) => cookie.name === sessionCookieName)!.value;
+      } finally {
+        await client.dispose();
+      }
+    };
+    const [victimCookie, attackerCookie] = await Promise.all([cookieOf(victim), cookieOf(attacker)]);
+    const withCookies = (...values: string[]) => ({ cookie: values.map((value) => `${sessionCookieName}=${value}`).join("; ") });
+    for (const app of apps) {
+      // Next keeps the last of two same-named cookies: before, the planted (last) one signed the victim in as the attacker.
+      for (const order of [[victimCookie, attackerCookie], [attackerCookie, victimCookie]]) {
+        const answer = await request.get(`${app}/api/session`, { headers: withCookies(...order) });
+        expect(answer.status(), `${app} with two live cookies`).toBe(401);
+        const page = await request.get(`${app}/account`, { headers: withCookies(...order), maxRedirects: 0 });
+        expect(await page.text()).not.toContain(attacker.username);
+      }
+      const junkBeside = await request.get(`${app}/api/session`, { headers: withCookies(victimCookie, "Fe26.2*junk") });
+      expect(junkBeside.status()).toBe(200);
+      expect(await junkBeside.json()).toMatchObject({ user: { username: victim.username } });
+    }
+  });
+
   test("the cookie alone, sent by any client, is the whole session", async ({ page, context }) => {
     // Sanity check for the replay tests above: a *live* cookie copied elsewhere does work, so their
     // 401s come from the server forgetting the session, not from the copying.

@@ -1,7 +1,7 @@
 import "server-only";
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { cache } from "react";
-import { isSessionStoreUnavailable, type SessionInfo } from "@ironlink/session";
+import { cookieStoreWithHeader, isSessionStoreUnavailable, type SessionInfo } from "@ironlink/session";
 import { type AppSession, openSession, type SessionData, sessions } from "./session";
 import type { User } from "./users";
 
@@ -9,7 +9,10 @@ import type { User } from "./users";
  * The data-access layer: every page, server action and route handler reads the session through here,
  * so the check that matters (the session exists in Redis) is never skipped. Cached per request.
  */
-export const getCurrentSession = cache(async (): Promise<AppSession> => openSession(await cookies()));
+export const getCurrentSession = cache(async (): Promise<AppSession> =>
+  // The raw Cookie header, since Next keeps one value per name: a planted second cookie must be seen, not win.
+  openSession(cookieStoreWithHeader(await cookies(), (await headers()).get("cookie"))),
+);
 
 export type Viewer =
   | { status: "signed-in"; user: User; publicId: string | undefined }
