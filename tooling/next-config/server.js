@@ -31,9 +31,12 @@ const server = createServer((req, res) => {
   const address = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
   clientAddresses.run(address, () => handle(req, res));
 });
-const app = next({ dev, dir: process.cwd(), hostname: values.hostname ?? "localhost", port, httpServer: server });
+const app = next({ dev, dir: process.cwd(), hostname: values.hostname ?? "localhost", port });
 const handle = app.getRequestHandler();
 await app.prepare();
+// Dev's hot reloading talks over a WebSocket: Next answers upgrades too.
+const upgrade = app.getUpgradeHandler();
+server.on("upgrade", (req, socket, head) => upgrade(req, socket, head));
 server.listen(port, values.hostname, () => {
   console.log(`> ${dev ? "Development" : "Production"} server on http://${values.hostname ?? "localhost"}:${port}`);
 });
