@@ -1,3 +1,5 @@
+import { staticAssetHeaders } from "@ironlink/auth/security-headers";
+
 /**
  * The Next.js config every Ironlink app shares. The @ironlink packages export TypeScript source
  * (just-in-time packages), so Next compiles them with the app. An app's identity (its name and colour)
@@ -14,6 +16,11 @@ export function ironlinkNextConfig(app, overrides = {}) {
     transpilePackages: ["@ironlink/auth", "@ironlink/session", "@ironlink/ui"],
     serverExternalPackages: ["ioredis"],
     env: { IRONLINK_APP_NAME: app.name, IRONLINK_APP_ACCENT: app.accent },
+    // The proxy sends every security header, but its matcher skips static assets: they get the static ones
+    // here, on every path (where the proxy sets the same header too, the answer still carries it once).
+    async headers() {
+      return [{ source: "/:path*", headers: Object.entries(staticAssetHeaders).map(([key, value]) => ({ key, value })) }];
+    },
     ...overrides,
   };
 }
