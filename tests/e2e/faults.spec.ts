@@ -154,6 +154,9 @@ test("Redis killed under load: 503 within 2 s, friendly pages, health down, no c
       expect(Date.now() - started, `${origin} ${name} time`).toBeLessThan(answerWithinMs);
       expect(response.status, `${origin} ${name}: ${body.slice(0, 200)}`).toBe(503);
       expect(response.headers.get("retry-after"), `${origin} ${name}`).toBe("5");
+      // The proxy's own answer carries the security headers too (security-headers.spec.ts checks their values).
+      expect(response.headers.get("x-frame-options"), `${origin} ${name}`).toBe("DENY");
+      expect(response.headers.get("content-security-policy"), `${origin} ${name}`).toContain("frame-ancestors 'none'");
       // An outage signs nobody out.
       expect(response.headers.getSetCookie(), `${origin} ${name}`).toEqual([]);
       if (type === "json") {

@@ -1,4 +1,5 @@
 import { maxBodyBytes } from "./request-limits.js";
+import { staticAssetHeaders } from "./security-headers.js";
 
 /**
  * The Next.js config every Ironlink app shares. The @ironlink packages export TypeScript source
@@ -18,6 +19,11 @@ export function ironlinkNextConfig(app, overrides = {}) {
     env: { IRONLINK_APP_NAME: app.name, IRONLINK_APP_ACCENT: app.accent },
     // Server actions take small forms only; Next answers 413 beyond this, before parsing.
     experimental: { serverActions: { bodySizeLimit: maxBodyBytes } },
+    // The proxy sends every security header, but its matcher skips static assets: they get the static ones
+    // here, on every path (where the proxy sets the same header too, the answer still carries it once).
+    async headers() {
+      return [{ source: "/:path*", headers: Object.entries(staticAssetHeaders).map(([key, value]) => ({ key, value })) }];
+    },
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
-import type { CSSProperties, ReactNode } from "react";
+import type { ReactNode } from "react";
+import { requestNonce } from "@ironlink/auth/request-nonce";
 import "./styles.css";
 
 // Set per app by @ironlink/next-config: the only things that tell the apps apart.
@@ -8,10 +9,17 @@ const accent = process.env.IRONLINK_APP_ACCENT ?? "#2563eb";
 
 export const metadata: Metadata = { title: appName };
 
-export function AppLayout({ children }: { children: ReactNode }) {
+export async function AppLayout({ children }: { children: ReactNode }) {
+  // The accent is a rule of a nonced <style>, not a style attribute: the Content-Security-Policy allows
+  // inline styles only with the page's nonce, and an attribute cannot carry one.
+  const nonce = await requestNonce();
   return (
     <html lang="en">
-      <body style={{ "--accent": accent } as CSSProperties}>
+      {/* biome-ignore lint/style/noHeadElement: next/head is for the Pages Router; an App Router root layout renders <head> itself. */}
+      <head>
+        <style nonce={nonce}>{`body{--accent:${accent}}`}</style>
+      </head>
+      <body>
         <header className="app-header">
           <a href="/" className="app-name">
             {appName}
