@@ -31,7 +31,7 @@ const limiter = () => new SignInRateLimiter(getStorage().attempts, getConfig().r
 
 export function signIn(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
   return withStoreErrors(async () => {
-    const check = checkCredentials(input, false);
+    const check = await checkCredentials(input, false);
     if (!check.ok) return invalid(check.errors);
     const { username, password } = check.credentials;
     // Counted before the password is checked, so concurrent guesses cannot all slip under the limit.
@@ -50,7 +50,7 @@ export function signIn(session: AppSession, input: Input, context: RequestContex
 
 export function register(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
   return withStoreErrors(async () => {
-    const check = checkCredentials(input, true);
+    const check = await checkCredentials(input, true);
     if (!check.ok) return invalid(check.errors);
     const created = await users().create(check.credentials.username, check.credentials.password);
     if (!created.ok) {
@@ -86,7 +86,7 @@ export function changePassword(session: AppSession, input: Input, context: Reque
   return withStoreErrors(async () => {
     const user = session.user;
     if (!user) return { ok: false, status: 401, error: "unauthenticated", message: messages.signedOut };
-    const check = checkNewPassword(input);
+    const check = await checkNewPassword(input, user.username);
     if (!check.ok) return invalid(check.errors);
     const limit = await limiter().attempt(user.id, context.address);
     if (limit.limited) {

@@ -1,4 +1,5 @@
 import { randomBytes, type ScryptOptions, timingSafeEqual } from "node:crypto";
+import { normalizePassword } from "../validation";
 import { scryptInBackground } from "./hash-process";
 
 /**
@@ -25,9 +26,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** NFKC first, so the same password typed with composed or decomposed characters gives the same key. */
+/** Normalised first, so the same password typed with composed or decomposed characters gives the same key. */
 function deriveKey(password: string, salt: Uint8Array, keyLength: number, params: ScryptOptions): Promise<Buffer> {
-  return scryptInBackground(password.normalize("NFKC"), salt, keyLength, params);
+  return scryptInBackground(normalizePassword(password), salt, keyLength, params);
 }
 
 /** A stored hash we could not have written (N a power of two above 1, r and p positive) opens nothing. */
