@@ -1,5 +1,7 @@
 import { revokeSessionAction } from "@ironlink/auth/actions";
 import { listOwnSessions } from "@ironlink/auth/dal";
+import { messages } from "@ironlink/auth/messages";
+import { passwordRules } from "@ironlink/auth/validation";
 import { PasswordChangeForm } from "../components/password-change-form";
 import { ServiceUnavailable } from "../components/service-unavailable";
 import { SignOutButton } from "../components/sign-out-button";
@@ -41,7 +43,7 @@ async function AccountDetails({ user, publicId }: SignedIn) {
         ))}
       </ul>
       <SignOutButton everywhere />
-      <PasswordChangeForm />
+      <PasswordChangeForm newPasswordHint={messages.newPasswordHint(passwordRules.min)} />
     </>
   );
 }
