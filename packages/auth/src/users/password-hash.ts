@@ -38,8 +38,13 @@ function usableParams({ N, r, p }: { N: number; r: number; p: number }): boolean
 }
 
 // Compared against when the username does not exist, so a wrong name costs as long as a wrong password.
+// One that could not be made (the hashing queue was full, the process died) is made again next time, or
+// every unknown name would fail from then on.
 let decoyHash: Promise<string> | undefined;
 export function decoyPasswordHash(): Promise<string> {
-  decoyHash ??= hashPassword(randomBytes(16).toString("base64url"));
+  decoyHash ??= hashPassword(randomBytes(16).toString("base64url")).catch((error: unknown) => {
+    decoyHash = undefined;
+    throw error;
+  });
   return decoyHash;
 }
