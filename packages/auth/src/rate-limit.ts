@@ -27,7 +27,7 @@ export class SignInRateLimiter {
    * stays counted as a failure unless `succeeded()` follows. A refused attempt counts against nothing.
    */
   async attempt(username: string, address: string | undefined): Promise<RateLimitCheck> {
-    const userKey = `user:${username.trim().toLowerCase()}`;
+    const userKey = userKeyOf(username);
     const byUser = await this.#take(userKey, this.limits.perUsername);
     if (byUser.limited || !address) return byUser;
     const byAddress = await this.#take(`addr:${address}`, this.limits.perAddress);
@@ -40,7 +40,17 @@ export class SignInRateLimiter {
    * (not its earlier failures: one good password should not unlock guessing others).
    */
   async succeeded(username: string, address: string | undefined): Promise<void> {
-    await this.#run(() => this.counters.clear(`user:${username.trim().toLowerCase()}`));
+    await this.#run(() => this.counters.clear(userKeyOf(username)));
+    if (address) await this.#run(() => this.counters.decrement(`addr:${address}`));
+  }
+
+  /**
+   * After a successful `attempt()` whose password was never checked (the hashing queue was full): nothing
+   * was guessed, so the username and the address get the attempt back, and a person who retries is not
+   * locked out by a flood.
+   */
+  async notChecked(username: string, address: string | undefined): Promise<void> {
+    await this.#run(() => this.counters.decrement(userKeyOf(username)));
     if (address) await this.#run(() => this.counters.decrement(`addr:${address}`));
   }
 
@@ -59,6 +69,8 @@ export class SignInRateLimiter {
     }
   }
 }
+
+const userKeyOf = (username: string) => `user:${username.trim().toLowerCase()}`;
 
 export function retryMessage(seconds: number): string {
   const minutes = Math.ceil(seconds / 60);
