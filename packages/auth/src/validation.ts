@@ -9,6 +9,8 @@ export const usernameRules = { min: 3, max: 32, pattern: /^[a-z0-9][a-z0-9._-]*$
  * keeps a hostile multi-megabyte "password" from tying up scrypt.
  */
 export const passwordRules = { min: 12, max: 256 } as const;
+/** The rule for new passwords in a sentence, under their fields (registration, password change). */
+export const newPasswordHint = messages.newPasswordHint(passwordRules.min);
 
 export interface Credentials {
   username: string;

@@ -1,7 +1,6 @@
 import { revokeSessionAction } from "@ironlink/auth/actions";
 import { listOwnSessions } from "@ironlink/auth/dal";
-import { messages } from "@ironlink/auth/messages";
-import { passwordRules } from "@ironlink/auth/validation";
+import { newPasswordHint } from "@ironlink/auth/validation";
 import { PasswordChangeForm } from "../components/password-change-form";
 import { ServiceUnavailable } from "../components/service-unavailable";
 import { SignOutButton } from "../components/sign-out-button";
@@ -43,7 +42,7 @@ async function AccountDetails({ user, publicId }: SignedIn) {
         ))}
       </ul>
       <SignOutButton everywhere />
-      <PasswordChangeForm newPasswordHint={messages.newPasswordHint(passwordRules.min)} />
+      <PasswordChangeForm newPasswordHint={newPasswordHint} />
     </>
   );
 }
