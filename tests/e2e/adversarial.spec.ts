@@ -431,7 +431,8 @@ test.describe("adversarial credentials", () => {
     const cases: [string, unknown, string][] = [
       ["10 kB", "p".repeat(10 * 1024), "Use at most 256 characters."],
       ["257 characters", "p".repeat(257), "Use at most 256 characters."],
-      ["200 emoji (400 UTF-16 units)", "🔑".repeat(200), "Use at most 256 characters."],
+      // Characters are code points: 256 emoji would pass, 257 do not.
+      ["257 emoji (514 UTF-16 units)", "🔑".repeat(257), "Use at most 256 characters."],
       ["a NUL byte", "pass\u0000word-123", "The password cannot contain control characters."],
       ["a newline", "pass\nword-123", "The password cannot contain control characters."],
       ["a DEL", "pass\u007fword-123", "The password cannot contain control characters."],

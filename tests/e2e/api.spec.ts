@@ -168,7 +168,7 @@ test.describe("JSON API", () => {
     expect(invalid.status()).toBe(400);
     expect(await invalid.json()).toMatchObject({
       error: "invalid_input",
-      fieldErrors: { username: expect.any(String), password: "Use at least 8 characters." },
+      fieldErrors: { username: expect.any(String), password: "Use at least 12 characters." },
     });
     const wrongTypes = await other.post(`${appOne}/api/login`, { data: { username: 42, password: ["a"] } });
     expect(wrongTypes.status()).toBe(400);

@@ -65,10 +65,10 @@ test.describe("form errors", () => {
 
     await expect(formMessage(page)).toHaveText("Check the highlighted fields.");
     const passwordError = page.locator("#register-password-error");
-    await expect(passwordError).toHaveText("Use at least 8 characters.");
+    await expect(passwordError).toHaveText("Use at least 12 characters.");
     await expect(passwordError).toHaveClass("field-error");
     await expect(page.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
-    await expect(page.getByLabel("Password")).toHaveAttribute("aria-describedby", "register-password-error");
+    await expect(page.getByLabel("Password")).toHaveAttribute("aria-describedby", "register-password-hint register-password-error");
     await expect(page.getByLabel("Username")).toHaveAttribute("aria-invalid", "false");
     await expect(page.getByLabel("Username")).toHaveValue(user.username);
     await expect(page).toHaveURL(`${appOne}/register`);

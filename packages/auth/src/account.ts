@@ -6,7 +6,7 @@ import { SignInRateLimiter, retryMessage } from "./rate-limit";
 import { getStorage } from "./storage";
 import type { RequestContext } from "./request-context";
 import { type AppSession, sessions } from "./session";
-import { UserStore, type User } from "./users";
+import { HashingBusyError, UserStore, type User } from "./users";
 import { checkCredentials, checkNewPassword, type CredentialErrors } from "./validation";
 
 /**
@@ -30,14 +30,14 @@ const users = () => new UserStore(getStorage().users);
 const limiter = () => new SignInRateLimiter(getStorage().attempts, getConfig().rateLimit);
 
 export function signIn(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
-  return withStoreErrors(async () => {
-    const check = checkCredentials(input, false);
+  return withTemporaryFailures(async () => {
+    const check = await checkCredentials(input, false);
     if (!check.ok) return invalid(check.errors);
     const { username, password } = check.credentials;
     // Counted before the password is checked, so concurrent guesses cannot all slip under the limit.
     const limit = await limiter().attempt(username, context.address);
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
-    const user = await users().verify(username, password);
+    const user = await verifyAttempt(username, password, () => limiter().notChecked(username, context.address));
     if (!user) return { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
     await limiter().succeeded(username, context.address);
     await startSession(session, user, context);
@@ -46,8 +46,8 @@ export function signIn(session: AppSession, input: Input, context: RequestContex
 }
 
 export function register(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
-  return withStoreErrors(async () => {
-    const check = checkCredentials(input, true);
+  return withTemporaryFailures(async () => {
+    const check = await checkCredentials(input, true);
     if (!check.ok) return invalid(check.errors);
     const limit = await limiter().attemptRegistration(context.address);
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
@@ -83,16 +83,16 @@ export async function revokeOwnSession(session: AppSession, publicId: unknown): 
  * other session of the user: whoever knew the old password is out everywhere.
  */
 export function changePassword(session: AppSession, input: Input, _context: RequestContext): Promise<AccountResult> {
-  return withStoreErrors(async () => {
+  return withTemporaryFailures(async () => {
     const user = session.user;
     if (!user) return { ok: false, status: 401, error: "unauthenticated", message: messages.signedOut };
-    const check = checkNewPassword(input);
+    const check = await checkNewPassword(input, user.username);
     if (!check.ok) return invalid(check.errors);
     // Counted per session: strangers guessing at the username never block its signed-in owner.
     const publicId = session.publicId ?? "";
     const limit = await limiter().attemptPasswordChange(publicId);
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
-    if (!(await users().verify(user.id, check.currentPassword))) {
+    if (!(await verifyAttempt(user.id, check.currentPassword, () => limiter().passwordChangeNotChecked(publicId)))) {
       return { ok: false, status: 400, error: "wrong_password", message: messages.wrongCurrentPassword, fieldErrors: { currentPassword: messages.wrongCurrentPassword } };
     }
     await limiter().passwordChangeSucceeded(publicId);
@@ -121,11 +121,25 @@ function invalid(fieldErrors: CredentialErrors): AccountResult {
   return { ok: false, status: 400, error: "invalid_input", message: messages.invalidInput, fieldErrors };
 }
 
-async function withStoreErrors(run: () => Promise<AccountResult>): Promise<AccountResult> {
+/** The password check of an attempt the rate limiter counted; one refused before any hashing is given back. */
+async function verifyAttempt(username: string, password: string, giveBack: () => Promise<void>): Promise<User | null> {
+  try {
+    return await users().verify(username, password);
+  } catch (error) {
+    if (error instanceof HashingBusyError) await giveBack();
+    throw error;
+  }
+}
+
+/** A store that does not answer, or a full hashing queue: a 503 the person can retry. */
+async function withTemporaryFailures(run: () => Promise<AccountResult>): Promise<AccountResult> {
   try {
     return await run();
   } catch (error) {
     if (isSessionStoreUnavailable(error)) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
+    if (error instanceof HashingBusyError) {
+      return { ok: false, status: 503, error: "busy", message: messages.busy, retryAfterSeconds: error.retryAfterSeconds };
+    }
     throw error;
   }
 }

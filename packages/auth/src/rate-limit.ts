@@ -68,6 +68,16 @@ export class SignInRateLimiter {
     await this.#run(() => this.counters.decrement(`addr:${address}`));
   }
 
+  /**
+   * After an `attempt()` whose password was never checked (the hashing queue was full): nothing was
+   * guessed, so every count it took is given back, and a person who retries is not locked out by a flood.
+   */
+  async notChecked(username: string, address: string | undefined): Promise<void> {
+    const user = canonicalUsername(username);
+    const keys = [`user:${user}`, ...(address ? [pairKey(user, address), `addr:${address}`] : [])];
+    await Promise.all(keys.map((key) => this.#run(() => this.counters.decrement(key))));
+  }
+
   /** Before a registration; every one counts. */
   async attemptRegistration(address: string | undefined): Promise<RateLimitCheck> {
     if (!address) return { limited: false };
@@ -84,6 +94,11 @@ export class SignInRateLimiter {
 
   async passwordChangeSucceeded(publicId: string): Promise<void> {
     await this.#run(() => this.counters.clear(`change:${publicId}`));
+  }
+
+  /** After an `attemptPasswordChange()` whose password was never checked (the hashing queue was full). */
+  async passwordChangeNotChecked(publicId: string): Promise<void> {
+    await this.#run(() => this.counters.decrement(`change:${publicId}`));
   }
 
   #rule(key: string, limit: number): Rule {

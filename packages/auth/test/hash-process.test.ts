@@ -1,8 +1,12 @@
 import { scryptSync } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
-import { scryptInBackground } from "../src/users/hash-process";
-import { hashPassword, verifyPassword } from "../src/users/password-hash";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { fileUserRecords } from "../src/storage/file-storage";
+import { HashingBusyError, UserStore } from "../src/users";
+import { maxConcurrentHashes, maxWaitingHashes, scryptInBackground } from "../src/users/hash-process";
+import { decoyPasswordHash, hashPassword, verifyPassword } from "../src/users/password-hash";
 
 const params = { N: 2 ** 15, r: 8, p: 1 };
 const salt = Buffer.from("0123456789abcdef");
@@ -98,6 +102,71 @@ describe("password hashing process", () => {
     await expect(inFlight).rejects.toThrow(/password hashing process exited \(SIGKILL\)/);
     const hash = await hashPassword("after-the-crashes");
     expect(await verifyPassword("after-the-crashes", hash)).toBe(true);
+  });
+});
+
+describe("the hashing queue's bound", () => {
+  /** Hashes that run or wait; the next one is refused. */
+  const admitted = maxConcurrentHashes + maxWaitingHashes;
+
+  type Outcome = { index: number; at: number } & ({ key: Buffer } | { error: unknown });
+  /** Starts `count` hashes in one go, as a burst of sign-ins would, and records when and how each settles. */
+  function flood(count: number): Promise<Outcome[]> {
+    const started = performance.now();
+    return Promise.all(
+      Array.from({ length: count }, (_, index) =>
+        scryptInBackground(`flood-${index}`, salt, 32, params).then(
+          (key) => ({ index, at: performance.now() - started, key }),
+          (error: unknown) => ({ index, at: performance.now() - started, error }),
+        ),
+      ),
+    );
+  }
+
+  it("is a few rounds of hashes: enough for a burst, short enough that a sign-in waits about a second at most", () => {
+    expect(maxWaitingHashes).toBeGreaterThanOrEqual(2 * maxConcurrentHashes);
+    expect(maxWaitingHashes).toBeLessThanOrEqual(10 * maxConcurrentHashes);
+  });
+
+  it("refuses hashes beyond it at once with HashingBusyError, completes the admitted ones, and hashes afterwards", { timeout: 60_000 }, async () => {
+    await hashPassword("warm-up-password");
+    const excess = 5;
+    const outcomes = await flood(admitted + excess);
+    const refused = outcomes.filter((outcome) => "error" in outcome);
+    const hashed = outcomes.filter((outcome) => "key" in outcome);
+
+    expect(refused.map((outcome) => outcome.index)).toEqual(Array.from({ length: excess }, (_, i) => admitted + i));
+    for (const outcome of refused) {
+      expect(outcome.error).toBeInstanceOf(HashingBusyError);
+      expect(outcome.error).toMatchObject({ name: "HashingBusyError", retryAfterSeconds: expect.any(Number) });
+      expect((outcome.error as HashingBusyError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    }
+    // At once: every refusal came before the first admitted hash was done, not after a wait in the queue.
+    const firstHashed = Math.min(...hashed.map((outcome) => outcome.at));
+    expect(Math.max(...refused.map((outcome) => outcome.at))).toBeLessThan(firstHashed);
+
+    expect(hashed).toHaveLength(admitted);
+    for (const outcome of [hashed[0], hashed.at(-1)]) {
+      if (!outcome || !("key" in outcome)) throw new Error("no hash");
+      expect(outcome.key).toEqual(scryptSync(`flood-${outcome.index}`, salt, 32, { ...params, maxmem: 64 * 1024 * 1024 }));
+    }
+
+    // The queue drained: hashing works again, to the bound.
+    expect(await verifyPassword("after-the-flood", await hashPassword("after-the-flood"))).toBe(true);
+    expect((await flood(admitted)).filter((outcome) => "error" in outcome)).toEqual([]);
+  });
+
+  it("keeps the decoy hash of unknown users working when making it was refused", { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ironlink-hash-queue-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const users = new UserStore(fileUserRecords(dir));
+
+    // Nothing in this file has made the decoy yet: the first unknown sign-in does, and the queue is full.
+    const busy = flood(admitted);
+    await expect(decoyPasswordHash()).rejects.toBeInstanceOf(HashingBusyError);
+    await busy;
+    expect(await users.verify("nobody-here", "any-password")).toBeNull();
+    expect(await users.verify("nobody-else", "any-password")).toBeNull();
   });
 });
 

@@ -62,6 +62,19 @@ describe.each(accountStorages())("SignInRateLimiter ($kind)", ({ counters }) => 
     expect((await limiter.attempt("fay", "10.1.1.1")).limited).toBe(true);
   });
 
+  it("gives an attempt whose password was never checked back to the username and the address", async () => {
+    const limiter = limiterWith({ perUsernameAndAddress: 2, perAddress: 3 });
+    for (let i = 0; i < 5; i++) {
+      expect((await limiter.attempt("gina", "10.3.3.3")).limited).toBe(false);
+      await limiter.notChecked("GINA", "10.3.3.3");
+    }
+    expect((await limiter.attempt("gina", "10.3.3.3")).limited).toBe(false);
+    expect((await limiter.attempt("gina", "10.3.3.3")).limited).toBe(false);
+    expect((await limiter.attempt("gina", "10.3.3.3")).limited).toBe(true);
+    expect((await limiter.attempt("hank", "10.3.3.3")).limited).toBe(false);
+    expect((await limiter.attempt("ivan", "10.3.3.3")).limited).toBe(true);
+  });
+
   it("lets exactly the limit through when attempts arrive all at once", async () => {
     const limiter = limiterWith({ perUsernameAndAddress: 5 });
     const results = await Promise.all(Array.from({ length: 20 }, () => limiter.attempt("frank", "10.2.2.2")));

@@ -12,9 +12,17 @@ import { availableParallelism } from "node:os";
  * autogroup, niced to 19 with that autogroup, and SCHED_IDLE (through util-linux's `chrt`, where there is
  * one): on the 2-CPU bench machine nice 19 alone still let sign-ins double the reads' p99 in some runs,
  * SCHED_IDLE as well did not (docs/benchmarks.md, "Sign-in burst"). Hashing uses what the rest leaves.
- * At most CPUs − 1 hashes run at once (32 MiB each); sign-ins beyond that wait their turn.
+ * At most CPUs − 1 hashes run at once (32 MiB each); sign-ins beyond that wait their turn, up to a bound.
  */
-const maxConcurrentHashes = Math.max(1, availableParallelism() - 1);
+export const maxConcurrentHashes = Math.max(1, availableParallelism() - 1);
+/**
+ * Hashes that may wait for a free slot; the next is refused at once (HashingBusyError, a 503 with
+ * Retry-After) rather than queued: unbounded, 60 parallel sign-ins for unknown names held a real one up
+ * from 157 ms to 7.2 s. A hash takes ~100 ms, so the last of 8 rounds waits ~0.8 s and is done within ~1 s.
+ */
+export const maxWaitingHashes = 8 * maxConcurrentHashes;
+/** What a refused sign-in is told to wait: the queue it found full drains in about that long. */
+const busyRetryAfterSeconds = 1;
 /** 19: the lowest priority a process can give itself. */
 const hashProcessNice = 19;
 /** An idle hashing process exits after this long, so a quiet server (or a dev server's reloaded module) keeps none. */
@@ -70,8 +78,20 @@ let nextId = 0;
 let child: ChildProcess | undefined;
 let idleTimer: ReturnType<typeof setTimeout> | undefined;
 
-/** scrypt in the low-priority hashing process; same result as `crypto.scrypt`. */
+/** The hashing queue is full: this hash was refused before any work, so a burst cannot stall the sign-ins behind it. */
+export class HashingBusyError extends Error {
+  readonly retryAfterSeconds = busyRetryAfterSeconds;
+
+  constructor() {
+    super(`ironlink: ${maxWaitingHashes} password hashes are already waiting; try again in ${busyRetryAfterSeconds} s.`);
+    this.name = "HashingBusyError";
+  }
+}
+
+/** scrypt in the low-priority hashing process; same result as `crypto.scrypt`. Rejects with HashingBusyError at once when the queue is full. */
 export function scryptInBackground(password: string, salt: Uint8Array, keyLength: number, options: ScryptOptions): Promise<Buffer> {
+  // Only new hashes meet the bound: those re-run after a crash (fail, below) were admitted and go back in front.
+  if (queue.length >= maxWaitingHashes) return Promise.reject(new HashingBusyError());
   return new Promise<Buffer>((resolve, reject) => {
     queue.push({ attempts: 0, password, salt, keyLength, options: { ...options, maxmem }, resolve, reject });
     dispatch();

@@ -1,2 +1,3 @@
 export { UserStore, type User, type CreateUserResult } from "./user-store";
 export { hashPassword, verifyPassword } from "./password-hash";
+export { HashingBusyError } from "./hash-process";

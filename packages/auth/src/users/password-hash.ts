@@ -1,4 +1,5 @@
 import { randomBytes, type ScryptOptions, timingSafeEqual } from "node:crypto";
+import { normalizePassword } from "../validation";
 import { scryptInBackground } from "./hash-process";
 
 /**
@@ -25,9 +26,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** NFKC first, so the same password typed with composed or decomposed characters gives the same key. */
+/** Normalised first, so the same password typed with composed or decomposed characters gives the same key. */
 function deriveKey(password: string, salt: Uint8Array, keyLength: number, params: ScryptOptions): Promise<Buffer> {
-  return scryptInBackground(password.normalize("NFKC"), salt, keyLength, params);
+  return scryptInBackground(normalizePassword(password), salt, keyLength, params);
 }
 
 /** A stored hash we could not have written (N a power of two above 1, r and p positive) opens nothing. */
@@ -37,8 +38,13 @@ function usableParams({ N, r, p }: { N: number; r: number; p: number }): boolean
 }
 
 // Compared against when the username does not exist, so a wrong name costs as long as a wrong password.
+// One that could not be made (the hashing queue was full, the process died) is made again next time, or
+// every unknown name would fail from then on.
 let decoyHash: Promise<string> | undefined;
 export function decoyPasswordHash(): Promise<string> {
-  decoyHash ??= hashPassword(randomBytes(16).toString("base64url"));
+  decoyHash ??= hashPassword(randomBytes(16).toString("base64url")).catch((error: unknown) => {
+    decoyHash = undefined;
+    throw error;
+  });
   return decoyHash;
 }

@@ -11,9 +11,10 @@ const modes = {
 
 /**
  * The sign-in and registration form: a server action through useActionState, so errors appear without a
- * reload. `notice` explains why the person is here (an expired session).
+ * reload. `notice` explains why the person is here (an expired session); `passwordHint` states the password
+ * rules (registration).
  */
-export function AuthForm({ mode, next, notice }: { mode: keyof typeof modes; next: string; notice?: string }) {
+export function AuthForm({ mode, next, notice, passwordHint }: { mode: keyof typeof modes; next: string; notice?: string; passwordHint?: string }) {
   const { action, title, submit, pending: pendingLabel, autoComplete } = modes[mode];
   const [state, formAction, pending] = useActionState<AuthFormState, FormData>(action, {});
   const errors = state.fieldErrors ?? {};
@@ -29,7 +30,7 @@ export function AuthForm({ mode, next, notice }: { mode: keyof typeof modes; nex
       <FormMessages message={state.message} />
       <input type="hidden" name="next" value={next} />
       <Field id={`${mode}-username`} label="Username" name="username" autoComplete="username" defaultValue={state.username} error={errors.username} />
-      <Field id={`${mode}-password`} label="Password" name="password" type="password" autoComplete={autoComplete} error={errors.password} />
+      <Field id={`${mode}-password`} label="Password" name="password" type="password" autoComplete={autoComplete} hint={passwordHint} error={errors.password} />
       <button type="submit" disabled={pending}>
         {pending ? pendingLabel : submit}
       </button>

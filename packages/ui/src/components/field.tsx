@@ -1,8 +1,10 @@
 import type { ComponentProps } from "react";
 
-/** A labelled input with its error message, wired for screen readers. */
-export function Field({ id, label, error, ...input }: { id: string; label: string; error?: string } & ComponentProps<"input">) {
+/** A labelled input with its hint (what is asked) and error message, wired for screen readers. */
+export function Field({ id, label, hint, error, ...input }: { id: string; label: string; hint?: string; error?: string } & ComponentProps<"input">) {
+  const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
+  const describedBy = [hint && hintId, error && errorId].filter(Boolean).join(" ");
   return (
     <>
       <label htmlFor={id}>{label}</label>
@@ -10,10 +12,15 @@ export function Field({ id, label, error, ...input }: { id: string; label: strin
         id={id}
         key={String(input.defaultValue)}
         aria-invalid={Boolean(error)}
-        aria-describedby={error ? errorId : undefined}
+        aria-describedby={describedBy || undefined}
         required
         {...input}
       />
+      {hint && (
+        <p id={hintId} className="field-hint">
+          {hint}
+        </p>
+      )}
       {error && (
         <p id={errorId} className="field-error">
           {error}

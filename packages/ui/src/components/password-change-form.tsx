@@ -4,8 +4,8 @@ import { changePasswordAction } from "@ironlink/auth/actions";
 import type { AuthFormState } from "@ironlink/auth/form-state";
 import { Field, FormMessages } from "./field";
 
-/** Changing the password signs out every other session of the user, in every app. */
-export function PasswordChangeForm() {
+/** Changing the password signs out every other session of the user, in every app. `newPasswordHint` states the rules. */
+export function PasswordChangeForm({ newPasswordHint }: { newPasswordHint: string }) {
   const [state, formAction, pending] = useActionState<AuthFormState, FormData>(changePasswordAction, {});
   const errors = state.fieldErrors ?? {};
   return (
@@ -13,7 +13,7 @@ export function PasswordChangeForm() {
       <h2>Change password</h2>
       <FormMessages message={state.message} success={state.success} />
       <Field id="current-password" label="Current password" name="currentPassword" type="password" autoComplete="current-password" error={errors.currentPassword} />
-      <Field id="new-password" label="New password" name="newPassword" type="password" autoComplete="new-password" error={errors.newPassword} />
+      <Field id="new-password" label="New password" name="newPassword" type="password" autoComplete="new-password" hint={newPasswordHint} error={errors.newPassword} />
       <button type="submit" disabled={pending}>
         {pending ? "Changing password…" : "Change password"}
       </button>

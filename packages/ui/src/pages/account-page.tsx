@@ -1,5 +1,6 @@
 import { revokeSessionAction } from "@ironlink/auth/actions";
 import { listOwnSessions } from "@ironlink/auth/dal";
+import { newPasswordHint } from "@ironlink/auth/validation";
 import { PasswordChangeForm } from "../components/password-change-form";
 import { ServiceUnavailable } from "../components/service-unavailable";
 import { SignOutButton } from "../components/sign-out-button";
@@ -41,7 +42,7 @@ async function AccountDetails({ user, publicId }: SignedIn) {
         ))}
       </ul>
       <SignOutButton everywhere />
-      <PasswordChangeForm />
+      <PasswordChangeForm newPasswordHint={newPasswordHint} />
     </>
   );
 }

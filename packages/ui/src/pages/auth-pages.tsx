@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { messages } from "@ironlink/auth/messages";
 import { getViewer } from "@ironlink/auth/dal";
 import { safeNextPath } from "@ironlink/auth/safe-next-path";
+import { newPasswordHint } from "@ironlink/auth/validation";
 import { AuthForm } from "../components/auth-form";
 import { ServiceUnavailable } from "../components/service-unavailable";
 
@@ -31,7 +32,7 @@ async function AuthPage({ mode, searchParams }: AuthPageProps & { mode: "login" 
   const query = next === "/" ? "" : `?next=${encodeURIComponent(next)}`;
   return (
     <>
-      <AuthForm mode={mode} next={next} notice={notice} />
+      <AuthForm mode={mode} next={next} notice={notice} passwordHint={mode === "register" ? newPasswordHint : undefined} />
       <p className="switch-form">
         {mode === "login" ? (
           <>
