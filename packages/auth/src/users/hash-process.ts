@@ -72,11 +72,20 @@ interface Reply {
   error?: string;
 }
 
-const queue: Job[] = [];
-const running = new Map<number, Job>();
-let nextId = 0;
-let child: ChildProcess | undefined;
-let idleTimer: ReturnType<typeof setTimeout> | undefined;
+interface HashingState {
+  queue: Job[];
+  running: Map<number, Job>;
+  nextId: number;
+  child?: ChildProcess;
+  idleTimer?: ReturnType<typeof setTimeout>;
+}
+// Next loads this module once per server bundle (route handlers; pages and their server actions): the
+// state lives on globalThis, so a server process has one queue, one bound and one hashing process.
+const globals = globalThis as { [key: symbol]: HashingState | undefined };
+const stateKey = Symbol.for("ironlink.password-hashing");
+globals[stateKey] ??= { queue: [], running: new Map(), nextId: 0 };
+const state = globals[stateKey];
+const { queue, running } = state;
 
 /** The hashing queue is full: this hash was refused before any work, so a burst cannot stall the sign-ins behind it. */
 export class HashingBusyError extends Error {
@@ -101,7 +110,7 @@ export function scryptInBackground(password: string, salt: Uint8Array, keyLength
 function dispatch(): void {
   while (queue.length > 0 && running.size < maxConcurrentHashes) {
     const job = queue.shift() as Job;
-    const id = nextId++;
+    const id = state.nextId++;
     running.set(id, job);
     job.attempts++;
     try {
@@ -116,7 +125,7 @@ function dispatch(): void {
 }
 
 function hashingProcess(): ChildProcess {
-  if (child?.connected) return child;
+  if (state.child?.connected) return state.child;
   const started = spawn(process.execPath, ["-e", childSource], {
     // Its own session (so its own autogroup) and no inherited secrets or NODE_OPTIONS hooks.
     detached: true,
@@ -135,8 +144,8 @@ function hashingProcess(): ChildProcess {
   });
   // A process that dies (out of memory, killed): its hashes go to a new one, once; a second death fails them.
   const fail = (error: Error) => {
-    if (child !== started) return;
-    child = undefined;
+    if (state.child !== started) return;
+    state.child = undefined;
     const retry: Job[] = [];
     for (const job of running.values()) job.attempts < 2 ? retry.push(job) : job.reject(error);
     running.clear();
@@ -145,22 +154,22 @@ function hashingProcess(): ChildProcess {
   };
   started.on("error", (error) => fail(new Error(`the password hashing process failed: ${error.message}`)));
   started.on("exit", (code, signal) => fail(new Error(`the password hashing process exited (${signal ?? code})`)));
-  child = started;
+  state.child = started;
   return started;
 }
 
 /** Hashes in flight keep the server process alive (a seeding script, a test); an idle child does not. */
 function keepAlive(busy: boolean): void {
-  clearTimeout(idleTimer);
-  if (!child) return;
+  clearTimeout(state.idleTimer);
+  if (!state.child) return;
   if (busy) {
-    child.ref();
-    child.channel?.ref();
+    state.child.ref();
+    state.child.channel?.ref();
     return;
   }
-  child.unref();
-  child.channel?.unref();
-  const idle = child;
-  idleTimer = setTimeout(() => idle.connected && idle.disconnect(), idleExitMs);
-  idleTimer.unref();
+  state.child.unref();
+  state.child.channel?.unref();
+  const idle = state.child;
+  state.idleTimer = setTimeout(() => idle.connected && idle.disconnect(), idleExitMs);
+  state.idleTimer.unref();
 }
