@@ -12,8 +12,9 @@ const protectedPaths = new Set(["/", "/account"]);
  *   instead of letting each request wait for a timeout. /api/health answers for itself.
  * - No session cookie on a protected page means nobody is signed in: straight to the login page. A cookie
  *   is not trusted here; the page checks the session in Redis through the data-access layer.
- * - Every answer, whichever of these it is, gets the security headers (@ironlink/next-config/security-headers). A page gets a
- *   fresh nonce; the cookie's Secure setting is read at runtime, so HSTS is decided here, not at build time.
+ * - Every answer, whichever of these it is, gets the security headers (@ironlink/next-config/security-headers).
+ *   A page gets a fresh nonce; the cookie's Secure setting is read at runtime, so HSTS is decided here, not
+ *   at build time.
  */
 export function proxy(request: NextRequest): NextResponse {
   const path = request.nextUrl.pathname;
