@@ -14,6 +14,9 @@ export function ironlinkNextConfig(app, overrides = {}) {
   return {
     reactStrictMode: true,
     poweredByHeader: false,
+    // The README has both apps opened on 127.0.0.1 (one host, one cookie); Next's dev server blocks its
+    // hot-reload socket for any host but localhost unless told.
+    allowedDevOrigins: ["127.0.0.1"],
     transpilePackages: ["@ironlink/auth", "@ironlink/session", "@ironlink/ui"],
     serverExternalPackages: ["ioredis"],
     env: { IRONLINK_APP_NAME: app.name, IRONLINK_APP_ACCENT: app.accent },
