@@ -34,10 +34,9 @@ try {
   const dir = await mkdtemp(join(tmpdir(), "ironlink-outside-files-"));
   const fileOptions = { ...options, store: new FileStore({ dir }) };
   const response = new Response();
-  await getSession(new Request("http://app.test/"), response, fileOptions).then(async (session) => {
-    session.greeting = "hello";
-    await session.save();
-  });
+  const written = await getSession(new Request("http://app.test/"), response, fileOptions);
+  written.greeting = "hello";
+  await written.save();
   const fileCookie = response.headers.get("set-cookie").split(";")[0];
   const fileSession = await getSession(new Request("http://app.test/", { headers: { cookie: fileCookie } }), new Response(), fileOptions);
   await rm(dir, { recursive: true, force: true });
