@@ -1,4 +1,5 @@
-import { createRedisClient, createSessionManager, RedisStore, type SessionManager } from "@ironlink/session";
+import { createSessionManager, type SessionManager } from "@ironlink/session";
+import { createRedisClient, RedisStore } from "@ironlink/session/redis";
 import { type BenchSessionData, ironlinkOptions, keyPrefix } from "./fixture";
 
 let manager: SessionManager<BenchSessionData> | undefined;

@@ -3,12 +3,14 @@
  * and listing one user's sessions at 1,000 and at 1,000,000 sessions in all.
  */
 import { createHash } from "node:crypto";
-import { createRedisClient, createSessionManager, RedisStore, sealStoredValue } from "@ironlink/session";
+import { createSessionManager } from "@ironlink/session";
+import { createRedisClient, RedisStore } from "@ironlink/session/redis";
 import { sealData } from "iron-session";
 import { Redis } from "ioredis";
 import { type BenchSessionData, ironCookieName, ironlinkCookieName, ironlinkOptions, keyPrefix, sessionData, ttl } from "../lib/fixture";
 import { MemoryCookies } from "./cookie-store";
 import { infoField } from "./redis-stats";
+import { sealStoredValue } from "./session-internals";
 import { type LoopResult, timeLoop } from "./timing";
 
 export interface MemoryResult {

@@ -5,10 +5,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRedisClient, createSessionManager, FileStore, generateSessionId, getSession, RedisStore, type SessionManager, storeKeyFor } from "@ironlink/session";
+import { createSessionManager, getSession, type SessionManager } from "@ironlink/session";
+import { FileStore } from "@ironlink/session/file";
+import { createRedisClient, RedisStore } from "@ironlink/session/redis";
 import { sealData, unsealData } from "iron-session";
 import { type BenchSessionData, ironlinkCookieName, ironlinkOptions, keyPrefix, sessionData, ttl } from "../lib/fixture";
 import { MemoryCookies } from "./cookie-store";
+import { generateSessionId, storeKeyFor } from "./session-internals";
 import { type LoopResult, timeLoop } from "./timing";
 
 export async function runMicro(redisUrl: string, password: string, budgetMs = 1500): Promise<LoopResult[]> {

@@ -1,5 +1,6 @@
 import { isAbsolute } from "node:path";
-import { type Password, parseRedisNodes, type RedisConnection } from "@ironlink/session";
+import type { Password } from "@ironlink/session";
+import { parseRedisNodes, type RedisConnection } from "@ironlink/session/redis";
 import type { RateLimits } from "./rate-limit";
 
 /**

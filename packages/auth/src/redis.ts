@@ -1,4 +1,4 @@
-import { createRedisClient } from "@ironlink/session";
+import { createRedisClient } from "@ironlink/session/redis";
 import type { Cluster, Redis } from "ioredis";
 import { getConfig } from "./config";
 

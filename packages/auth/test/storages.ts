@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRedisClient } from "@ironlink/session";
+import { createRedisClient } from "@ironlink/session/redis";
 import "@ironlink/testing";
 import { afterAll, inject } from "vitest";
 import type { AttemptCounters, UserRecords } from "../src/storage/account-storage";

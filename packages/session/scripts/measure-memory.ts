@@ -6,7 +6,8 @@
 import { execFileSync } from "node:child_process";
 import { availableParallelism, cpus } from "node:os";
 import { startRedis } from "@ironlink/testing";
-import { type CookieStore, createRedisClient, getSession, RedisStore, type SessionOptions } from "../src/index";
+import { type CookieStore, getSession, type SessionOptions } from "../src/index";
+import { createRedisClient, RedisStore } from "../src/redis";
 
 const sessionCount = Number(process.argv[2] ?? 10_000);
 const password = "a-demo-session-password-of-32-characters-or-more";

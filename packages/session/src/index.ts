@@ -1,19 +1,18 @@
+/**
+ * `@ironlink/session`: the public API, and nothing that needs a Redis client or the file system. The stores
+ * are subpath entries (`@ironlink/session/redis`, `@ironlink/session/file`), so an app imports only the one
+ * it runs and ioredis stays an optional peer. Internals (option normalising, seals, key derivation) are
+ * deliberately not exported: the package's own tests import them from their modules.
+ */
 export {
   createSessionManager,
   getSession,
   type Session,
   type SessionInfo,
   type SessionManager,
-  type SessionMethods,
   type SessionState,
 } from "./core";
 export { type CookieStore, cookieStoreWithHeader } from "./cookies";
 export { SessionConfigError, SessionStoreUnavailableError, isSessionStoreUnavailable } from "./errors";
-export { defaultCookieOptions, normalizeOptions, type CookieOptions, type Password, type SessionOptions } from "./options";
-export { openCookie, sealCookie, unsealCookie, sealStoredValue, unsealStoredValue, type StoredValue } from "./seal";
-export { generateSessionId, storeKeyFor } from "./session-id";
+export type { CookieOptions, Password, SessionOptions } from "./options";
 export type { SessionStore, StoreWrite, WriteResult } from "./stores/session-store";
-export { FileStore, type FileStoreOptions } from "./stores/file-store";
-export { readTextIfExists, withFileLock, writeFileAtomic } from "./stores/file-io";
-export { RedisStore, type RedisLike, type RedisStoreOptions } from "./stores/redis-store";
-export { createRedisClient, parseRedisNodes, redisClientDefaults, type RedisConnection } from "./stores/redis-client";

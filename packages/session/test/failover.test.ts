@@ -4,14 +4,13 @@ import { type RedisCluster, type RedisSentinel, startRedisCluster, startRedisSen
 import type { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import {
-  createRedisClient,
   getSession,
   isSessionStoreUnavailable,
-  RedisStore,
   type SessionOptions,
   SessionStoreUnavailableError,
-  storeKeyFor,
 } from "../src/index";
+import { createRedisClient, RedisStore } from "../src/redis";
+import { storeKeyFor } from "../src/session-id";
 import { cookieName, MemoryCookieStore, password, sidOf, topology, ttl } from "./helpers";
 
 // A failover needs a replica to promote, and killing a server: each run starts a deployment of its own

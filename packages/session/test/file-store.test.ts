@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unsealData } from "iron-session";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSessionManager, FileStore, type SessionOptions } from "../src/index";
+import { createSessionManager, type SessionOptions } from "../src/index";
+import { FileStore } from "../src/file";
 import { cookieName, MemoryCookieStore, password, sidOf, storedValue } from "./helpers";
 
 let dir: string;

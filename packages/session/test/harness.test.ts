@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRedis, startRedisCluster, startRedisSentinel } from "@ironlink/testing";
 import { describe, expect, inject, test } from "vitest";
-import { createRedisClient } from "../src/index";
+import { createRedisClient } from "../src/redis";
 
 describe("@ironlink/testing startRedis()", () => {
   test("starts a private, empty, loopback Redis and cleans up after itself", async () => {

@@ -5,16 +5,15 @@ import { afterAll, expect, inject } from "vitest";
 import "@ironlink/testing"; // types inject("redisConnection")
 import {
   type CookieStore,
-  createRedisClient,
   createSessionManager,
   getSession,
-  normalizeOptions,
-  RedisStore,
   type Session,
   SessionConfigError,
   type SessionManager,
   type SessionOptions,
 } from "../src/index";
+import { normalizeOptions } from "../src/options";
+import { createRedisClient, RedisStore } from "../src/redis";
 
 export const password = "test-password-with-at-least-32-characters";
 export const otherPassword = "another-password-with-at-least-32-chars!";

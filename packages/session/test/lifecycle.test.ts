@@ -2,7 +2,8 @@ import { webcrypto } from "node:crypto";
 import { sealData } from "iron-session";
 import { defaults as ironDefaults, seal as ironSeal } from "iron-webcrypto";
 import { describe, expect, expectTypeOf, test } from "vitest";
-import { getSession, storeKeyFor } from "../src/index";
+import { getSession } from "../src/index";
+import { storeKeyFor } from "../src/session-id";
 import { cookieName, MemoryCookieStore, manualClock, password, sidOf, storedValue, ttl, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { defaultCookieOptions, getSession, normalizeOptions, SessionConfigError, type SessionOptions } from "../src/index";
+import { getSession, SessionConfigError, type SessionOptions } from "../src/index";
+import { defaultCookieOptions, normalizeOptions } from "../src/options";
 import { badOptions, expectConfigError, MemoryCookieStore, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();

@@ -2,15 +2,14 @@ import { createServer } from "node:net";
 import { startRedis } from "@ironlink/testing";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import {
-  createRedisClient,
-  generateSessionId,
   getSession,
   isSessionStoreUnavailable,
-  RedisStore,
-  sealCookie,
   type SessionOptions,
   SessionStoreUnavailableError,
 } from "../src/index";
+import { createRedisClient, RedisStore } from "../src/redis";
+import { sealCookie } from "../src/seal";
+import { generateSessionId } from "../src/session-id";
 import { cookieName, MemoryCookieStore, password, ttl } from "./helpers";
 
 const prefix = `test:${crypto.randomUUID()}:`;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { generateSessionId, storeKeyFor } from "../src/index";
+import { generateSessionId, storeKeyFor } from "../src/session-id";
 import { sha256, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();

@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileStore, RedisStore } from "../src/index";
-import { describeStoreContract } from "./store-contract";
+import { FileStore } from "../src/file";
+import { RedisStore } from "../src/redis";
+import { describeStoreContract } from "../src/testing";
 import { useTestRedis } from "./helpers";
 
 const redis = useTestRedis();

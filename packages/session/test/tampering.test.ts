@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { sealData, unsealData } from "iron-session";
 import { describe, expect, test } from "vitest";
-import { generateSessionId, getSession, storeKeyFor } from "../src/index";
+import { getSession } from "../src/index";
+import { generateSessionId, storeKeyFor } from "../src/session-id";
 import { cookieName, MemoryCookieStore, otherPassword, password, storedValue, ttl, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();

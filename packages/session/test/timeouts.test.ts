@@ -1,6 +1,7 @@
 import { unsealData } from "iron-session";
 import { describe, expect, test } from "vitest";
-import { getSession, normalizeOptions, SessionConfigError, } from "../src/index";
+import { getSession, SessionConfigError } from "../src/index";
+import { normalizeOptions } from "../src/options";
 import { badOptions, cookieName, expectConfigError, MemoryCookieStore, manualClock, password, ttl, useCountingStore, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();

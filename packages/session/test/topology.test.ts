@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
 import { describe, expect, inject, test } from "vitest";
-import { createSessionManager, getSession, RedisStore, type SessionOptions } from "../src/index";
+import { createSessionManager, getSession, type SessionOptions } from "../src/index";
+import { RedisStore } from "../src/redis";
 import { cookieName, MemoryCookieStore, manualClock, password, testRedisClient, topology, ttl, useTestRedis } from "./helpers";
 
 // The same suite runs against one server, a Redis Cluster and a Sentinel-managed primary (IRONLINK_TEST_REDIS).

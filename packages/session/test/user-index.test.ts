@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { getSession, type SessionOptions, sealStoredValue } from "../src/index";
+import { getSession, type SessionOptions } from "../src/index";
+import { sealStoredValue } from "../src/seal";
 import {
   cookieName,
   MemoryCookieStore,

@@ -1,4 +1,6 @@
-import { FileStore, RedisStore, type SessionStore } from "@ironlink/session";
+import type { SessionStore } from "@ironlink/session";
+import { FileStore } from "@ironlink/session/file";
+import { RedisStore } from "@ironlink/session/redis";
 import { getConfig } from "../config";
 import { getRedis } from "../redis";
 import type { AttemptCounters, UserRecords } from "./account-storage";

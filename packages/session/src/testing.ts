@@ -1,12 +1,23 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { SessionStore } from "../src/index";
+import type { SessionStore } from "./stores/session-store";
 
 /**
- * The contract every session store keeps, as a suite any store can run: RedisStore, FileStore, or your
- * own. Call `describeStoreContract("MyStore", async () => ({ store, cleanup }))` in a test file.
+ * `@ironlink/session/testing`: the contract every session store keeps, as a Vitest suite any store can run
+ * (RedisStore, FileStore, or your own). Needs the optional peer dependency vitest.
  */
-export function describeStoreContract(name: string, open: () => Promise<{ store: SessionStore; second?: SessionStore; cleanup?: () => Promise<void> }>) {
+
+/** A store opened for the suite. */
+export interface StoreUnderTest {
+  store: SessionStore;
+  /** A second instance on the same data (another process, as far as the store can tell); default `store`. */
+  second?: SessionStore;
+  /** Runs after the suite: close clients, remove directories. */
+  cleanup?: () => Promise<void>;
+}
+
+/** Declares the suite. Call `describeStoreContract("MyStore", async () => ({ store, cleanup }))` in a test file. */
+export function describeStoreContract(name: string, open: () => Promise<StoreUnderTest>): void {
   describe(`${name}: the SessionStore contract`, () => {
     let store: SessionStore;
     let second: SessionStore;

@@ -1,0 +1,157 @@
+// Typechecked in a project outside the workspace (tsc 5.9, nodenext, strict, exactOptionalPropertyTypes,
+// noUncheckedIndexedAccess): every public name of every entry, used the way the README shows.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  type CookieOptions,
+  type CookieStore,
+  cookieStoreWithHeader,
+  createSessionManager,
+  getSession,
+  isSessionStoreUnavailable,
+  type Password,
+  type Session,
+  SessionConfigError,
+  type SessionInfo,
+  type SessionManager,
+  type SessionOptions,
+  type SessionState,
+  type SessionStore,
+  SessionStoreUnavailableError,
+  type StoreWrite,
+  type WriteResult,
+} from "@ironlink/session";
+import { FileStore, type FileStoreOptions, readTextIfExists, withFileLock, writeFileAtomic } from "@ironlink/session/file";
+import {
+  createRedisClient,
+  parseRedisNodes,
+  type RedisConnection,
+  type RedisLike,
+  RedisStore,
+  type RedisStoreOptions,
+  redisClientDefaults,
+} from "@ironlink/session/redis";
+import { describeStoreContract, type StoreUnderTest } from "@ironlink/session/testing";
+import type { Cluster, Redis } from "ioredis";
+
+// Internals stay internal.
+// @ts-expect-error normalizeOptions is not part of the public API
+import { normalizeOptions } from "@ironlink/session";
+
+interface AppData {
+  user: { id: string; name: string };
+  signedInAt: number;
+}
+
+const password: Password = { 2: "a-newer-password-of-at-least-32-characters", 1: "an-older-password-of-at-least-32-characters" };
+const cookieOptions: CookieOptions = { secure: true, httpOnly: true, sameSite: "lax", path: "/" };
+
+const single: Redis = createRedisClient("redis://127.0.0.1:6379");
+const cluster: Cluster = createRedisClient({ clusterNodes: parseRedisNodes("10.0.0.1:7000,10.0.0.2:7000") });
+const sentinel: Redis = createRedisClient({ sentinels: [{ host: "10.0.0.1", port: 26379 }], name: "mymaster" }, { db: 1 });
+const connection: RedisConnection = { url: "rediss://cache.example:6380" };
+const anyTopology: Redis | Cluster = createRedisClient(connection, { ...redisClientDefaults, commandTimeout: 500 });
+const storeOptions: RedisStoreOptions = { client: single, prefix: "app:session:" };
+const redisStore: SessionStore = new RedisStore(storeOptions);
+new RedisStore({ client: cluster });
+new RedisStore({ client: sentinel });
+new RedisStore({ client: anyTopology });
+
+const fileOptions: FileStoreOptions = { dir: "/var/lib/app/sessions", sweepInterval: 60_000 };
+const fileStore: SessionStore = new FileStore(fileOptions);
+
+const options: SessionOptions = {
+  password,
+  cookieName: "app_session",
+  ttl: 14 * 24 * 3600,
+  cookieOptions,
+  store: redisStore,
+  idleTimeout: 30 * 60,
+  absoluteTimeout: 12 * 3600,
+  touchInterval: 60,
+  userId: (data) => (data as Partial<AppData>).user?.id,
+  legacyCookies: "migrate",
+};
+
+// The two call forms: a cookie store (Next's `cookies()`), and request/response objects.
+declare const nextCookies: CookieStore;
+declare const cookieHeader: string | null;
+declare const nodeReq: IncomingMessage;
+declare const nodeRes: ServerResponse;
+
+export async function callForms(): Promise<SessionState[]> {
+  const fromCookies: Session<AppData> = await getSession<AppData>(cookieStoreWithHeader(nextCookies, cookieHeader), options);
+  const fromFetch = await getSession<AppData>(new Request("https://app.example/"), new Response(), options);
+  const fromNode = await getSession<AppData>(nodeReq, nodeRes, { ...options, store: fileStore });
+  const name: string | undefined = fromCookies.user?.name;
+  if (name === undefined) {
+    await fromCookies.regenerate();
+    fromCookies.user = { id: "alice", name: "Alice" };
+    fromCookies.signedInAt = Date.now();
+    await fromCookies.save();
+  }
+  await fromFetch.destroy();
+  const publicId: string | undefined = fromNode.publicId;
+  void publicId;
+  return [fromCookies.state, fromFetch.state, fromNode.state];
+}
+
+export async function perUserIndex(): Promise<number> {
+  const sessions: SessionManager<AppData> = createSessionManager<AppData>(options);
+  const session = await sessions.getSession(nextCookies);
+  const listed: SessionInfo<AppData>[] = await sessions.listSessions("alice");
+  const first = listed[0];
+  const lastSeen: number | undefined = first?.lastSeenAt;
+  void lastSeen;
+  const ended: boolean = await sessions.revokeSession(first?.publicId ?? "", { userId: "alice" });
+  void ended;
+  return sessions.revokeUserSessions("alice", session.publicId === undefined ? {} : { except: session.publicId });
+}
+
+export function errors(error: unknown): string {
+  if (isSessionStoreUnavailable(error)) return "503";
+  if (error instanceof SessionStoreUnavailableError) return "503";
+  if (error instanceof SessionConfigError) return error.message;
+  return "500";
+}
+
+/** A store of one's own, proved with the contract suite. */
+class MapStore implements SessionStore {
+  readonly #values = new Map<string, string>();
+  async get(key: string): Promise<string | null> {
+    return this.#values.get(key) ?? null;
+  }
+  async set(key: string, value: string, write: StoreWrite): Promise<WriteResult> {
+    const current = this.#values.get(key);
+    if (write.mode === "create" && current !== undefined) return { status: "changed", current };
+    if (write.mode === "update" && current === undefined) return { status: "gone" };
+    if (write.mode === "update" && current !== write.expected && current !== undefined) return { status: "changed", current };
+    this.#values.set(key, value);
+    return { status: "written" };
+  }
+  async delete(key: string): Promise<void> {
+    this.#values.delete(key);
+  }
+  async listByUser(): Promise<Array<[key: string, value: string]>> {
+    return [];
+  }
+  async claim(key: string): Promise<boolean> {
+    if (this.#values.has(`claimed:${key}`)) return false;
+    this.#values.set(`claimed:${key}`, "1");
+    return true;
+  }
+  async isClaimed(key: string): Promise<boolean> {
+    return this.#values.has(`claimed:${key}`);
+  }
+}
+describeStoreContract("MapStore", async (): Promise<StoreUnderTest> => ({ store: new MapStore(), cleanup: async () => {} }));
+
+// The file building blocks, for records of one's own beside the sessions.
+export async function fileRecord(path: string): Promise<string | undefined> {
+  await withFileLock(path, () => writeFileAtomic(path, "{}"));
+  return readTextIfExists(path);
+}
+
+// A client of one's own (a wrapper, a mock) only needs what the store uses.
+declare const minimal: RedisLike;
+new RedisStore({ client: minimal });
+void normalizeOptions;

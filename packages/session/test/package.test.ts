@@ -1,0 +1,133 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { type RedisServer, startRedis } from "@ironlink/testing";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createSessionManager, type SessionOptions } from "../src/index";
+import { createRedisClient, RedisStore } from "../src/redis";
+import { MemoryCookieStore, topology } from "./helpers";
+
+/**
+ * The package as people install it: the tarball `npm pack` makes, installed from it into a project outside
+ * the workspace (in the OS temp dir) next to iron-session, ioredis and TypeScript 5.9 from the registry.
+ * There it reads a session the workspace's library wrote, and a file using the whole public API typechecks
+ * under the strictest settings an app might use. Once per test run, not once per Redis topology: it tests
+ * the package, not the topology.
+ */
+
+const run = promisify(execFile);
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const workspaceRoot = resolve(packageDir, "../..");
+const fixtureDir = join(packageDir, "test/outside-project");
+/** The version the workspace runs, so the outside project tests the same one (and finds it in npm's cache). */
+const installedVersion = (name: string): string => JSON.parse(readFileSync(join(workspaceRoot, "node_modules", name, "package.json"), "utf8")).version;
+// The child npm must not inherit the workspace's npm settings (the workspace, its prefix) from `npm test`.
+const outsideEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+const npm = (args: string[], cwd: string) => run("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund"], { cwd, env: outsideEnv });
+
+// The settings packages/auth/src/session.ts gives app one, with fixed values for its environment.
+const sharedOptions = {
+  password: { 1: "the-fleet-session-password-of-32-characters" },
+  cookieName: "ironlink_session",
+  ttl: 3600,
+  idleTimeout: 1800,
+  absoluteTimeout: 3600,
+  cookieOptions: { secure: false, httpOnly: true, sameSite: "lax", path: "/" },
+  legacyCookies: "ignore",
+  prefix: "outside:",
+} as const;
+
+describe.runIf(topology === "single")("the published package, from a project outside the workspace", { timeout: 120_000 }, () => {
+  let project: string;
+  let redis: RedisServer;
+
+  beforeAll(async () => {
+    if (!existsSync(join(packageDir, "dist/index.js"))) {
+      throw new Error("packages/session/dist is missing: `npm run build -w @ironlink/session` (turbo runs it before this test)");
+    }
+    project = await mkdtemp(join(tmpdir(), "ironlink-outside-"));
+    redis = await startRedis();
+    await npm(["pack", "-w", "@ironlink/session", "--pack-destination", project], workspaceRoot);
+    const [tarball] = (await readdir(project)).filter((name) => name.endsWith(".tgz"));
+    if (!tarball) throw new Error(`npm pack left no tarball in ${project}`);
+    await writeFile(
+      join(project, "package.json"),
+      JSON.stringify({
+        name: "outside-app",
+        private: true,
+        type: "module",
+        dependencies: {
+          "@ironlink/session": `file:./${tarball}`,
+          "iron-session": installedVersion("iron-session"),
+          ioredis: installedVersion("ioredis"),
+        },
+        devDependencies: { typescript: "~5.9.0", "@types/node": "^20", vitest: installedVersion("vitest") },
+      }),
+    );
+    for (const file of await readdir(fixtureDir)) await copyFile(join(fixtureDir, file), join(project, file));
+    await npm(["install"], project);
+  }, 300_000);
+
+  afterAll(async () => {
+    await redis?.stop();
+    if (project) await rm(project, { recursive: true, force: true });
+  });
+
+  test("plain Node reads a session the workspace's library wrote, through every call form", async () => {
+    const client = createRedisClient(redis.url);
+    try {
+      const options: SessionOptions = {
+        ...sharedOptions,
+        cookieOptions: { ...sharedOptions.cookieOptions },
+        store: new RedisStore({ client, prefix: sharedOptions.prefix }),
+        userId: (data) => (data as { user?: { id: string } }).user?.id,
+      };
+      const cookies = new MemoryCookieStore();
+      const session = await createSessionManager<{ user: { id: string; name: string } }>(options).getSession(cookies);
+      await session.regenerate();
+      session.user = { id: "alice", name: "Alice" };
+      await session.save();
+      const cookie = cookies.get(sharedOptions.cookieName)?.value;
+      expect(cookie).toBeTruthy();
+
+      const { stdout } = await run("node", ["read-session.mjs", redis.url, cookie ?? "", JSON.stringify(sharedOptions)], { cwd: project });
+      const read = JSON.parse(stdout);
+      const expected = { state: "active", user: { id: "alice", name: "Alice" }, publicId: session.publicId };
+      expect(read.fetch).toEqual(expected);
+      expect(read.node).toEqual(expected);
+      expect(read.listed).toEqual([session.publicId]);
+      expect(read.file).toEqual({ state: "active", greeting: "hello" });
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  test("the core entry imports no Redis client", async () => {
+    const dist = join(project, "node_modules/@ironlink/session/dist");
+    const reached = new Set<string>();
+    const visit = async (file: string): Promise<void> => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      const source = await readFile(file, "utf8");
+      for (const [, specifier] of source.matchAll(/\bfrom\s+"([^"]+)"|\bimport\s*\(?\s*"([^"]+)"/g)) {
+        if (specifier?.startsWith(".")) await visit(resolve(dirname(file), specifier));
+        else if (specifier) reached.add(specifier);
+      }
+    };
+    await visit(join(dist, "index.js"));
+    expect([...reached].filter((name) => !name.startsWith("/") && !name.startsWith("node:")).sort()).toEqual(["iron-session"]);
+  });
+
+  test("a file using the whole public API typechecks with tsc 5.9 under nodenext and the strict flags", async () => {
+    const tsc = join(project, "node_modules/.bin/tsc");
+    const { stdout: version } = await run(tsc, ["--version"], { cwd: project });
+    expect(version).toMatch(/^Version 5\.9\./);
+    await run(tsc, ["-p", "tsconfig.json"], { cwd: project }).catch((error: { stdout?: string }) => {
+      throw new Error(`tsc found errors:\n${error.stdout}`);
+    });
+  });
+});
