@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type CookieJar, type CookieStore, jarFromCookieStore, jarFromRequest } from "./cookies";
 import { SessionConfigError, SessionStoreUnavailableError } from "./errors";
 import { type NormalizedSessionOptions, normalizeOptions, type SessionOptions } from "./options";
 import { canonicalSeal, openCookie, sealCookie, sealOpensUntil, sealStoredValue, type StoredValue, unsealStoredValue } from "./seal";
-import { generateSessionId, storeKeyFor } from "./session-id";
+import { generateSessionId, hashedName, isStoreKey, storeKeyFor } from "./session-id";
 
 /**
  * - "anonymous": no session (no cookie, or one that is forged or not ours);
@@ -342,7 +341,7 @@ async function loadOne<T>(cookie: string | undefined, options: NormalizedSession
   if ("legacyData" in content) {
     if (options.legacyCookies !== "migrate") return { state: "anonymous" };
     // Keyed on the seal, not on the string it came in, so that no other spelling of it migrates again.
-    const claimKey = `legacy:${createHash("sha256").update(canonicalSeal(cookie)).digest("base64url")}`;
+    const claimKey = `legacy:${hashedName(canonicalSeal(cookie))}`;
     if (await store.isClaimed(claimKey)) return { state: "expired" };
     // The claim must last as long as the legacy cookie opens, or it could be migrated again once the claim expires.
     return { state: "legacy", data: content.legacyData as Partial<T>, claimKey, claimUntil: sealOpensUntil(cookie) };
@@ -374,7 +373,3 @@ async function loadOne<T>(cookie: string | undefined, options: NormalizedSession
   return { state: "active", sessionId: content.sessionId, record, raw: stored };
 }
 
-const storeKeyPattern = /^[A-Za-z0-9_-]{43}$/;
-function isStoreKey(value: unknown): value is string {
-  return typeof value === "string" && storeKeyPattern.test(value);
-}
