@@ -5,8 +5,8 @@ import { isSessionId } from "./session-id";
 /**
  * Both seals are iron-session's own Fe26.2 seals, so iron-session's `unsealData` opens them:
  * - the cookie seals `{ sid }`, the session id and nothing else;
- * - the stored value seals `{ key, data, createdAt, touchedAt }`: the data, bound to the store key it
- *   was written under (a value copied to another key opens to no session), and its timestamps.
+ * - the stored value seals `{ key, data, createdAt, touchedAt, cookieOpensUntil }`: the data, bound to the
+ *   store key it was written under (a value copied to another key opens to no session), and its timestamps.
  */
 type Passwords = Record<string, string>;
 
@@ -21,6 +21,12 @@ export interface StoredValue<T> {
   createdAt: number;
   /** Epoch ms of the last extension of the idle window: "last seen", to `touchInterval` precision. */
   touchedAt: number;
+  /**
+   * Epoch ms until which the cookie sent by the last save opens (`ttl` after that save, plus iron's clock
+   * skew): the session lives as long as its cookie, and each save renews both. Values written before it
+   * existed lack it; they end `ttl` after their creation, as they did then.
+   */
+  cookieOpensUntil?: number;
 }
 
 /** What a cookie turned out to hold. */
@@ -43,7 +49,7 @@ const versionSuffix = "~2";
  */
 const sealForms = /^Fe26\.2(?:\*[\w-]*){7}(?:~2)?$/;
 /** How long past its expiration field iron still opens a seal: its default clock skew, which iron-session keeps. */
-const ironClockSkewMs = 60_000;
+export const ironClockSkewMs = 60_000;
 
 export async function sealCookie(sessionId: string, passwords: Passwords, ttl: number): Promise<string> {
   const payload: CookiePayload = { sid: sessionId };
@@ -104,6 +110,7 @@ export async function unsealStoredValue<T>(seal: string, key: string, passwords:
   const value = await safeUnseal<Partial<StoredValue<T>>>(seal, passwords, ttl);
   if (!value || value.key !== key || typeof value.data !== "object" || value.data === null) return undefined;
   if (typeof value.createdAt !== "number" || typeof value.touchedAt !== "number") return undefined;
+  if (value.cookieOpensUntil !== undefined && typeof value.cookieOpensUntil !== "number") return undefined;
   return value as StoredValue<T>;
 }
 

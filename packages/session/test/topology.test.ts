@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
 import { describe, expect, inject, test } from "vitest";
-import { createSessionManager, getSession, RedisStore, type SessionOptions } from "../src/index";
+import { createSessionManager, getSession, RedisStore, sessionInfo, type SessionOptions } from "../src/index";
 import { cookieName, MemoryCookieStore, manualClock, password, testRedisClient, topology, ttl, useTestRedis } from "./helpers";
 
 // The same suite runs against one server, a Redis Cluster and a Sentinel-managed primary (IRONLINK_TEST_REDIS).
@@ -84,7 +84,7 @@ describe("every command the store sends names at most one key (so no hash tags a
       reopened.theme = "dark";
       await reopened.save(); // a compare-and-set update
       expect(await manager.listSessions(user)).toHaveLength(2);
-      expect(await manager.revokeUserSessions(user, { except: reopened.publicId })).toBe(1);
+      expect(await manager.revokeUserSessions(user, { except: sessionInfo(reopened).publicId })).toBe(1);
       await reopened.destroy();
       await store.claim("legacy:x", c.now + 60_000, c.now);
       expect(await store.isClaimed("legacy:x")).toBe(true);
