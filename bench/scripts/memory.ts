@@ -3,7 +3,7 @@
  * and listing one user's sessions at 1,000 and at 1,000,000 sessions in all.
  */
 import { createHash } from "node:crypto";
-import { createSessionManager } from "@ironlink/session";
+import { createSessionManager, sessionInfo } from "@ironlink/session";
 import { createRedisClient, RedisStore } from "@ironlink/session/redis";
 import { sealData } from "iron-session";
 import { Redis } from "ioredis";
@@ -47,7 +47,7 @@ export async function runMemory(
       const session = await manager.getSession(cookies);
       Object.assign(session, sessionData({ id: user, username: user }));
       await session.save();
-      return { cookie: cookies.get(ironlinkCookieName)?.value as string, key: session.publicId as string };
+      return { cookie: cookies.get(ironlinkCookieName)?.value as string, key: sessionInfo(session).publicId as string };
     };
     const one = await signIn("u-memory");
     const sessionKeyBytes = Number(await raw.memory("USAGE", keyPrefix + one.key, "SAMPLES", 0));

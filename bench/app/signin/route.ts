@@ -1,4 +1,5 @@
 import { hashPassword, verifyPassword } from "@ironlink/auth/users";
+import { regenerateSession } from "@ironlink/session";
 import { cookies } from "next/headers";
 import { json, sessionData } from "../../lib/fixture";
 import { sessions } from "../../lib/ironlink";
@@ -16,7 +17,7 @@ export async function POST(): Promise<Response> {
   stored ??= hashPassword(password);
   if (!(await verifyPassword(password, await stored))) return json({ error: "invalid_credentials" }, 401);
   const session = await sessions().getSession(await cookies());
-  await session.regenerate();
+  await regenerateSession(session);
   Object.assign(session, sessionData({ id: "u-signin", username: "signin" }));
   await session.save();
   return json({ user: session.user });

@@ -1,5 +1,5 @@
 import "server-only";
-import { isSessionStoreUnavailable } from "@ironlink/session";
+import { isSessionStoreUnavailable, regenerateSession, sessionInfo } from "@ironlink/session";
 import { getConfig } from "./config";
 import { messages } from "./messages";
 import { SignInRateLimiter, retryMessage } from "./rate-limit";
@@ -74,7 +74,7 @@ export async function signOutEverywhere(session: AppSession): Promise<void> {
 
 /** Ends one of the user's other sessions; only ones the user owns. */
 export async function revokeOwnSession(session: AppSession, publicId: unknown): Promise<boolean> {
-  if (!session.user || typeof publicId !== "string" || publicId === session.publicId) return false;
+  if (!session.user || typeof publicId !== "string" || publicId === sessionInfo(session).publicId) return false;
   return sessions().revokeSession(publicId, { userId: session.user.id });
 }
 
@@ -89,7 +89,7 @@ export function changePassword(session: AppSession, input: Input, _context: Requ
     const check = await checkNewPassword(input, user.username);
     if (!check.ok) return invalid(check.errors);
     // Counted per session: strangers guessing at the username never block its signed-in owner.
-    const publicId = session.publicId ?? "";
+    const publicId = sessionInfo(session).publicId ?? "";
     const limit = await limiter().attemptPasswordChange(publicId);
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
     if (!(await verifyAttempt(user.id, check.currentPassword, () => limiter().passwordChangeNotChecked(publicId)))) {
@@ -98,17 +98,17 @@ export function changePassword(session: AppSession, input: Input, _context: Requ
     await limiter().passwordChangeSucceeded(publicId);
     await users().changePassword(user.id, check.newPassword);
     const data = { ...session };
-    await session.regenerate();
+    await regenerateSession(session);
     Object.assign(session, data);
     await session.save();
-    await sessions().revokeUserSessions(user.id, { except: session.publicId });
+    await sessions().revokeUserSessions(user.id, { except: sessionInfo(session).publicId });
     return { ok: true, user };
   });
 }
 
 // A fresh id at every sign-in: an id planted in the browser before sign-in is worthless after it.
 async function startSession(session: AppSession, user: User, context: RequestContext): Promise<void> {
-  await session.regenerate();
+  await regenerateSession(session);
   Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.app, userAgent: context.userAgent });
   await session.save();
 }

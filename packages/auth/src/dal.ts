@@ -1,7 +1,7 @@
 import "server-only";
 import { cookies, headers } from "next/headers";
 import { cache } from "react";
-import { cookieStoreWithHeader, isSessionStoreUnavailable, type SessionInfo } from "@ironlink/session";
+import { cookieStoreWithHeader, isSessionStoreUnavailable, type ListedSession, sessionInfo } from "@ironlink/session";
 import { type AppSession, openSession, type SessionData, sessions } from "./session";
 import type { User } from "./users";
 
@@ -28,9 +28,10 @@ export type Viewer =
 export const getViewer = cache(async (): Promise<Viewer> => {
   try {
     const session = await getCurrentSession();
-    if (session.state === "legacy") return { status: "legacy" };
-    if (session.user) return { status: "signed-in", user: session.user, publicId: session.publicId };
-    return { status: session.state === "expired" ? "expired" : "anonymous" };
+    const { state, publicId } = sessionInfo(session);
+    if (state === "legacy") return { status: "legacy" };
+    if (session.user) return { status: "signed-in", user: session.user, publicId };
+    return { status: state === "expired" ? "expired" : "anonymous" };
   } catch (error) {
     if (isSessionStoreUnavailable(error)) return { status: "unavailable" };
     throw error;
@@ -38,7 +39,7 @@ export const getViewer = cache(async (): Promise<Viewer> => {
 });
 
 /** The signed-in user's sessions for the account page; null when Redis stops answering mid-request (a 500 otherwise). */
-export async function listOwnSessions(user: User): Promise<SessionInfo<SessionData>[] | null> {
+export async function listOwnSessions(user: User): Promise<ListedSession<SessionData>[] | null> {
   try {
     return await sessions().listSessions(user.id);
   } catch (error) {

@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { availableParallelism, cpus } from "node:os";
 import { startRedis } from "@ironlink/testing";
-import { type CookieStore, getSession, type SessionOptions } from "../src/index";
+import { type CookieStore, getSession, sessionInfo, type SessionOptions } from "../src/index";
 import { createRedisClient, RedisStore } from "../src/redis";
 
 const sessionCount = Number(process.argv[2] ?? 10_000);
@@ -50,7 +50,7 @@ async function main() {
       const session = await getSession(jar, options);
       Object.assign(session, demoData(i));
       await session.save();
-      return { cookie: jar.value as string, key: session.publicId as string };
+      return { cookie: jar.value as string, key: sessionInfo(session).publicId as string };
     };
     const usedMemory = async () => Number(/^used_memory:(\d+)/m.exec(await client.info("memory"))?.[1]);
 

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { NormalizedSessionOptions } from "./options";
+import { serialize } from "cookie";
+import { SessionConfigError } from "./errors";
+import type { CookieOptions } from "./options";
 
 /** What `await cookies()` gives in the Next.js App Router, or any store shaped like it. */
 export interface CookieStore {
@@ -9,7 +11,7 @@ export interface CookieStore {
   set(name: string, value: string, options?: CookieWriteOptions): unknown;
 }
 
-export type CookieWriteOptions = NormalizedSessionOptions["cookieOptions"];
+export type CookieWriteOptions = CookieOptions;
 
 /** Reads and writes the session cookie, whatever the framework. */
 export interface CookieJar {
@@ -19,6 +21,8 @@ export interface CookieJar {
    */
   readAll(name: string): string[];
   write(name: string, value: string, options: CookieWriteOptions): void;
+  /** Throws iron-session's error when the cookie can no longer be written (the response's headers are out). */
+  assertWritable(): void;
 }
 
 export function jarFromCookieStore(store: CookieStore): CookieJar {
@@ -26,6 +30,7 @@ export function jarFromCookieStore(store: CookieStore): CookieJar {
   return {
     readAll: (name) => cookiesNamed(name).flatMap((cookie) => (cookie ? [cookie.value] : [])),
     write: (name, value, options) => void store.set(name, value, options),
+    assertWritable: () => undefined,
   };
 }
 
@@ -54,6 +59,20 @@ export function cookieStoreWithHeader(store: CookieStore, cookieHeader: string |
   };
 }
 
+/** The jar for either call form: a cookie store, or a request and its response. */
+export function jarFor(args: [CookieStore] | [IncomingMessage | Request, ServerResponse | Response]): CookieJar {
+  if (args.length === 1) {
+    const [cookies] = args;
+    if (!cookies || typeof cookies.get !== "function") {
+      throw new SessionConfigError("ironlink: getIronSession(cookies, options) needs a cookie store, e.g. `await cookies()` from next/headers.");
+    }
+    return jarFromCookieStore(cookies);
+  }
+  const [req, res] = args;
+  if (!req || !res) throw new SessionConfigError("ironlink: getIronSession(req, res, options) needs both a request and a response.");
+  return jarFromRequest(req, res);
+}
+
 export function jarFromRequest(req: IncomingMessage | Request, res: ServerResponse | Response): CookieJar {
   const header = isFetchRequest(req) ? req.headers.get("cookie") : req.headers.cookie;
   return {
@@ -69,6 +88,13 @@ export function jarFromRequest(req: IncomingMessage | Request, res: ServerRespon
         (c) => !c.startsWith(`${name}=`),
       );
       res.setHeader("set-cookie", [...others, cookie]);
+    },
+    assertWritable: () => {
+      if ("headersSent" in res && res.headersSent) {
+        throw new Error(
+          "ironlink: Cannot set session cookie: session.save() was called after headers were sent. Make sure to call it before any res.send() or res.end()",
+        );
+      }
     },
   };
 }
@@ -111,17 +137,7 @@ function decodedOrUndefined(value: string): string | undefined {
   }
 }
 
+/** A Set-Cookie header as iron-session writes it: by the `cookie` package, which it depends on too. */
 export function serializeCookie(name: string, value: string, options: CookieWriteOptions): string {
-  const parts = [`${name}=${encodeURIComponent(value)}`];
-  if (options.maxAge !== undefined) {
-    parts.push(`Max-Age=${Math.floor(options.maxAge)}`);
-    parts.push(`Expires=${new Date(Date.now() + options.maxAge * 1000).toUTCString()}`);
-  }
-  if (options.domain) parts.push(`Domain=${options.domain}`);
-  parts.push(`Path=${options.path}`);
-  if (options.httpOnly) parts.push("HttpOnly");
-  if (options.secure) parts.push("Secure");
-  if (options.partitioned) parts.push("Partitioned");
-  parts.push(`SameSite=${options.sameSite[0]!.toUpperCase()}${options.sameSite.slice(1)}`);
-  return parts.join("; ");
+  return serialize(name, value, options);
 }

@@ -6,13 +6,19 @@
  */
 export {
   createSessionManager,
+  getIronSession,
   getSession,
+  type IronSession,
+  type ListedSession,
+  regenerateSession,
   type Session,
   type SessionInfo,
   type SessionManager,
   type SessionState,
+  sessionInfo,
 } from "./core";
+export { sealData, unsealData } from "./seal";
 export { type CookieStore, cookieStoreWithHeader } from "./cookies";
 export { SessionConfigError, SessionStoreUnavailableError, isSessionStoreUnavailable } from "./errors";
-export type { CookieOptions, Password, SessionOptions } from "./options";
+export type { CookieOptions, Password, SessionConfigUpdate, SessionOptions } from "./options";
 export type { SessionStore, StoreWrite, WriteResult } from "./stores/session-store";

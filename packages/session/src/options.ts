@@ -10,14 +10,24 @@ const defaultTouchIntervalSeconds = 60;
 
 export type Password = string | Record<string | number, string>;
 
+/**
+ * The cookie's attributes: every option iron-session passes to the `cookie` package's serialize (all of
+ * them but `encode`), with the same meaning.
+ */
 export interface CookieOptions {
   domain?: string;
   path?: string;
   secure?: boolean;
   httpOnly?: boolean;
-  sameSite?: "lax" | "strict" | "none";
-  /** Seconds. Defaults to `ttl - 60`. */
+  /** `true` is "strict", `false` writes no SameSite attribute. */
+  sameSite?: boolean | "lax" | "strict" | "none";
+  /**
+   * Seconds. Defaults to `ttl - 60`, so the browser drops the cookie a little before its seal expires.
+   * Given as `undefined`, the cookie has no Max-Age: a browser-session cookie, gone when the browser closes.
+   */
   maxAge?: number;
+  expires?: Date;
+  priority?: "low" | "medium" | "high";
   partitioned?: boolean;
 }
 
@@ -25,14 +35,18 @@ export interface SessionOptions {
   /** At least 32 characters, or a map `{ id: password }` for rotation: the highest id seals, all of them open. */
   password: Password;
   cookieName: string;
-  /** Lifetime in seconds of the seals, the cookie and the stored session. Default: 14 days. */
+  /**
+   * Seconds. Each save() seals a new cookie with this lifetime, and the session then lives that long from
+   * the save (a rolling session, as in iron-session). Default: 14 days. Unlike iron-session's, it cannot be 0:
+   * a session in the store must end.
+   */
   ttl?: number;
   cookieOptions?: CookieOptions;
   /** Where session state lives, for example `new RedisStore({ client })`. */
   store: SessionStore;
   /** Seconds without a request after which the session ends (sliding). Default: none. */
   idleTimeout?: number;
-  /** Seconds after sign-in (the session's creation) after which it ends, however active. Default: `ttl`. */
+  /** Seconds after sign-in (the session's creation) after which it ends, however often it is saved. Default: none. */
   absoluteTimeout?: number;
   /**
    * Seconds between two extensions of the idle window: a read extends it (one Redis write) only when the
@@ -45,12 +59,12 @@ export interface SessionOptions {
    */
   userId?: (data: Record<string, unknown>) => string | undefined;
   /**
-   * "migrate": accept a cookie sealed by stateless iron-session (its data in the cookie, same cookie name
-   * and password) once, move its data into the store under a new session id and replace the cookie.
-   * Default: "ignore" (such a cookie is anonymous).
+   * "migrate", the default: accept a cookie sealed by stateless iron-session (its data in the cookie, same
+   * cookie name and password) once, so its user stays signed in; save() moves its data into the store
+   * under a new session id and replaces the cookie. "ignore": such a cookie is anonymous.
    */
   legacyCookies?: "migrate" | "ignore";
-  /** Milliseconds since the epoch. For tests; default `Date.now`. */
+  /** Milliseconds since the epoch. For tests; default `Date.now()`. */
   clock?: () => number;
 }
 
@@ -59,31 +73,40 @@ export interface NormalizedSessionOptions {
   passwords: Record<string, string>;
   cookieName: string;
   ttl: number;
-  cookieOptions: Required<Pick<CookieOptions, "path" | "secure" | "httpOnly" | "sameSite" | "maxAge">> &
-    Pick<CookieOptions, "domain" | "partitioned">;
+  /** What the cookie is written with, as iron-session would pass it to the cookie store or serialize. */
+  cookieOptions: CookieOptions & Required<Pick<CookieOptions, "path" | "secure" | "httpOnly" | "sameSite">>;
   store: SessionStore;
   /** Milliseconds, like every duration below. */
-  absoluteTimeoutMs: number;
+  absoluteTimeoutMs: number | undefined;
   idleTimeoutMs: number | undefined;
   touchIntervalMs: number;
   userId: (data: Record<string, unknown>) => string | undefined;
   legacyCookies: "migrate" | "ignore";
   clock: () => number;
+  /** The options as given: updateConfig() starts from them. */
+  given: SessionOptions;
 }
 
+/** iron-session's defaults. */
 export const defaultCookieOptions = {
   httpOnly: true,
-  secure: process.env.NODE_ENV === "production",
+  secure: true,
   sameSite: "lax",
   path: "/",
 } as const satisfies CookieOptions;
 
 const cookieNamePattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** Checks every option once, so the rest of the code can trust them. */
+/**
+ * Checks every option once, so the rest of the code can trust them. The first checks are iron-session's, in
+ * its order and with its words, so a migrating app fails as it did.
+ */
 export function normalizeOptions(options: SessionOptions): NormalizedSessionOptions {
   if (!options || typeof options !== "object") {
     throw new SessionConfigError("ironlink: session options are required: { password, cookieName, store }.");
+  }
+  if (!options.cookieName) {
+    throw new SessionConfigError('ironlink: Bad usage. Missing cookie name. `cookieName` is required, e.g. "my-app-session".');
   }
   const passwords = normalizePasswords(options.password);
 
@@ -105,12 +128,8 @@ export function normalizeOptions(options: SessionOptions): NormalizedSessionOpti
     throw new SessionConfigError("ironlink: `store` is required, for example `store: new RedisStore({ client })`.");
   }
 
-  const cookieOptions = {
-    ...defaultCookieOptions,
-    maxAge: ttl - cookieExpiryMarginSeconds,
-    ...stripUndefined(options.cookieOptions ?? {}),
-  };
-  if (cookieOptions.sameSite === "none" && !cookieOptions.secure) {
+  const cookieOptions = cookieOptionsFor(options.cookieOptions, ttl);
+  if (String(cookieOptions.sameSite).toLowerCase() === "none" && !cookieOptions.secure) {
     throw new SessionConfigError('ironlink: `cookieOptions.sameSite: "none"` needs `secure: true`; browsers drop the cookie otherwise.');
   }
   if (options.cookieName.startsWith("__Secure-") || options.cookieName.startsWith("__Host-")) {
@@ -119,12 +138,7 @@ export function normalizeOptions(options: SessionOptions): NormalizedSessionOpti
     }
   }
 
-  const absoluteTimeout = seconds(options.absoluteTimeout, "absoluteTimeout") ?? ttl;
-  if (absoluteTimeout > ttl) {
-    throw new SessionConfigError(
-      `ironlink: \`absoluteTimeout\` (${absoluteTimeout}) cannot exceed \`ttl\` (${ttl}), the life of the cookie; raise \`ttl\` too.`,
-    );
-  }
+  const absoluteTimeout = seconds(options.absoluteTimeout, "absoluteTimeout");
   const idleTimeout = seconds(options.idleTimeout, "idleTimeout");
   const touchInterval =
     seconds(options.touchInterval, "touchInterval") ??
@@ -135,7 +149,7 @@ export function normalizeOptions(options: SessionOptions): NormalizedSessionOpti
   if (options.userId !== undefined && typeof options.userId !== "function") {
     throw new SessionConfigError("ironlink: `userId` must be a function returning the user id from the session data, e.g. `(data) => data.user?.id`.");
   }
-  const legacyCookies = options.legacyCookies ?? "ignore";
+  const legacyCookies = options.legacyCookies ?? "migrate";
   if (legacyCookies !== "migrate" && legacyCookies !== "ignore") {
     throw new SessionConfigError('ironlink: `legacyCookies` must be "migrate" or "ignore".');
   }
@@ -146,14 +160,39 @@ export function normalizeOptions(options: SessionOptions): NormalizedSessionOpti
     ttl,
     cookieOptions,
     store,
-    absoluteTimeoutMs: absoluteTimeout * 1000,
+    absoluteTimeoutMs: absoluteTimeout === undefined ? undefined : absoluteTimeout * 1000,
     idleTimeoutMs: idleTimeout === undefined ? undefined : idleTimeout * 1000,
     touchIntervalMs: touchInterval * 1000,
     userId: options.userId ?? (() => undefined),
     legacyCookies,
-    clock: options.clock ?? Date.now,
+    clock: options.clock ?? (() => Date.now()),
+    given: options,
   };
 }
+
+/**
+ * iron-session's cookie options: its defaults, then the app's, then Max-Age `ttl - 60` unless the app gave
+ * `maxAge` (a `maxAge: undefined` it gave makes a browser-session cookie). Unlike iron-session, another field
+ * given as undefined keeps its default rather than dropping the attribute (HttpOnly and Secure included).
+ */
+function cookieOptionsFor(given: CookieOptions | undefined, ttl: number): NormalizedSessionOptions["cookieOptions"] {
+  const cookieOptions: NormalizedSessionOptions["cookieOptions"] = { ...defaultCookieOptions, ...stripUndefined(given ?? {}) };
+  if (!given || !("maxAge" in given)) cookieOptions.maxAge = ttl - cookieExpiryMarginSeconds;
+  return cookieOptions;
+}
+
+/**
+ * The options a session continues with after `updateConfig(next)`. As in iron-session, the cookie's name,
+ * options and ttl become the new ones (defaults for those not given) and the passwords stay; the store
+ * stays too (the session lives in it). Ironlink's own options stay unless given.
+ */
+export function updatedOptions(current: NormalizedSessionOptions, next: SessionConfigUpdate): NormalizedSessionOptions {
+  const given = current.given;
+  return normalizeOptions({ ...given, ttl: undefined, cookieOptions: undefined, ...next, password: given.password, store: given.store });
+}
+
+/** What updateConfig takes: iron-session's SessionOptions; a `store` may be given but is not changed. */
+export type SessionConfigUpdate = Omit<SessionOptions, "store"> & { store?: SessionStore };
 
 function seconds(value: number | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -167,23 +206,25 @@ function normalizePasswords(password: Password): Record<string, string> {
   const map: Record<string, string> =
     typeof password === "string" ? { 1: password } : password && typeof password === "object" ? { ...password } : {};
   const ids = Object.keys(map);
-  if (ids.length === 0) {
+  if (!password || ids.length === 0) {
     throw new SessionConfigError(
-      `ironlink: \`password\` is required: a secret of at least ${minimumPasswordLength} characters (generate one with \`openssl rand -base64 32\`).`,
+      `ironlink: Bad usage. Missing password. \`password\` is required: a secret of at least ${minimumPasswordLength} characters (generate one with \`openssl rand -base64 32\`).`,
     );
+  }
+  for (const id of ids) {
+    const secret = map[id];
+    if (typeof secret !== "string" || secret.length < minimumPasswordLength) {
+      throw new SessionConfigError(
+        `ironlink: Bad usage. Password must be at least ${minimumPasswordLength} characters long` +
+          (typeof password === "string" ? "" : ` (password id ${id} is not)`) +
+          "; generate one with `openssl rand -base64 32`.",
+      );
+    }
   }
   for (const id of ids) {
     if (!/^(0|[1-9]\d*)$/.test(id)) {
       throw new SessionConfigError(
         `ironlink: password ids must be whole numbers without leading zeros (got "${id}"); the highest id seals new sessions.`,
-      );
-    }
-    const secret = map[id];
-    if (typeof secret !== "string" || secret.length < minimumPasswordLength) {
-      throw new SessionConfigError(
-        `ironlink: every password must be at least ${minimumPasswordLength} characters long` +
-          (typeof password === "string" ? "" : ` (password id ${id} is not)`) +
-          "; generate one with `openssl rand -base64 32`.",
       );
     }
   }

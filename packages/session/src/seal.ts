@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
-import { sealData, unsealData } from "iron-session";
+import { sealData as ironSealData, unsealData as ironUnsealData } from "iron-session";
+import type { Password } from "./options";
 import { isSessionId } from "./session-id";
 
 /**
  * Both seals are iron-session's own Fe26.2 seals, so iron-session's `unsealData` opens them:
  * - the cookie seals `{ sid }`, the session id and nothing else;
- * - the stored value seals `{ key, data, createdAt, touchedAt }`: the data, bound to the store key it
- *   was written under (a value copied to another key opens to no session), and its timestamps.
+ * - the stored value seals `{ key, data, createdAt, touchedAt, cookieOpensUntil }`: the data, bound to the
+ *   store key it was written under (a value copied to another key opens to no session), and its timestamps.
  */
 type Passwords = Record<string, string>;
 
@@ -21,6 +22,12 @@ export interface StoredValue<T> {
   createdAt: number;
   /** Epoch ms of the last extension of the idle window: "last seen", to `touchInterval` precision. */
   touchedAt: number;
+  /**
+   * Epoch ms until which the cookie sent by the last save opens (`ttl` after that save, plus iron's clock
+   * skew): the session lives as long as its cookie, and each save renews both. Values written before it
+   * existed lack it; they end `ttl` after their creation, as they did then.
+   */
+  cookieOpensUntil?: number;
 }
 
 /** What a cookie turned out to hold. */
@@ -43,11 +50,11 @@ const versionSuffix = "~2";
  */
 const sealForms = /^Fe26\.2(?:\*[\w-]*){7}(?:~2)?$/;
 /** How long past its expiration field iron still opens a seal: its default clock skew, which iron-session keeps. */
-const ironClockSkewMs = 60_000;
+export const ironClockSkewMs = 60_000;
 
 export async function sealCookie(sessionId: string, passwords: Passwords, ttl: number): Promise<string> {
   const payload: CookiePayload = { sid: sessionId };
-  return rememberSeal(await sealData(payload, { password: passwords, ttl }), payload, passwords);
+  return rememberSeal(await ironSealData(payload, { password: passwords, ttl }), payload, passwords);
 }
 
 /** The session id in a cookie seal, or undefined when the seal is forged, tampered with, expired or not ours. */
@@ -96,7 +103,7 @@ function expirationOf(seal: string): number | undefined {
 }
 
 export async function sealStoredValue<T>(value: StoredValue<T>, passwords: Passwords, ttl: number): Promise<string> {
-  return rememberSeal(await sealData(value, { password: passwords, ttl }), value, passwords);
+  return rememberSeal(await ironSealData(value, { password: passwords, ttl }), value, passwords);
 }
 
 /** A stored seal, or undefined when it does not open or was written for another key. */
@@ -104,6 +111,7 @@ export async function unsealStoredValue<T>(seal: string, key: string, passwords:
   const value = await safeUnseal<Partial<StoredValue<T>>>(seal, passwords, ttl);
   if (!value || value.key !== key || typeof value.data !== "object" || value.data === null) return undefined;
   if (typeof value.createdAt !== "number" || typeof value.touchedAt !== "number") return undefined;
+  if (value.cookieOpensUntil !== undefined && typeof value.cookieOpensUntil !== "number") return undefined;
   return value as StoredValue<T>;
 }
 
@@ -171,10 +179,17 @@ async function safeUnseal<T>(seal: string, passwords: Passwords, ttl: number): P
   }
   let value: T;
   try {
-    value = await unsealData<T>(seal, { password: passwords, ttl });
+    value = await ironUnsealData<T>(seal, { password: passwords, ttl });
   } catch {
     return undefined;
   }
   if (value && typeof value === "object" && Object.keys(value).length > 0) remember(cache, seal, value);
   return value;
 }
+
+/**
+ * iron-session's own `sealData` and `unsealData`, for apps that seal things of their own (a drop-in keeps
+ * them). Typed here, so the package's types do not load iron-session's, which need `@types/cookie`.
+ */
+export const sealData: (data: unknown, options: { password: Password; ttl?: number }) => Promise<string> = ironSealData;
+export const unsealData: <T = Record<string, unknown>>(seal: string, options: { password: Password; ttl?: number }) => Promise<T> = ironUnsealData;

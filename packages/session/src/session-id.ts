@@ -5,15 +5,30 @@ export function generateSessionId(): string {
   return randomBytes(32).toString("base64url");
 }
 
-const sessionIdPattern = /^[A-Za-z0-9_-]{43}$/;
+/** 32 bytes in unpadded base64url: the shape of a session id, and of every name hashedName makes. */
+const thirtyTwoBytesBase64url = /^[A-Za-z0-9_-]{43}$/;
 
 export function isSessionId(value: unknown): value is string {
-  return typeof value === "string" && sessionIdPattern.test(value);
+  return typeof value === "string" && thirtyTwoBytesBase64url.test(value);
 }
 
 /**
- * The store key is a SHA-256 of the id, so a dump of the store cannot be replayed as cookies.
+ * Whether a value has the shape of a store key. Checked wherever a key comes from outside (a publicId from
+ * a form, a file name), so that no other string can name a Redis key or a path.
  */
+export function isStoreKey(value: unknown): value is string {
+  return typeof value === "string" && thirtyTwoBytesBase64url.test(value);
+}
+
+/**
+ * SHA-256, base64url: how a secret or an outside value becomes a name in a store (a session id its key, a
+ * legacy seal its claim, a user id its index file), so the store never holds the value itself.
+ */
+export function hashedName(value: string): string {
+  return createHash("sha256").update(value).digest("base64url");
+}
+
+/** The store key is a hash of the id, so a dump of the store cannot be replayed as cookies. */
 export function storeKeyFor(sessionId: string): string {
-  return createHash("sha256").update(sessionId).digest("base64url");
+  return hashedName(sessionId);
 }

@@ -26,7 +26,8 @@ describe("getSession(cookieStore, options): the App Router form, with `await coo
     expect(cookies.writes).toHaveLength(1);
     const [write] = cookies.writes;
     expect(write!.name).toBe(cookieName);
-    expect(write!.options).toEqual({ httpOnly: true, secure: false, sameSite: "lax", path: "/", maxAge: ttl - 60, domain: "example.test" });
+    // iron-session's defaults: Secure included (browsers accept Secure cookies from http://localhost too).
+    expect(write!.options).toEqual({ httpOnly: true, secure: true, sameSite: "lax", path: "/", maxAge: ttl - 60, domain: "example.test" });
 
     const next = await getSession<Counter>(new MemoryCookieStore({ [cookieName]: write!.value, unrelated: "x" }), redis.options());
     expect(next.count).toBe(1);
@@ -72,14 +73,15 @@ describe("getSession(req, res, options): node:http", () => {
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ count: 1 });
     const { value: cookie, attributes } = parseSetCookie(first.headers.getSetCookie());
-    expect(attributes).toEqual(expect.arrayContaining([`Max-Age=${ttl - 60}`, "Path=/", "HttpOnly", "SameSite=Lax"]));
-    expect(attributes).not.toContain("Secure");
+    expect(attributes).toEqual([`Max-Age=${ttl - 60}`, "Path=/", "HttpOnly", "Secure", "SameSite=Lax"]);
     expect(await sidOf(cookie)).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    // Saving an existing session writes Redis only: no Set-Cookie, the browser keeps the cookie it has.
+    // Saving an existing session sends its cookie again, as iron-session does: the same session, for another ttl.
     const second = await get("/", cookie);
     expect(await second.json()).toEqual({ count: 2 });
-    expect(second.headers.getSetCookie().filter((h) => h.startsWith(`${cookieName}=`))).toEqual([]);
+    const resent = parseSetCookie(second.headers.getSetCookie());
+    expect(await sidOf(resent.value)).toBe(await sidOf(cookie));
+    expect(resent.attributes).toContain(`Max-Age=${ttl - 60}`);
     expect(await (await get("/", cookie)).json()).toEqual({ count: 3 });
 
     const logout = await get("/logout", cookie);

@@ -46,8 +46,10 @@ describe("option validation: SessionConfigError saying what to do", () => {
   });
 
   test('sameSite "none" without secure, and __Secure-/__Host- names without secure', () => {
-    expectConfigError(bad({ cookieOptions: { sameSite: "none" } }), /sameSite: "none"` needs `secure: true`/);
-    expectConfigError(bad({ cookieOptions: { sameSite: "none", secure: false } }), /needs `secure: true`/);
+    // Secure is the default (iron-session's), so sameSite "none" alone is fine.
+    expect(normalizeOptions(bad({ cookieOptions: { sameSite: "none" } })).cookieOptions.secure).toBe(true);
+    expectConfigError(bad({ cookieOptions: { sameSite: "none", secure: false } }), /sameSite: "none"` needs `secure: true`/);
+    expectConfigError(bad({ cookieOptions: { sameSite: "None" as "none", secure: false } }), /needs `secure: true`/);
     expect(normalizeOptions(bad({ cookieOptions: { sameSite: "none", secure: true } })).cookieOptions.sameSite).toBe("none");
     expectConfigError(bad({ cookieName: "__Host-s", cookieOptions: { secure: false } }), /"__Host-s" must be `secure: true`/);
     expectConfigError(bad({ cookieName: "__Secure-s", cookieOptions: { secure: false } }), /must be `secure: true`/);

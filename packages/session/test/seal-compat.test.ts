@@ -1,8 +1,8 @@
 import { sealData, unsealData } from "iron-session";
 import { describe, expect, test } from "vitest";
-import { getSession } from "../src/index";
+import { getSession, sessionInfo } from "../src/index";
 import { generateSessionId, storeKeyFor } from "../src/session-id";
-import { cookieName, MemoryCookieStore, otherPassword, password, ttl, useTestRedis } from "./helpers";
+import { cookieName, MemoryCookieStore, otherPassword, password, sidOf, ttl, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();
 
@@ -24,7 +24,7 @@ describe("seals are iron-session's own", () => {
     expect(JSON.stringify(payload)).not.toContain("Ada");
   });
 
-  test("the Redis value is { key, data, createdAt, touchedAt }, sealed, and iron-session's unsealData opens it", async () => {
+  test("the Redis value is { key, data, createdAt, touchedAt, cookieOpensUntil }, sealed, and iron-session's unsealData opens it", async () => {
     const data = { user: { id: "u2", roles: ["admin", "dev"] }, count: 3, flag: false, note: null };
     const now = 1_700_000_000_000;
     const { sid } = await redis.create(data, { clock: () => now });
@@ -34,7 +34,8 @@ describe("seals are iron-session's own", () => {
     expect(raw!.startsWith("Fe26.2*")).toBe(true);
     expect(raw).not.toContain("admin");
     const value = await unsealData<Record<string, unknown>>(raw!, { password });
-    expect(value).toEqual({ key: storeKeyFor(sid), data, createdAt: now, touchedAt: now });
+    // cookieOpensUntil: the cookie this save sent opens for ttl, plus iron's minute of clock skew.
+    expect(value).toEqual({ key: storeKeyFor(sid), data, createdAt: now, touchedAt: now, cookieOpensUntil: now + (ttl + 60) * 1000 });
   });
 
   test("a cookie and Redis value made by iron-session's sealData load through getSession", async () => {
@@ -47,17 +48,18 @@ describe("seals are iron-session's own", () => {
 
     const session = await redis.open<typeof data>(cookie);
     expect({ ...session }).toEqual(data);
-    expect(session.state).toBe("active");
-    expect(session.publicId).toBe(key);
+    expect(sessionInfo(session).state).toBe("active");
+    expect(sessionInfo(session).publicId).toBe(key);
 
-    // And saving it again keeps the same id: the session continues rather than forks. The cookie, which
-    // still points at the same id, is not re-sent.
+    // And saving it again keeps the same id: the session continues rather than forks. The cookie, still
+    // pointing at the same id, is sealed and sent again (a rolling session, as in iron-session).
     const cookies = new MemoryCookieStore({ [cookieName]: cookie });
     const again = await getSession<typeof data & { visits: number }>(cookies, redis.options());
     again.visits = 1;
     await again.save();
-    expect(cookies.writes).toEqual([]);
-    expect(again.publicId).toBe(key);
+    expect(cookies.writes).toHaveLength(1);
+    expect(await sidOf(cookies.written())).toBe(sid);
+    expect(sessionInfo(again).publicId).toBe(key);
     const stored = await unsealData<{ key: string; data: unknown; createdAt: number; touchedAt: number }>(
       (await redis.client.get(redis.prefix + key))!,
       { password },
@@ -87,15 +89,17 @@ describe("password rotation", () => {
     expect(await unsealData(newCookie, { password: { 1: password } })).toEqual({});
     expect({ ...(await redis.open(newCookie, { password: { 2: otherPassword } })) }).toEqual({ user: "fresh" });
 
-    // An existing session sealed with 1: saving it re-seals its stored value with 2. Its cookie is not
-    // re-sent (the id did not change), and the old cookie, sealed with 1, keeps opening under the map.
+    // An existing session sealed with 1: saving it re-seals its stored value and its cookie with 2 (the
+    // same id), and the old cookie, sealed with 1, keeps opening under the map.
     const { cookie: oldCookie, redisKey: oldKey } = await redis.create({ user: "r2" }, { password: { 1: password } });
     expect(passwordIdOf((await redis.client.get(oldKey))!)).toBe("1");
     const cookies = new MemoryCookieStore({ [cookieName]: oldCookie });
     const session = await getSession<{ user: string; n: number }>(cookies, redis.options({ password: rotated }));
     session.n = 1;
     await session.save();
-    expect(cookies.writes).toEqual([]);
+    expect(cookies.writes).toHaveLength(1);
+    expect(passwordIdOf(cookies.written())).toBe("2");
+    expect(await sidOf(cookies.written(), rotated)).toBe(await sidOf(oldCookie));
     const raw = await redis.client.get(oldKey);
     expect(passwordIdOf(raw!)).toBe("2");
     expect(await unsealData(raw!, { password: { 1: password } })).toEqual({});

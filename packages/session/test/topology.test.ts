@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
 import { describe, expect, inject, test } from "vitest";
-import { createSessionManager, getSession, type SessionOptions } from "../src/index";
+import { createSessionManager, getSession, sessionInfo, type SessionOptions } from "../src/index";
 import { RedisStore } from "../src/redis";
 import { cookieName, MemoryCookieStore, manualClock, password, testRedisClient, topology, ttl, useTestRedis } from "./helpers";
 
@@ -85,7 +85,7 @@ describe("every command the store sends names at most one key (so no hash tags a
       reopened.theme = "dark";
       await reopened.save(); // a compare-and-set update
       expect(await manager.listSessions(user)).toHaveLength(2);
-      expect(await manager.revokeUserSessions(user, { except: reopened.publicId })).toBe(1);
+      expect(await manager.revokeUserSessions(user, { except: sessionInfo(reopened).publicId })).toBe(1);
       await reopened.destroy();
       await store.claim("legacy:x", c.now + 60_000, c.now);
       expect(await store.isClaimed("legacy:x")).toBe(true);

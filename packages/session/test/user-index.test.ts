@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { getSession, type SessionOptions } from "../src/index";
+import { getSession, sessionInfo, type SessionOptions } from "../src/index";
 import { sealStoredValue } from "../src/seal";
 import {
   cookieName,
@@ -56,7 +56,7 @@ describe("listSessions(userId)", () => {
 
     c.at(120);
     const laptop = await redis.open<Data>(a.cookie, options); // a request from the laptop: last seen now
-    expect(laptop.publicId).toBe(a.publicId);
+    expect(sessionInfo(laptop).publicId).toBe(a.publicId);
 
     expect(await manager.listSessions(user)).toEqual([
       { publicId: a.publicId, createdAt: t0, lastSeenAt: t0 + 120_000, expiresAt: t0 + 720_000, data: { user: { id: user }, device: "laptop" } },
@@ -70,8 +70,8 @@ describe("listSessions(userId)", () => {
     const { options } = indexed();
     const { cookie, sid } = await signIn(options, randomUUID(), "x");
     const session = await redis.open<Data>(cookie, options);
-    expect(session.publicId).toBe(sha256(sid));
-    expect(session.publicId).not.toContain(sid);
+    expect(sessionInfo(session).publicId).toBe(sha256(sid));
+    expect(sessionInfo(session).publicId).not.toContain(sid);
     expect(Object.keys(session).sort()).toEqual(["device", "user"]);
     expect(JSON.parse(JSON.stringify(session))).not.toHaveProperty("publicId");
     expect(JSON.parse(JSON.stringify(session))).not.toHaveProperty("state");
@@ -223,13 +223,13 @@ describe("revokeSession(publicId)", () => {
 
     expect(await manager.revokeSession(doomed.publicId)).toBe(true);
     const next = await redis.open<Data>(doomed.cookie, options);
-    expect(next.state).toBe("expired");
+    expect(sessionInfo(next).state).toBe("expired");
     expect({ ...next }).toEqual({});
     expect(await redis.client.exists(doomed.redisKey)).toBe(0);
     expect(await redis.client.zscore(indexKeyOf(user), doomed.publicId)).toBeNull();
 
-    expect((await redis.open(kept.cookie, options)).state).toBe("active");
-    expect((await redis.open(stranger.cookie, options)).state).toBe("active");
+    expect(sessionInfo(await redis.open(kept.cookie, options)).state).toBe("active");
+    expect(sessionInfo(await redis.open(stranger.cookie, options)).state).toBe("active");
     expect((await manager.listSessions(user)).map((s) => s.publicId)).toEqual([kept.publicId]);
 
     expect(await manager.revokeSession(doomed.publicId)).toBe(false); // already gone
@@ -240,9 +240,9 @@ describe("revokeSession(publicId)", () => {
     const owner = randomUUID();
     const theirs = await signIn(options, owner, "laptop");
     expect(await manager.revokeSession(theirs.publicId, { userId: randomUUID() })).toBe(false);
-    expect((await redis.open(theirs.cookie, options)).state).toBe("active");
+    expect(sessionInfo(await redis.open(theirs.cookie, options)).state).toBe("active");
     expect(await manager.revokeSession(theirs.publicId, { userId: owner })).toBe(true);
-    expect((await redis.open(theirs.cookie, options)).state).toBe("expired");
+    expect(sessionInfo(await redis.open(theirs.cookie, options)).state).toBe("expired");
   });
 
   test("resolves false for unknown or malformed ids, and touches nothing", async () => {
@@ -266,7 +266,7 @@ describe("revokeSession(publicId)", () => {
       expect(await manager.revokeSession(id), JSON.stringify(id)).toBe(false);
     }
     expect((await redis.keys()).sort()).toEqual(keysBefore);
-    expect((await redis.open(kept.cookie, options)).state).toBe("active");
+    expect(sessionInfo(await redis.open(kept.cookie, options)).state).toBe("active");
   });
 });
 
@@ -283,10 +283,10 @@ describe("a session that changes user (saved again with another user's data, wit
     expect((await manager.listSessions(first)).map((s) => s.publicId)).toEqual([firstOwn.publicId]);
     expect((await manager.listSessions(second)).map((s) => s.publicId)).toEqual([publicId]);
     expect(await manager.revokeUserSessions(first)).toBe(1);
-    expect((await redis.open(firstOwn.cookie, options)).state).toBe("expired");
-    expect((await redis.open(cookie, options)).state).toBe("active"); // the second user's session is not the first's to end
+    expect(sessionInfo(await redis.open(firstOwn.cookie, options)).state).toBe("expired");
+    expect(sessionInfo(await redis.open(cookie, options)).state).toBe("active"); // the second user's session is not the first's to end
     expect(await manager.revokeUserSessions(second)).toBe(1);
-    expect((await redis.open(cookie, options)).state).toBe("expired");
+    expect(sessionInfo(await redis.open(cookie, options)).state).toBe("expired");
   });
 });
 
@@ -301,18 +301,18 @@ describe("revokeUserSessions(userId, { except })", () => {
 
     const cookies = new MemoryCookieStore({ [cookieName]: current.cookie });
     const session = await getSession<Data>(cookies, options);
-    expect(await manager.revokeUserSessions(user, { except: session.publicId })).toBe(3);
+    expect(await manager.revokeUserSessions(user, { except: sessionInfo(session).publicId })).toBe(3);
 
-    for (const { cookie } of rest) expect((await redis.open(cookie, options)).state).toBe("expired");
-    expect((await redis.open(current.cookie, options)).state).toBe("active");
-    for (const { cookie } of others) expect((await redis.open(cookie, options)).state).toBe("active");
+    for (const { cookie } of rest) expect(sessionInfo(await redis.open(cookie, options)).state).toBe("expired");
+    expect(sessionInfo(await redis.open(current.cookie, options)).state).toBe("active");
+    for (const { cookie } of others) expect(sessionInfo(await redis.open(cookie, options)).state).toBe("active");
     expect((await manager.listSessions(user)).map((s) => s.publicId)).toEqual([current.publicId]);
     expect(await manager.listSessions(other)).toHaveLength(2);
     expect(cookies.writes).toEqual([]);
 
     // Sign out everywhere: no exception.
     expect(await manager.revokeUserSessions(user)).toBe(1);
-    expect((await redis.open(current.cookie, options)).state).toBe("expired");
+    expect(sessionInfo(await redis.open(current.cookie, options)).state).toBe("expired");
     expect(await redis.client.exists(indexKeyOf(user))).toBe(0);
     expect(await manager.revokeUserSessions(user)).toBe(0);
     expect(await manager.listSessions(other)).toHaveLength(2);

@@ -1,3 +1,4 @@
+import { sessionInfo } from "@ironlink/session";
 import { getCurrentSession } from "../dal";
 import { apiRoute } from "../http";
 import { safeNextPath } from "../safe-next-path";
@@ -9,7 +10,7 @@ import { safeNextPath } from "../safe-next-path";
  */
 export const GET = apiRoute(async (request) => {
   const session = await getCurrentSession();
-  if (session.state === "legacy") await session.save();
+  if (sessionInfo(session).state === "legacy") await session.save();
   const next = safeNextPath(new URL(request.url).searchParams.get("next"));
   return new Response(null, { status: 303, headers: { Location: next, "Cache-Control": "no-store" } });
 });

@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { SessionConfigError, SessionStoreUnavailableError } from "../errors";
+import { hashedName, isStoreKey } from "../session-id";
 import { readTextIfExists, withFileLock, writeFileAtomic } from "./file-io";
 import type { SessionStore, StoreWrite, WriteResult } from "./session-store";
 
@@ -26,8 +26,6 @@ export interface FileStoreOptions {
   sweepInterval?: number;
 }
 
-const storeKeyPattern = /^[A-Za-z0-9_-]{43}$/;
-
 export class FileStore implements SessionStore {
   readonly dir: string;
   readonly #sweepInterval: number;
@@ -43,7 +41,7 @@ export class FileStore implements SessionStore {
   }
 
   async get(key: string): Promise<string | null> {
-    if (!storeKeyPattern.test(key)) return null;
+    if (!isStoreKey(key)) return null;
     const entry = await this.#readEntry(this.#sessionPath(key));
     return entry ? entry.value : null;
   }
@@ -70,7 +68,7 @@ export class FileStore implements SessionStore {
   }
 
   async delete(key: string, userId?: string): Promise<void> {
-    if (!storeKeyPattern.test(key)) return;
+    if (!isStoreKey(key)) return;
     const path = this.#sessionPath(key);
     await this.#locked(path, () => removeFile(path));
     if (userId !== undefined) {
@@ -83,7 +81,7 @@ export class FileStore implements SessionStore {
   async listByUser(userId: string, now: number): Promise<Array<[string, string]>> {
     const index = await this.#readIndex(this.#indexPath(userId));
     const keys = Object.entries(index)
-      .filter(([key, expiresAt]) => expiresAt > now && storeKeyPattern.test(key))
+      .filter(([key, expiresAt]) => expiresAt > now && isStoreKey(key))
       .map(([key]) => key);
     const values = await Promise.all(keys.map((key) => this.get(key)));
     const gone = keys.filter((_, i) => values[i] === null);
@@ -96,7 +94,7 @@ export class FileStore implements SessionStore {
   }
 
   async claim(key: string, expiresAt: number, now: number): Promise<boolean> {
-    const path = join(/*turbopackIgnore: true*/ this.dir, "claimed", hashName(key));
+    const path = join(/*turbopackIgnore: true*/ this.dir, "claimed", hashedName(key));
     return this.#locked(path, async () => {
       const current = await this.#readEntry(path, now);
       if (current) return false;
@@ -106,7 +104,7 @@ export class FileStore implements SessionStore {
   }
 
   async isClaimed(key: string): Promise<boolean> {
-    return (await this.#readEntry(join(/*turbopackIgnore: true*/ this.dir, "claimed", hashName(key)))) !== undefined;
+    return (await this.#readEntry(join(/*turbopackIgnore: true*/ this.dir, "claimed", hashedName(key)))) !== undefined;
   }
 
   /** Removes every expired session, claim and index entry. Runs by itself once per `sweepInterval`. */
@@ -134,12 +132,12 @@ export class FileStore implements SessionStore {
   }
 
   #sessionPath(key: string): string {
-    if (!storeKeyPattern.test(key)) throw new SessionConfigError("ironlink: FileStore keys are SHA-256 hashes; refusing a malformed key.");
+    if (!isStoreKey(key)) throw new SessionConfigError("ironlink: FileStore keys are SHA-256 hashes; refusing a malformed key.");
     return join(/*turbopackIgnore: true*/ this.dir, "sessions", key);
   }
 
   #indexPath(userId: string): string {
-    return join(/*turbopackIgnore: true*/ this.dir, "users", `${hashName(userId)}.json`);
+    return join(/*turbopackIgnore: true*/ this.dir, "users", `${hashedName(userId)}.json`);
   }
 
   /** The entry at `path` if it exists and has not expired; an expired one is removed on the way. */
@@ -224,10 +222,6 @@ export class FileStore implements SessionStore {
       { cause },
     );
   }
-}
-
-function hashName(value: string): string {
-  return createHash("sha256").update(value).digest("base64url");
 }
 
 function removeFile(path: string): Promise<void> {

@@ -6,12 +6,19 @@ import {
   type CookieStore,
   cookieStoreWithHeader,
   createSessionManager,
+  getIronSession,
   getSession,
+  type IronSession,
   isSessionStoreUnavailable,
+  type ListedSession,
   type Password,
+  regenerateSession,
+  sealData,
   type Session,
+  type SessionConfigUpdate,
   SessionConfigError,
   type SessionInfo,
+  sessionInfo,
   type SessionManager,
   type SessionOptions,
   type SessionState,
@@ -19,6 +26,7 @@ import {
   SessionStoreUnavailableError,
   type StoreWrite,
   type WriteResult,
+  unsealData,
 } from "@ironlink/session";
 import { FileStore, type FileStoreOptions, readTextIfExists, withFileLock, writeFileAtomic } from "@ironlink/session/file";
 import {
@@ -79,32 +87,42 @@ declare const nodeReq: IncomingMessage;
 declare const nodeRes: ServerResponse;
 
 export async function callForms(): Promise<SessionState[]> {
-  const fromCookies: Session<AppData> = await getSession<AppData>(cookieStoreWithHeader(nextCookies, cookieHeader), options);
-  const fromFetch = await getSession<AppData>(new Request("https://app.example/"), new Response(), options);
-  const fromNode = await getSession<AppData>(nodeReq, nodeRes, { ...options, store: fileStore });
+  const fromCookies: IronSession<AppData> = await getIronSession<AppData>(cookieStoreWithHeader(nextCookies, cookieHeader), options);
+  const fromFetch: Session<AppData> = await getSession<AppData>(new Request("https://app.example/"), new Response(), options);
+  const fromNode = await getIronSession<AppData>(nodeReq, nodeRes, { ...options, store: fileStore });
   const name: string | undefined = fromCookies.user?.name;
   if (name === undefined) {
-    await fromCookies.regenerate();
+    await regenerateSession(fromCookies);
     fromCookies.user = { id: "alice", name: "Alice" };
     fromCookies.signedInAt = Date.now();
     await fromCookies.save();
   }
+  const update: SessionConfigUpdate = { ...options, ttl: 3600 };
+  fromFetch.updateConfig(update);
   await fromFetch.destroy();
-  const publicId: string | undefined = fromNode.publicId;
+  const info: SessionInfo = sessionInfo(fromNode);
+  const publicId: string | undefined = info.publicId;
   void publicId;
-  return [fromCookies.state, fromFetch.state, fromNode.state];
+  return [sessionInfo(fromCookies).state, sessionInfo(fromFetch).state, info.state];
+}
+
+// iron-session's own seal helpers, re-exported.
+export async function seals(): Promise<string | undefined> {
+  const sealed = await sealData({ token: "abc" }, { password, ttl: 60 });
+  return (await unsealData<{ token?: string }>(sealed, { password })).token;
 }
 
 export async function perUserIndex(): Promise<number> {
   const sessions: SessionManager<AppData> = createSessionManager<AppData>(options);
   const session = await sessions.getSession(nextCookies);
-  const listed: SessionInfo<AppData>[] = await sessions.listSessions("alice");
+  const listed: ListedSession<AppData>[] = await sessions.listSessions("alice");
   const first = listed[0];
   const lastSeen: number | undefined = first?.lastSeenAt;
   void lastSeen;
   const ended: boolean = await sessions.revokeSession(first?.publicId ?? "", { userId: "alice" });
   void ended;
-  return sessions.revokeUserSessions("alice", session.publicId === undefined ? {} : { except: session.publicId });
+  const current = sessionInfo(session).publicId;
+  return sessions.revokeUserSessions("alice", current === undefined ? {} : { except: current });
 }
 
 export function errors(error: unknown): string {

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSessionManager, getSession } from "@ironlink/session";
+import { createSessionManager, getIronSession, sessionInfo } from "@ironlink/session";
 import { FileStore } from "@ironlink/session/file";
 import { createRedisClient, RedisStore } from "@ironlink/session/redis";
 
@@ -17,12 +17,12 @@ try {
   const cookieHeader = `${options.cookieName}=${cookie}`;
 
   // Fetch objects, through the one-call form…
-  const fetchSession = await getSession(new Request("http://app.test/", { headers: { cookie: cookieHeader } }), new Response(), options);
+  const fetchSession = await getIronSession(new Request("http://app.test/", { headers: { cookie: cookieHeader } }), new Response(), options);
   // …and node:http's objects, in a real server, through a manager (what an app creates once).
   const manager = createSessionManager(options);
   const server = createServer(async (req, res) => {
     const session = await manager.getSession(req, res);
-    res.end(JSON.stringify({ state: session.state, user: session.user, publicId: session.publicId }));
+    res.end(JSON.stringify({ ...sessionInfo(session), user: session.user }));
   });
   await new Promise((listening) => server.listen(0, "127.0.0.1", listening));
   const answer = await fetch(`http://127.0.0.1:${server.address().port}/`, { headers: { cookie: cookieHeader } });
@@ -34,19 +34,19 @@ try {
   const dir = await mkdtemp(join(tmpdir(), "ironlink-outside-files-"));
   const fileOptions = { ...options, store: new FileStore({ dir }) };
   const response = new Response();
-  const written = await getSession(new Request("http://app.test/"), response, fileOptions);
+  const written = await getIronSession(new Request("http://app.test/"), response, fileOptions);
   written.greeting = "hello";
   await written.save();
   const fileCookie = response.headers.get("set-cookie").split(";")[0];
-  const fileSession = await getSession(new Request("http://app.test/", { headers: { cookie: fileCookie } }), new Response(), fileOptions);
+  const fileSession = await getIronSession(new Request("http://app.test/", { headers: { cookie: fileCookie } }), new Response(), fileOptions);
   await rm(dir, { recursive: true, force: true });
 
   console.log(
     JSON.stringify({
-      fetch: { state: fetchSession.state, user: fetchSession.user, publicId: fetchSession.publicId },
+      fetch: { ...sessionInfo(fetchSession), user: fetchSession.user },
       node: nodeSession,
       listed: listed.map((session) => session.publicId),
-      file: { state: fileSession.state, greeting: fileSession.greeting },
+      file: { state: sessionInfo(fileSession).state, greeting: fileSession.greeting },
     }),
   );
 } finally {

@@ -1,0 +1,94 @@
+import { SessionStoreUnavailableError } from "./errors";
+import { cookieOpensUntilAfterSave, expiryOf } from "./lifetime";
+import type { StoredSession } from "./load";
+import type { NormalizedSessionOptions } from "./options";
+import { sealStoredValue, type StoredValue, unsealStoredValue } from "./seal";
+
+type Data = Record<string, unknown>;
+
+/** How many times a save merges and retries when other writers keep changing the session under it. */
+const maxWriteAttempts = 20;
+
+/** Writes a new session under `key`. Undefined if the key exists already (an id collision: 256 random bits make it moot). */
+export async function createStoredSession(key: string, data: Data, now: number, options: NormalizedSessionOptions): Promise<StoredSession | undefined> {
+  const record: StoredValue<Data> = { key, data, createdAt: now, touchedAt: now, cookieOpensUntil: cookieOpensUntilAfterSave(now, options) };
+  const raw = await sealStoredValue(record, options.passwords, options.ttl);
+  const result = await options.store.set(key, raw, { mode: "create", expiresAt: expiryOf(record, options), now, userId: options.userId(data) });
+  return result.status === "written" ? { raw, record } : undefined;
+}
+
+/**
+ * Writes only what this request changed since it read `base`, merged into the stored value under a
+ * compare-and-set, so two apps (or tabs) saving different fields at once both keep their change. Undefined
+ * when the session ended elsewhere meanwhile: it stays ended. Saves of one session within this process
+ * queue up, so they do not race each other.
+ */
+export async function updateStoredSession(
+  base: StoredSession,
+  data: Data,
+  now: number,
+  options: NormalizedSessionOptions,
+): Promise<StoredSession | undefined> {
+  const { key } = base.record;
+  const changes = changedFields(base.record.data, data);
+  return oneWriterAtATime(key, async () => {
+    let current = base;
+    for (let attempt = 0; attempt < maxWriteAttempts; attempt++) {
+      const merged = applyChanges(current.record.data, changes);
+      const record: StoredValue<Data> = {
+        key,
+        data: merged,
+        createdAt: current.record.createdAt,
+        touchedAt: now,
+        cookieOpensUntil: cookieOpensUntilAfterSave(now, options),
+      };
+      const raw = await sealStoredValue(record, options.passwords, options.ttl);
+      const write = { mode: "update", expected: current.raw, expiresAt: expiryOf(record, options), now, userId: options.userId(merged) } as const;
+      const result = await options.store.set(key, raw, write);
+      if (result.status === "written") return { raw, record };
+      if (result.status === "gone") return undefined; // signed out or revoked meanwhile: never resurrect
+      const changed = await unsealStoredValue<Data>(result.current, key, options.passwords, options.ttl);
+      if (!changed) return undefined;
+      current = { raw: result.current, record: changed };
+    }
+    throw new SessionStoreUnavailableError(`ironlink: the session changed under ${maxWriteAttempts} concurrent saves in a row; try again.`);
+  });
+}
+
+interface FieldChanges {
+  set: Data;
+  removed: string[];
+}
+
+/** The top-level fields this request set, changed or deleted since it read the session. */
+function changedFields(base: Data, session: Data): FieldChanges {
+  const set: Data = {};
+  for (const [field, value] of Object.entries(session)) {
+    if (!(field in base) || JSON.stringify(value) !== JSON.stringify(base[field])) set[field] = value;
+  }
+  return { set, removed: Object.keys(base).filter((field) => !(field in session)) };
+}
+
+function applyChanges(base: Data, { set, removed }: FieldChanges): Data {
+  const data = { ...base, ...set };
+  for (const field of removed) delete data[field];
+  return data;
+}
+
+const writeQueues = new Map<string, Promise<unknown>>();
+async function oneWriterAtATime<T>(key: string, write: () => Promise<T>): Promise<T> {
+  const previous = writeQueues.get(key) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const tail = previous.then(() => mine);
+  writeQueues.set(key, tail);
+  await previous;
+  try {
+    return await write();
+  } finally {
+    done();
+    if (writeQueues.get(key) === tail) writeQueues.delete(key);
+  }
+}
