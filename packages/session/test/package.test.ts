@@ -123,11 +123,14 @@ describe.runIf(topology === "single")("the published package, from a project out
     expect([...reached].filter((name) => !name.startsWith("/") && !name.startsWith("node:")).sort()).toEqual(["cookie", "iron-session"]);
   });
 
-  test("a file using the whole public API typechecks with tsc 5.9 under nodenext and the strict flags", async () => {
+  test.each([
+    ["nodenext", "tsconfig.json"],
+    ["bundler", "tsconfig.bundler.json"],
+  ])("a file using the whole public API typechecks with tsc 5.9 under %s resolution and the strict flags", async (_resolution, tsconfig) => {
     const tsc = join(project, "node_modules/.bin/tsc");
     const { stdout: version } = await run(tsc, ["--version"], { cwd: project });
     expect(version).toMatch(/^Version 5\.9\./);
-    await run(tsc, ["-p", "tsconfig.json"], { cwd: project }).catch((error: { stdout?: string }) => {
+    await run(tsc, ["-p", tsconfig], { cwd: project }).catch((error: { stdout?: string }) => {
       throw new Error(`tsc found errors:\n${error.stdout}`);
     });
   });
