@@ -1,5 +1,6 @@
 import { revokeSessionAction } from "@ironlink/auth/actions";
 import { listOwnSessions } from "@ironlink/auth/dal";
+import { describeUserAgent } from "@ironlink/auth/user-agent";
 import { newPasswordHint } from "@ironlink/auth/validation";
 import { PasswordChangeForm } from "../components/password-change-form";
 import { ServiceUnavailable } from "../components/service-unavailable";
@@ -23,7 +24,7 @@ async function AccountDetails({ user, publicId }: SignedIn) {
         {sessions.map((session) => (
           <li key={session.publicId} className="session-item" data-current={session.publicId === publicId}>
             <div>
-              <strong>{describeBrowser(session.data.userAgent)}</strong> on {session.data.signedInOn ?? "an app"}
+              <strong>{describeUserAgent(session.data.userAgent)}</strong> on {session.data.signedInOn ?? "an app"}
               {session.publicId === publicId && <span className="this-device"> (this device)</span>}
               <br />
               <small>
@@ -45,12 +46,4 @@ async function AccountDetails({ user, publicId }: SignedIn) {
       <PasswordChangeForm newPasswordHint={newPasswordHint} />
     </>
   );
-}
-
-/** A short name for a user agent: enough to tell one's own devices apart. */
-function describeBrowser(userAgent: string | undefined): string {
-  if (!userAgent) return "Unknown browser";
-  const browser = /Edg\//.test(userAgent) ? "Edge" : /Chrom(e|ium)\//.test(userAgent) ? "Chrome" : /Firefox\//.test(userAgent) ? "Firefox" : /Safari\//.test(userAgent) ? "Safari" : /curl\//.test(userAgent) ? "curl" : "Browser";
-  const os = /Windows/.test(userAgent) ? "Windows" : /Mac OS X/.test(userAgent) ? "macOS" : /Android/.test(userAgent) ? "Android" : /iPhone|iPad/.test(userAgent) ? "iOS" : /Linux/.test(userAgent) ? "Linux" : undefined;
-  return os ? `${browser} on ${os}` : browser;
 }
