@@ -107,26 +107,18 @@ function isFetchResponse(res: ServerResponse | Response): res is Response {
   return typeof (res as Response).headers?.append === "function";
 }
 
-/** The value of one cookie in a Cookie header (the first, if it has several); a malformed header yields undefined rather than an error. */
-export function parseCookieHeader(header: string, name: string): string | undefined {
-  const [first] = cookieValuesIn(header, name); // takes one value: the rest of the header is not parsed
-  return first;
-}
-
-/** Every value of one cookie in a Cookie header, in order; those whose percent-encoding is malformed are left out. */
-function cookieHeaderValues(header: string, name: string): string[] {
-  return [...cookieValuesIn(header, name)].filter((value) => value !== undefined);
-}
-
-/** The parser: each value of the cookie, in header order, undefined in place of one that does not decode. */
-function* cookieValuesIn(header: string, name: string): Generator<string | undefined> {
+/** Every value of one cookie in a Cookie header, in order; a value whose percent-encoding is malformed is left out. */
+export function cookieHeaderValues(header: string, name: string): string[] {
+  const values: string[] = [];
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
     if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
     let value = part.slice(eq + 1).trim();
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    yield decodedOrUndefined(value);
+    const decoded = decodedOrUndefined(value);
+    if (decoded !== undefined) values.push(decoded);
   }
+  return values;
 }
 
 function decodedOrUndefined(value: string): string | undefined {

@@ -57,12 +57,6 @@ export async function sealCookie(sessionId: string, passwords: Passwords, ttl: n
   return rememberSeal(await ironSealData(payload, { password: passwords, ttl }), payload, passwords);
 }
 
-/** The session id in a cookie seal, or undefined when the seal is forged, tampered with, expired or not ours. */
-export async function unsealCookie(seal: string, passwords: Passwords, ttl: number): Promise<string | undefined> {
-  const content = await openCookie(seal, passwords, ttl);
-  return content && "sessionId" in content ? content.sessionId : undefined;
-}
-
 /**
  * What a genuine seal holds: our session id, or, for a seal without one, the data a stateless
  * iron-session app put in its cookie. Undefined for anything forged, tampered with, expired or empty.

@@ -1,7 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
-import { jarFromCookieStore, jarFromRequest, parseCookieHeader, serializeCookie } from "../src/cookies";
+import { cookieHeaderValues, jarFromCookieStore, jarFromRequest, serializeCookie } from "../src/cookies";
+
+/** The first value of a cookie in a header: what a reader that takes one value sees. */
+const parseCookieHeader = (header: string, name: string) => cookieHeaderValues(header, name)[0];
 
 const base = { path: "/", httpOnly: true, secure: false, sameSite: "lax", maxAge: 100 } as const;
 
