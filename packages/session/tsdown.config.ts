@@ -12,7 +12,7 @@ const typescriptDir = dirname(createRequire(import.meta.url).resolve("typescript
 const { default: getExePath } = await import(pathToFileURL(join(typescriptDir, "lib/getExePath.js")).href);
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/redis.ts", "src/file.ts", "src/testing.ts"],
+  entry: ["src/index.ts", "src/redis.ts", "src/file.ts", "src/fleet/index.ts", "src/testing.ts"],
   format: "esm",
   platform: "node",
   // One output file per source module: stack traces and published files read like the source.

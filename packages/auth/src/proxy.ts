@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getConfig } from "./config";
-import { storeIsDown } from "./redis";
+import { storeIsDown } from "./fleet";
 import { newNonce, nonceRequestHeader, securityHeaders } from "@ironlink/next-config/security-headers";
 
 /** Pages that need a signed-in user. */

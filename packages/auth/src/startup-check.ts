@@ -1,13 +1,25 @@
+import { isSessionStoreUnavailable } from "@ironlink/session";
+import { FleetMismatchError } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
 import { seedDemoAccount } from "./dev-seed";
+import { getFleet } from "./fleet";
 
-/** A configuration error stops the server with what to fix; then, in development, the demo account. */
+/**
+ * A configuration error, or settings that differ from the fleet's, stop the server with what to fix; then,
+ * in development, the demo account. A store that does not answer yet is no reason to refuse to start.
+ */
 export async function startupCheck(): Promise<void> {
   try {
     getConfig();
+    await getFleet().checkSettings();
   } catch (error) {
-    console.error(`\nironlink: configuration error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+    if (isSessionStoreUnavailable(error)) {
+      console.warn("ironlink: the session store did not answer, so this app's settings were not compared with the fleet's.");
+    } else {
+      const message = error instanceof FleetMismatchError ? error.message : `ironlink: configuration error: ${error instanceof Error ? error.message : String(error)}`;
+      console.error(`\n${message}\n`);
+      process.exit(1);
+    }
   }
   await seedDemoAccount();
 }

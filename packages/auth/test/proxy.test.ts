@@ -6,7 +6,7 @@ const state = vi.hoisted(() => ({ storeDown: false, production: true, cookieSecu
 vi.mock("../src/config", () => ({
   getConfig: () => ({ production: state.production, cookieSecure: state.cookieSecure, cookieName: "ironlink_session" }),
 }));
-vi.mock("../src/redis", () => ({ storeIsDown: () => state.storeDown }));
+vi.mock("../src/fleet", () => ({ storeIsDown: () => state.storeDown }));
 const { proxy } = await import("../src/proxy");
 
 const app = "http://127.0.0.1:5000";

@@ -1,0 +1,159 @@
+/**
+ * `@ironlink/session/fleet`: one configuration for every app of a fleet, read from the environment, and the
+ * session manager built from it. Any server uses it the same way:
+ *
+ *   const fleet = createFleet({ appName: "billing" });
+ *   await fleet.checkSettings();          // refuses to start if this app disagrees with the fleet
+ *   const session = await fleet.sessions.getSession(req, res);
+ *   session.user?.username;               // FleetSessionData, as the sign-in app wrote it
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Cluster, Redis } from "ioredis";
+import { SessionStoreUnavailableError } from "../errors";
+import { createSessionManager, type SessionManager } from "../manager";
+import type { SessionOptions } from "../options";
+import { createRedisClient, type RedisConnection } from "../stores/redis-client";
+import { RedisStore } from "../stores/redis-store";
+import { FileStore } from "../stores/file-store";
+import { writeFileAtomic } from "../stores/file-io";
+import type { SessionStore } from "../stores/session-store";
+import { readBoolean, readFleetConfig, type Environment, type FleetConfig } from "./config";
+import { checkFleetRecord, type FleetRecordStore } from "./settings-check";
+
+export { readFleetConfig, readBoolean, readInteger, fleetDefaults, FleetConfigError, type FleetConfig, type Environment } from "./config";
+export { FleetMismatchError } from "./settings-check";
+
+/** The person a fleet session belongs to. */
+export interface FleetUser {
+  id: string;
+  username: string;
+}
+
+/** What the sign-in app writes into a session, and so what every app of the fleet reads. Never a password. */
+export interface FleetSessionData {
+  user: FleetUser;
+  /** Epoch milliseconds of the sign-in. */
+  signedInAt: number;
+  /** The name of the app the person signed in on. */
+  signedInOn: string;
+  /** The browser's User-Agent at sign-in (at most 256 characters). */
+  userAgent: string;
+}
+
+/** The session options a fleet config implies, for `getIronSession(cookies, options)` or `createSessionManager`. */
+export function fleetSessionOptions(config: FleetConfig, store: SessionStore): SessionOptions {
+  return {
+    password: config.password,
+    cookieName: config.cookieName,
+    ttl: config.ttl,
+    idleTimeout: config.idleTimeout,
+    absoluteTimeout: config.absoluteTimeout,
+    cookieOptions: { domain: config.cookieDomain, secure: config.cookieSecure, httpOnly: true, sameSite: "lax", path: "/" },
+    store,
+    // The per-user index behind "Sign out everywhere" and the account page's list.
+    userId: (data) => (data as Partial<FleetSessionData>).user?.id,
+    legacyCookies: config.migrateIronSessionCookies ? "migrate" : "ignore",
+  };
+}
+
+export interface Fleet {
+  config: FleetConfig;
+  store: SessionStore;
+  sessions: SessionManager<FleetSessionData>;
+  /** The Redis client the store uses (undefined with the file store), for an app's other shared state. */
+  redis: Redis | Cluster | undefined;
+  /** True while Redis is known to be unreachable: a check without I/O, to answer 503 before doing work. */
+  isStoreDown(): boolean;
+  /** Resolves when the store answers; for health checks. */
+  ping(): Promise<void>;
+  /**
+   * Compares this app's shared settings (cookie, timeouts, key prefix, password) with the fleet's record in
+   * the store and throws FleetMismatchError naming each difference. The fleet's first app writes the record.
+   */
+  checkSettings(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CreateFleetOptions {
+  /** Shown in the account page's session list and in mismatch messages. */
+  appName?: string;
+  /** Default: `readFleetConfig(env)`. */
+  config?: FleetConfig;
+  env?: Environment;
+}
+
+export function createFleet({ appName = "an app", env = process.env, config = readFleetConfig(env) }: CreateFleetOptions = {}): Fleet {
+  const backend = config.store.kind === "file" ? fileBackend(config.store.dir, config.fleetName) : redisBackend(config.store.redis, config);
+  const adopt = readBoolean(env, "IRONLINK_FLEET_ADOPT") ?? false;
+  return {
+    config,
+    store: backend.store,
+    sessions: createSessionManager<FleetSessionData>(fleetSessionOptions(config, backend.store)),
+    redis: backend.redis,
+    isStoreDown: backend.isDown,
+    ping: backend.ping,
+    checkSettings: () => checkFleetRecord(config, backend.records, { appName, adopt }),
+    close: backend.close,
+  };
+}
+
+interface Backend {
+  store: SessionStore;
+  records: FleetRecordStore;
+  redis: Redis | Cluster | undefined;
+  isDown(): boolean;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function redisBackend(connection: RedisConnection, config: FleetConfig): Backend {
+  const client = createRedisClient(connection);
+  let down = false;
+  // "close" comes the moment the connection drops; "error" once a reconnection fails. Either way, 503 at once until ready.
+  client.on("close", () => (down = true));
+  client.on("error", () => (down = true));
+  client.on("ready", () => (down = false));
+  const key = `ironlink:fleet:${config.fleetName}`;
+  return {
+    store: new RedisStore({ client, prefix: config.keyPrefix }),
+    records: {
+      read: () => unavailableOnError(client.get(key)),
+      create: async (value) => (await unavailableOnError(client.set(key, value, "NX"))) === "OK",
+      replace: async (value) => void (await unavailableOnError(client.set(key, value))),
+    },
+    redis: client,
+    isDown: () => down,
+    ping: async () => void (await client.ping()),
+    close: async () => void (await client.quit()),
+  };
+}
+
+/** A Redis that does not answer is an outage the caller can tell apart from a mismatch. */
+async function unavailableOnError<T>(command: Promise<T>): Promise<T> {
+  try {
+    return await command;
+  } catch (cause) {
+    throw new SessionStoreUnavailableError(`ironlink: Redis did not answer (${cause instanceof Error ? cause.message : String(cause)}).`, { cause });
+  }
+}
+
+function fileBackend(dir: string, fleetName: string): Backend {
+  const store = new FileStore({ dir });
+  const path = join(dir, `fleet-${encodeURIComponent(fleetName)}.json`);
+  return {
+    store,
+    records: {
+      read: async () => readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : Promise.reject(error))),
+      create: async (value) => {
+        await mkdir(dir, { recursive: true });
+        return writeFile(path, value, { flag: "wx" }).then(() => true, (error: NodeJS.ErrnoException) => (error.code === "EEXIST" ? false : Promise.reject(error)));
+      },
+      replace: (value) => writeFileAtomic(path, value),
+    },
+    redis: undefined,
+    isDown: () => false,
+    ping: async () => void (await store.get("A".repeat(43))),
+    close: async () => {},
+  };
+}

@@ -1,0 +1,102 @@
+import { sealData, unsealData } from "../seal";
+import type { FleetConfig } from "./config";
+
+/**
+ * The settings every app of a fleet must agree on, by the variable that sets them. An app whose value
+ * differs from the fleet's would silently sign people out (a shorter idle timeout deletes sessions the
+ * others consider alive; another cookie name or key prefix sees nobody signed in), so it refuses to start.
+ * APP_ORIGINS is left out on purpose: adding an app means updating the lists one app at a time.
+ */
+const sharedSettings = {
+  SESSION_COOKIE_NAME: (config) => config.cookieName,
+  COOKIE_DOMAIN: (config) => config.cookieDomain ?? "(unset)",
+  COOKIE_SECURE: (config) => String(config.cookieSecure),
+  SESSION_TTL: (config) => String(config.ttl),
+  SESSION_IDLE_TIMEOUT: (config) => String(config.idleTimeout),
+  SESSION_ABSOLUTE_TIMEOUT: (config) => String(config.absoluteTimeout),
+  SESSION_KEY_PREFIX: (config) => config.keyPrefix,
+} satisfies Record<string, (config: FleetConfig) => string>;
+
+type SharedSettings = Record<keyof typeof sharedSettings, string>;
+
+/** What the store keeps under the fleet's name: the shared settings, and a seal only the fleet's password opens. */
+export interface FleetRecord {
+  settings: SharedSettings;
+  /** Sealed with SESSION_PASSWORD: an app that cannot open it has another password (rotation maps still open it). */
+  passwordProbe: string;
+  recordedBy: string;
+  recordedAt: string;
+}
+
+/** Where the record lives: a Redis key or a file beside the sessions. `create` writes only if there is none. */
+export interface FleetRecordStore {
+  read(): Promise<string | null>;
+  create(value: string): Promise<boolean>;
+  replace(value: string): Promise<void>;
+}
+
+/** An app's settings differ from the fleet's: the message names the setting, both values and what to do. */
+export class FleetMismatchError extends Error {
+  override readonly name = "FleetMismatchError";
+  readonly code = "IRONLINK_FLEET_MISMATCH";
+}
+
+const probeContent = "ironlink fleet password probe";
+
+/**
+ * Compares this app's settings with the fleet's record, writing the record if this is the fleet's first app.
+ * With `adopt` (IRONLINK_FLEET_ADOPT=true), this app's settings replace the record: how a fleet changes a setting.
+ */
+export async function checkFleetRecord(config: FleetConfig, records: FleetRecordStore, { appName, adopt }: { appName: string; adopt: boolean }): Promise<void> {
+  const mine = await recordFor(config, appName);
+  if (adopt) return records.replace(JSON.stringify(mine));
+  const raw = await records.read();
+  if (raw === null && (await records.create(JSON.stringify(mine)))) return;
+  const fleet = parseRecord(raw ?? (await records.read()));
+  if (!fleet) return records.replace(JSON.stringify(mine));
+  const differences = (Object.keys(sharedSettings) as (keyof SharedSettings)[]).filter((name) => fleet.settings[name] !== mine.settings[name]);
+  if (differences.length > 0) throw new FleetMismatchError(describeDifferences(config, fleet, mine, differences));
+  if (!(await opensProbe(fleet.passwordProbe, config))) {
+    throw new FleetMismatchError(
+      `ironlink: this app's SESSION_PASSWORD cannot open the seals of the fleet "${config.fleetName}" (recorded by ${fleet.recordedBy}). Every app of a fleet must share it; to rotate, give every app the map {"1":"old…","2":"new…"}.`,
+    );
+  }
+}
+
+async function recordFor(config: FleetConfig, appName: string): Promise<FleetRecord> {
+  const settings = Object.fromEntries(Object.entries(sharedSettings).map(([name, read]) => [name, read(config)])) as SharedSettings;
+  // No expiry (ttl 0): the probe must still open when the fleet's last app restarts months later.
+  const passwordProbe = await sealData({ probe: probeContent }, { password: config.password, ttl: 0 });
+  return { settings, passwordProbe, recordedBy: appName, recordedAt: new Date().toISOString() };
+}
+
+async function opensProbe(probe: string, config: FleetConfig): Promise<boolean> {
+  try {
+    const opened = await unsealData<{ probe?: string }>(probe, { password: config.password, ttl: 0 });
+    return opened.probe === probeContent;
+  } catch {
+    return false;
+  }
+}
+
+function describeDifferences(config: FleetConfig, fleet: FleetRecord, mine: FleetRecord, names: (keyof SharedSettings)[]): string {
+  const lines = names.map((name) => `  ${name}: this app has ${mine.settings[name]}, the fleet has ${fleet.settings[name]}`);
+  return [
+    `ironlink: this app's settings differ from the fleet "${config.fleetName}" (recorded by ${fleet.recordedBy} at ${fleet.recordedAt}):`,
+    ...lines,
+    "Every app of a fleet must share these, or people are signed out early or not seen as signed in.",
+    "Set the fleet's values here; or, to change them for the whole fleet, set the new values on every app and start one of them once with IRONLINK_FLEET_ADOPT=true.",
+  ].join("\n");
+}
+
+function parseRecord(raw: string | null): FleetRecord | undefined {
+  if (raw === null) return undefined;
+  try {
+    const record = JSON.parse(raw) as Partial<FleetRecord>;
+    return typeof record.settings === "object" && record.settings !== null && typeof record.passwordProbe === "string"
+      ? (record as FleetRecord)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,115 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { unsealData } from "iron-session";
+import { afterAll, describe, expect, inject, test } from "vitest";
+import { createFleet, type Fleet, FleetConfigError, FleetMismatchError, readFleetConfig } from "../src/fleet/index";
+import { MemoryCookieStore, otherPassword, password } from "./helpers";
+
+const fleets: Fleet[] = [];
+afterAll(async () => {
+  for (const fleet of fleets) {
+    await fleet.redis?.del(`ironlink:fleet:${fleet.config.fleetName}`);
+    await fleet.close();
+  }
+});
+
+/** An app of the fleet `name` on this run's Redis, with the environment it would read. */
+function app(name: string, env: Record<string, string> = {}, appName = "app"): Fleet {
+  const fullEnv = { SESSION_PASSWORD: password, IRONLINK_FLEET: name, ...env };
+  const config = { ...readFleetConfig(fullEnv), store: { kind: "redis" as const, redis: inject("redisConnection") } };
+  const fleet = createFleet({ appName, env: fullEnv, config });
+  fleets.push(fleet);
+  return fleet;
+}
+
+describe("readFleetConfig", () => {
+  test("the documented defaults: 30 min idle, 12 h absolute, ttl = absolute, the demo origins, sign-in at the first", () => {
+    const config = readFleetConfig({ SESSION_PASSWORD: password });
+    expect(config).toMatchObject({
+      fleetName: "ironlink",
+      cookieName: "ironlink_session",
+      cookieSecure: false,
+      idleTimeout: 1800,
+      absoluteTimeout: 43200,
+      ttl: 43200,
+      keyPrefix: "ironlink:session:",
+      loginUrl: "http://127.0.0.1:5000",
+      store: { kind: "redis", redis: "redis://127.0.0.1:6379" },
+    });
+    expect(config.appOrigins).toContain("http://127.0.0.1:9000");
+  });
+
+  test("a Secure cookie is prefixed: __Host- on one host, __Secure- with COOKIE_DOMAIN; production means Secure", () => {
+    expect(readFleetConfig({ SESSION_PASSWORD: password, NODE_ENV: "production" }).cookieName).toBe("__Host-ironlink_session");
+    expect(readFleetConfig({ SESSION_PASSWORD: password, COOKIE_SECURE: "true", COOKIE_DOMAIN: "example.com" }).cookieName).toBe("__Secure-ironlink_session");
+  });
+
+  test("LOGIN_URL must be one of APP_ORIGINS; malformed values name the variable", () => {
+    const origins = "https://a.example.com,https://b.example.com";
+    expect(readFleetConfig({ SESSION_PASSWORD: password, APP_ORIGINS: origins, LOGIN_URL: "https://b.example.com" }).loginUrl).toBe("https://b.example.com");
+    expect(() => readFleetConfig({ SESSION_PASSWORD: password, APP_ORIGINS: origins, LOGIN_URL: "https://evil.example" })).toThrow(/LOGIN_URL .* must be one of APP_ORIGINS/);
+    expect(() => readFleetConfig({ SESSION_PASSWORD: password, SESSION_IDLE_TIMEOUT: "ten" })).toThrow(FleetConfigError);
+    expect(() => readFleetConfig({ SESSION_PASSWORD: password, SESSION_TTL: "3600" })).toThrow(/SESSION_TTL \(3600\) must be at least SESSION_ABSOLUTE_TIMEOUT/);
+  });
+});
+
+describe("the fleet's settings record", () => {
+  test("the first app records the settings; an app that agrees starts; one with another idle timeout is refused, naming both values", async () => {
+    const name = randomUUID();
+    await app(name, {}, "App One").checkSettings();
+    await app(name, {}, "App Two").checkSettings();
+    const error = await app(name, { SESSION_IDLE_TIMEOUT: "600" }, "Outside").checkSettings().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FleetMismatchError);
+    expect((error as Error).message).toMatch(/SESSION_IDLE_TIMEOUT: this app has 600, the fleet has 1800/);
+    expect((error as Error).message).toMatch(/recorded by App One/);
+  });
+
+  test("every shared setting is compared: cookie name, domain, ttl, key prefix", async () => {
+    const name = randomUUID();
+    await app(name).checkSettings();
+    for (const [variable, value] of [["SESSION_COOKIE_NAME", "other"], ["COOKIE_DOMAIN", "example.com"], ["SESSION_TTL", "86400"], ["SESSION_KEY_PREFIX", "x:"]]) {
+      await expect(app(name, { [variable!]: value! }).checkSettings()).rejects.toThrow(new RegExp(`${variable}: this app has`));
+    }
+  });
+
+  test("another password is refused; a rotation map that still holds the fleet's password is accepted", async () => {
+    const name = randomUUID();
+    await app(name, { SESSION_PASSWORD: JSON.stringify({ 1: password }) }).checkSettings();
+    await expect(app(name, { SESSION_PASSWORD: otherPassword }).checkSettings()).rejects.toThrow(/SESSION_PASSWORD cannot open the seals/);
+    await app(name, { SESSION_PASSWORD: JSON.stringify({ 1: password, 2: otherPassword }) }).checkSettings();
+  });
+
+  test("IRONLINK_FLEET_ADOPT=true replaces the record: how a fleet changes a setting", async () => {
+    const name = randomUUID();
+    await app(name).checkSettings();
+    await app(name, { SESSION_IDLE_TIMEOUT: "600", IRONLINK_FLEET_ADOPT: "true" }).checkSettings();
+    await app(name, { SESSION_IDLE_TIMEOUT: "600" }).checkSettings();
+    await expect(app(name).checkSettings()).rejects.toThrow(/this app has 1800, the fleet has 600/);
+  });
+
+  test("the file store keeps the record beside the sessions", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ironlink-fleet-"));
+    try {
+      const env = { SESSION_PASSWORD: password, SESSION_STORE: "file", SESSION_FILE_PATH: dir };
+      await createFleet({ env }).checkSettings();
+      await expect(createFleet({ env: { ...env, SESSION_ABSOLUTE_TIMEOUT: "7200" } }).checkSettings()).rejects.toThrow(/SESSION_ABSOLUTE_TIMEOUT: this app has 7200/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test("a fleet's sessions: typed data, the per-user index, a cookie iron-session's unsealData opens", async () => {
+  const fleet = app(randomUUID());
+  const cookies = new MemoryCookieStore();
+  const session = await fleet.sessions.getSession(cookies);
+  const userId = `user-${randomUUID()}`;
+  Object.assign(session, { user: { id: userId, username: "alice" }, signedInAt: Date.now(), signedInOn: "App One", userAgent: "test" });
+  await session.save();
+  const cookie = cookies.written(fleet.config.cookieName);
+  expect(await unsealData(cookie, { password })).toHaveProperty("sid");
+  expect((await fleet.sessions.listSessions(userId)).map((listed) => listed.data.user?.username)).toEqual(["alice"]);
+  await fleet.sessions.revokeUserSessions(userId);
+});
