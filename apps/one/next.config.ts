@@ -1,3 +1,3 @@
-import { ironlinkNextConfig } from "@ironlink/next-config";
+import { ironlinkNextConfig } from "@ironlink/next/config";
 
 export default ironlinkNextConfig({ name: "Ironlink One", accent: "#2563eb" });

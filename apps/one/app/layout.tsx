@@ -1,2 +1,4 @@
 // The shared shell; the app's name and colour come from next.config.ts.
-export { AppLayout as default, metadata } from "@ironlink/ui/layout";
+import "@ironlink/next/styles.css";
+
+export { AppLayout as default, metadata } from "@ironlink/next/ui";

@@ -1,4 +1,4 @@
-import { ProtectedPage } from "@ironlink/ui/pages";
+import { ProtectedPage } from "@ironlink/next/ui";
 
 const appTwoUrl = process.env.APP_TWO_URL ?? "http://127.0.0.1:7000";
 

@@ -1,2 +1,2 @@
 "use client";
-export { ErrorPage as default } from "@ironlink/ui/error-page";
+export { ErrorPage as default } from "@ironlink/next/ui/error-page";

@@ -1,1 +1,1 @@
-export { NotFoundPage as default } from "@ironlink/ui/pages";
+export { NotFoundPage as default } from "@ironlink/next/ui";

@@ -1,4 +1,4 @@
-import { ProtectedPage } from "@ironlink/ui/pages";
+import { ProtectedPage } from "@ironlink/next/ui";
 
 const appOneUrl = process.env.APP_ONE_URL ?? "http://127.0.0.1:5000";
 

@@ -1,4 +1,4 @@
-import { hashPassword, verifyPassword } from "@ironlink/auth/users";
+import { hashPassword, verifyPassword } from "@ironlink/next/users";
 import { regenerateSession } from "@ironlink/session";
 import { cookies } from "next/headers";
 import { json, sessionData } from "../../lib/fixture";
@@ -7,7 +7,7 @@ import { sessions } from "../../lib/ironlink";
 export const dynamic = "force-dynamic";
 
 /**
- * A sign-in as the apps do it: scrypt (packages/auth's own verifyPassword, N=2^15 r=8 p=1, in its
+ * A sign-in as the apps do it: scrypt (@ironlink/next's own verifyPassword, N=2^15 r=8 p=1, in its
  * low-priority hashing process), then a fresh session id and a save. The hash is made once per process.
  */
 const password = "correct horse battery staple";

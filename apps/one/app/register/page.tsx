@@ -1,1 +1,1 @@
-export { RegisterPage as default } from "@ironlink/ui/pages";
+export { RegisterPage as default } from "@ironlink/next/ui";

@@ -1,1 +1,1 @@
-export { AccountPage as default } from "@ironlink/ui/pages";
+export { AccountPage as default } from "@ironlink/next/ui";

@@ -1,1 +1,1 @@
-export { LoginPage as default } from "@ironlink/ui/pages";
+export { LoginPage as default } from "@ironlink/next/ui";

@@ -1,1 +1,0 @@
-export { GET } from "@ironlink/auth/routes/health";

@@ -1,0 +1,75 @@
+"use server";
+import { revalidatePath } from "next/cache";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { isSessionStoreUnavailable } from "@ironlink/session";
+import { type AccountResult, changePassword, register, revokeOwnSession, signIn } from "./account";
+import { getConfig } from "./config";
+import { messages } from "./messages";
+import { getCurrentSession } from "./dal";
+import type { AuthFormState } from "./form-state";
+import { requestContext } from "./request-context";
+import { isAllowedOrigin } from "./request-origin";
+import { safeReturnAddress } from "./safe-next-path";
+import type { AppSession } from "./session";
+
+// Next.js checks that a server action's Origin has its Host, whatever the scheme; fromFleet() also wants the
+// exact origin (scheme, host, port) in APP_ORIGINS, like the route handlers.
+
+type AccountOperation = (session: AppSession, input: Record<string, unknown>, context: Awaited<ReturnType<typeof requestContext>>) => Promise<AccountResult>;
+
+export async function signInAction(_previous: AuthFormState, form: FormData): Promise<AuthFormState> {
+  const result = await run(signIn, form, ["username", "password"]);
+  if (!result.ok) return failure(result, form);
+  // redirect() throws by design, so it stays outside any try.
+  redirect(returnAddress(form));
+}
+
+export async function registerAction(_previous: AuthFormState, form: FormData): Promise<AuthFormState> {
+  const result = await run(register, form, ["username", "password"]);
+  if (!result.ok) return failure(result, form);
+  redirect(returnAddress(form));
+}
+
+export async function changePasswordAction(_previous: AuthFormState, form: FormData): Promise<AuthFormState> {
+  const result = await run(changePassword, form, ["currentPassword", "newPassword"]);
+  if (!result.ok) return failure(result, form);
+  revalidatePath("/account");
+  return { success: "Password changed. Your other sessions were signed out." };
+}
+
+/** Signs one of the user's other sessions out, in every app. */
+export async function revokeSessionAction(form: FormData): Promise<void> {
+  if (!(await fromFleet())) return;
+  try {
+    await revokeOwnSession(await getCurrentSession(), form.get("publicId"));
+  } catch (error) {
+    if (!isSessionStoreUnavailable(error)) throw error;
+  }
+  revalidatePath("/account");
+}
+
+async function run(operation: AccountOperation, form: FormData, fields: string[]): Promise<AccountResult> {
+  const input = Object.fromEntries(fields.map((field) => [field, form.get(field)]));
+  if (!(await fromFleet())) return { ok: false, status: 403, error: "forbidden_origin", message: messages.crossSite };
+  try {
+    return await operation(await getCurrentSession(), input, await requestContext());
+  } catch (error) {
+    if (isSessionStoreUnavailable(error)) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
+    throw error;
+  }
+}
+
+/** Where the form asked to go after sign-in, if that is this app or another app of the fleet. */
+function returnAddress(form: FormData): string {
+  return safeReturnAddress(form.get("next"), getConfig().appOrigins).url;
+}
+
+async function fromFleet(): Promise<boolean> {
+  return isAllowedOrigin(await headers(), getConfig().appOrigins);
+}
+
+function failure(result: Extract<AccountResult, { ok: false }>, form: FormData): AuthFormState {
+  const username = form.get("username");
+  return { message: result.message, fieldErrors: result.fieldErrors, username: typeof username === "string" ? username.slice(0, 64) : undefined };
+}

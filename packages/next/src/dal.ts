@@ -1,0 +1,64 @@
+import "server-only";
+import { cookies, headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { cache } from "react";
+import { cookieStoreWithHeader, isSessionStoreUnavailable, SessionStoreUnavailableError, type ListedSession, sessionInfo } from "@ironlink/session";
+import { signInLocation } from "./sign-in-location";
+import { type AppSession, openSession, type SessionData, sessions } from "./session";
+import type { User } from "./users";
+
+/**
+ * The data-access layer: every page, server action and route handler reads the session through here,
+ * so the check that matters (the session exists in Redis) is never skipped. Cached per request.
+ */
+export const getCurrentSession = cache(async (): Promise<AppSession> =>
+  // The raw Cookie header, since Next keeps one value per name: a planted second cookie must be seen, not win.
+  openSession(cookieStoreWithHeader(await cookies(), (await headers()).get("cookie"))),
+);
+
+export type Viewer =
+  | { status: "signed-in"; user: User; publicId: string | undefined }
+  /** Carries a stateless iron-session cookie that must be moved into Redis where cookies can be written. */
+  | { status: "legacy" }
+  /** Had a session that timed out or was ended elsewhere. */
+  | { status: "expired" }
+  | { status: "anonymous" }
+  /** Redis does not answer: we cannot tell, and must not pretend the user is signed out. */
+  | { status: "unavailable" };
+
+/** Who is asking. Pages render from this. */
+export const getViewer = cache(async (): Promise<Viewer> => {
+  try {
+    const session = await getCurrentSession();
+    const { state, publicId } = sessionInfo(session);
+    if (state === "legacy") return { status: "legacy" };
+    if (session.user) return { status: "signed-in", user: session.user, publicId };
+    return { status: state === "expired" ? "expired" : "anonymous" };
+  } catch (error) {
+    if (isSessionStoreUnavailable(error)) return { status: "unavailable" };
+    throw error;
+  }
+});
+
+/** The signed-in user's sessions for the account page; null when Redis stops answering mid-request (a 500 otherwise). */
+export async function listOwnSessions(user: User): Promise<ListedSession<SessionData>[] | null> {
+  try {
+    return await sessions().listSessions(user.id);
+  } catch (error) {
+    if (isSessionStoreUnavailable(error)) return null;
+    throw error;
+  }
+}
+
+/**
+ * The signed-in user, for a page, server action or route handler that needs one. Anyone else is sent to
+ * sign in and brought back to `path`; a stateless iron-session cookie is moved into the store first.
+ * While the store does not answer, throws SessionStoreUnavailableError (the error page, or a 503 in apiRoute).
+ */
+export async function requireUser(path = "/"): Promise<User> {
+  const viewer = await getViewer();
+  if (viewer.status === "signed-in") return viewer.user;
+  if (viewer.status === "unavailable") throw new SessionStoreUnavailableError("ironlink: the session store did not answer.");
+  if (viewer.status === "legacy") redirect(`/api/session/migrate?next=${encodeURIComponent(path)}`);
+  redirect(signInLocation(path));
+}

@@ -1,0 +1,36 @@
+import { json } from "./http";
+import { GET as health } from "./routes/health";
+import { POST as login } from "./routes/login";
+import { POST as logout } from "./routes/logout";
+import { GET as migrate } from "./routes/migrate";
+import { POST as register } from "./routes/register";
+import { GET as session } from "./routes/session";
+
+type Handler = (request: Request) => Promise<Response>;
+
+/** The kit's API, by path: what `app/api/[...ironlink]/route.ts` serves. */
+const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
+  "/api/session": { GET: session },
+  "/api/session/migrate": { GET: migrate },
+  "/api/login": { POST: login },
+  "/api/logout": { POST: logout },
+  "/api/register": { POST: register },
+  "/api/health": { GET: health },
+};
+
+function dispatch(method: "GET" | "POST"): Handler {
+  return async (request) => {
+    const methods = routes[new URL(request.url).pathname.replace(/\/$/, "")];
+    if (!methods) return json({ error: "not_found", message: "There is no such API route." }, 404);
+    const handler = methods[method];
+    if (!handler) return json({ error: "method_not_allowed", message: `Use ${Object.keys(methods).join(" or ")}.` }, 405, { Allow: Object.keys(methods).join(", ") });
+    return handler(request);
+  };
+}
+
+/**
+ * The route handlers of every Ironlink app, for a catch-all route: in `app/api/[...ironlink]/route.ts`,
+ * `export const { GET, POST } = ironlink.handlers;`. An app's own routes under /api/ still win: Next
+ * prefers a static segment to a catch-all.
+ */
+export const handlers = { GET: dispatch("GET"), POST: dispatch("POST") };

@@ -1,0 +1,30 @@
+/** Every message a person may read, in one place so pages, actions and API answers agree. */
+export const messages = {
+  invalidInput: "Check the highlighted fields.",
+  wrongCredentials: "Wrong username or password.",
+  usernameTaken: "That username is taken. Choose another or sign in.",
+  unavailable: "Sign-in is temporarily unavailable. Please try again in a moment.",
+  busy: "Too many sign-ins at once. Please try again in a few seconds.",
+  expired: "Your session expired, please sign in again.",
+  wrongCurrentPassword: "Your current password is not right.",
+  signedOut: "You are not signed in.",
+  crossSite: "Cross-site requests are not allowed.",
+  registrationClosed: "Accounts are not created on this app.",
+  passwordChangeElsewhere: "Your password is managed where your account lives, not here.",
+  returnRefused: (host: string) =>
+    `The link you followed would have sent you to ${host} after signing in, which is not one of this fleet's apps. For your safety it will not be followed: you will stay on this app.`,
+
+  // Field errors. The limits come from validation.ts, where the rules are.
+  usernameMissing: "Enter a username.",
+  usernameInvalid: (min: number, max: number) => `Use ${min}–${max} letters, digits, dots, dashes or underscores, starting with a letter or digit.`,
+  passwordMissing: "Enter a password.",
+  passwordTooLong: (max: number) => `Use at most ${max} characters.`,
+  passwordControlCharacters: "The password cannot contain control characters.",
+  passwordTooShort: (min: number) => `Use at least ${min} characters.`,
+  passwordOnlySpaces: "Your password cannot be only spaces.",
+  passwordIsUsername: "Your password cannot be your username.",
+  passwordTooCommon: "This password is too common: choose another.",
+  passwordUnchanged: "Choose a password different from the current one.",
+  /** Under the new-password fields, so the rule is known before the first try. */
+  newPasswordHint: (min: number) => `At least ${min} characters. A few unrelated words make a good one; spaces, accents and emoji are fine.`,
+} as const;

@@ -1,0 +1,35 @@
+import type { NextConfig } from "next";
+import { maxBodyBytes } from "./server/request-limits";
+import { staticAssetHeaders } from "./server/security-headers";
+
+export interface IronlinkAppIdentity {
+  /** The app's name, shown in its header and in the account page's session list. */
+  name: string;
+  /** A CSS colour for the app's accent. */
+  accent?: string;
+}
+
+/**
+ * The Next.js config of an Ironlink app: `export default ironlinkNextConfig({ name: "Billing" })` in
+ * next.config.ts. An app's identity (its name and colour) reaches the kit as IRONLINK_APP_NAME and
+ * IRONLINK_APP_ACCENT; `overrides` are the app's own settings, applied last.
+ */
+export function ironlinkNextConfig(app: IronlinkAppIdentity, overrides: NextConfig = {}): NextConfig {
+  return {
+    reactStrictMode: true,
+    poweredByHeader: false,
+    // The README has both apps opened on 127.0.0.1 (one host, one cookie); Next's dev server blocks its
+    // hot-reload socket for any host but localhost unless told.
+    allowedDevOrigins: ["127.0.0.1"],
+    serverExternalPackages: ["ioredis"],
+    env: { IRONLINK_APP_NAME: app.name, IRONLINK_APP_ACCENT: app.accent ?? "#2563eb" },
+    // Server actions take small forms only; Next answers 413 beyond this, before parsing.
+    experimental: { serverActions: { bodySizeLimit: maxBodyBytes } },
+    // The proxy sends every security header, but its matcher skips static assets: they get the static ones
+    // here, on every path (where the proxy sets the same header too, the answer still carries it once).
+    async headers() {
+      return [{ source: "/:path*", headers: Object.entries(staticAssetHeaders).map(([key, value]) => ({ key, value })) }];
+    },
+    ...overrides,
+  };
+}

@@ -1,0 +1,65 @@
+import type { User } from "./users";
+
+/** Your own users: called with what the person typed; the user to sign in, or null. Never throws for a wrong password. */
+export type VerifyCredentials = (credentials: { username: string; password: string }) => Promise<User | null>;
+
+/** What an app may choose, in `createIronlink(options)`. Everything the fleet must share comes from the environment. */
+export interface IronlinkOptions {
+  /**
+   * Check sign-ins against your own users (an LDAP bind, your database, another service). Default: the
+   * built-in users (scrypt hashes in the session store), which also allow registration and password changes.
+   */
+  verifyCredentials?: VerifyCredentials;
+  /** Whether people may create accounts on this app. Default: true with the built-in users, false with `verifyCredentials`. */
+  registration?: boolean;
+  /** Pages the proxy sends straight to sign-in when no session cookie is present. Default: "/" and "/account". */
+  protectedPaths?: string[];
+  /**
+   * This app's own origin (e.g. process.env.APP_URL), one of APP_ORIGINS. Needed only with `hostsSignIn: false`,
+   * to send the person to the fleet's sign-in app and back.
+   */
+  publicUrl?: string;
+  /** Whether this app serves /login. Default: true. With false, sign-in happens on LOGIN_URL and comes back here. */
+  hostsSignIn?: boolean;
+}
+
+export interface ResolvedOptions {
+  verifyCredentials: VerifyCredentials | undefined;
+  registration: boolean;
+  protectedPaths: ReadonlySet<string>;
+  publicUrl: string | undefined;
+  hostsSignIn: boolean;
+}
+
+const defaults: ResolvedOptions = {
+  verifyCredentials: undefined,
+  registration: true,
+  protectedPaths: new Set(["/", "/account"]),
+  publicUrl: undefined,
+  hostsSignIn: true,
+};
+
+// On globalThis: the proxy, the pages, the route handlers and the server actions are separate bundles of
+// one process, and each must see the options the app gave createIronlink().
+const optionsKey = Symbol.for("ironlink.next.options");
+const globalOptions = globalThis as typeof globalThis & { [optionsKey]?: ResolvedOptions };
+
+export function configureIronlink(options: IronlinkOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    verifyCredentials: options.verifyCredentials,
+    registration: options.registration ?? options.verifyCredentials === undefined,
+    protectedPaths: options.protectedPaths ? new Set(options.protectedPaths) : defaults.protectedPaths,
+    publicUrl: options.publicUrl?.replace(/\/$/, ""),
+    hostsSignIn: options.hostsSignIn ?? true,
+  };
+  if (!resolved.hostsSignIn && !resolved.publicUrl) {
+    throw new Error("ironlink: createIronlink({ hostsSignIn: false }) needs `publicUrl`, this app's origin, to bring people back after sign-in.");
+  }
+  globalOptions[optionsKey] = resolved;
+  return resolved;
+}
+
+/** The options createIronlink() was given in this process, or the defaults. */
+export function ironlinkOptions(): ResolvedOptions {
+  return globalOptions[optionsKey] ?? defaults;
+}

@@ -1,0 +1,35 @@
+import "server-only";
+import { currentClientAddress } from "./server/client-address";
+import { headers } from "next/headers";
+
+export interface RequestContext {
+  /** The client's address, for per-address rate limits; undefined if unknown. */
+  address: string | undefined;
+  userAgent: string;
+  /** The app serving the request (IRONLINK_APP_NAME, set by ironlinkNextConfig). */
+  app: string;
+}
+
+/**
+ * Who is asking (server actions and route handlers). The address is the socket's, or the nearest hop that
+ * is not a trusted proxy (TRUSTED_PROXIES), computed by `ironlink-next` before Next sees the request:
+ * a header the client wrote never decides it. Under plain `next start` it is unknown, and only the limits
+ * that need no address apply.
+ */
+export async function requestContext(): Promise<RequestContext> {
+  const list = await headers();
+  const address = currentClientAddress();
+  if (address === undefined) warnAddressUnknownOnce();
+  return {
+    address,
+    userAgent: (list.get("user-agent") ?? "unknown browser").slice(0, 256),
+    app: process.env.IRONLINK_APP_NAME ?? "unknown app",
+  };
+}
+
+let warned = false;
+function warnAddressUnknownOnce(): void {
+  if (warned) return;
+  warned = true;
+  console.warn("ironlink: the client's address is unknown (the app does not run under `ironlink-next`), so per-address sign-in limits are off.");
+}

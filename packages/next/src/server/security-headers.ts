@@ -1,0 +1,60 @@
+import { randomBytes } from "node:crypto";
+
+/**
+ * The security headers of every Ironlink app, in one place. The proxy sends them on every answer it makes
+ * or lets through: pages, API answers, redirects and its own 503. next.config sends `staticAssetHeaders` on
+ * the static assets, which the proxy never sees.
+ */
+
+/** Headers that depend on nothing at request time: even static assets get them, from next.config. */
+export const staticAssetHeaders: Readonly<Record<string, string>> = Object.freeze({
+  // Browsers take a response only as what its Content-Type says: a JSON answer is never run as a script.
+  "X-Content-Type-Options": "nosniff",
+});
+
+/** What the headers of one answer depend on: an API answer needs no nonce, a page always has one. */
+export type SecurityHeadersRequest = { api: true; secure: boolean } | { api: false; nonce: string; dev: boolean; secure: boolean };
+
+/** The request header that hands the proxy's nonce to the page (the layout's own <style> carries it). */
+export const nonceRequestHeader = "x-nonce";
+
+/** A fresh nonce for one page: 128 random bits, base64 (the form Next looks for in the policy). */
+export function newNonce(): string {
+  return randomBytes(16).toString("base64");
+}
+
+/**
+ * The headers of one answer.
+ * - `api`: a JSON answer of /api/, which loads nothing and is never framed.
+ * - `nonce`: the page's nonce; Next reads it from the request's policy and puts it on every script it renders.
+ * - `dev`: `next dev`, whose React needs eval (for server error stacks) and whose overlay and hot reload insert styles.
+ * - `secure`: the session cookie is Secure (config.cookieSecure), so the fleet is served over HTTPS: pin it.
+ */
+export function securityHeaders(request: SecurityHeadersRequest): Record<string, string> {
+  return {
+    ...staticAssetHeaders,
+    "Content-Security-Policy": request.api ? apiPolicy : pagePolicy(request.nonce, request.dev),
+    // For browsers without frame-ancestors; both refuse every frame, of every origin, the fleet's own included.
+    "X-Frame-Options": "DENY",
+    // A sign-in URL carries a return address (`?next=`): other sites get the origin only.
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    ...(request.secure ? { "Strict-Transport-Security": "max-age=63072000; includeSubDomains" } : {}),
+  };
+}
+
+const apiPolicy = "default-src 'none'; frame-ancestors 'none'";
+
+function pagePolicy(nonce: string, dev: boolean): string {
+  return [
+    "default-src 'self'",
+    // 'strict-dynamic': the nonced scripts may load Next's chunks; 'self' is for browsers that predate it.
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
+    // With a nonce present, 'unsafe-inline' would be ignored: dev mode gets 'unsafe-inline' instead of the nonce.
+    `style-src 'self' ${dev ? "'unsafe-inline'" : `'nonce-${nonce}'`}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    // Server actions post to the page itself, sign-out to /api/logout: nothing leaves the app.
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}

@@ -1,0 +1,12 @@
+import { getConfig } from "./config";
+import { ironlinkOptions } from "./options";
+
+/**
+ * Where to send an anonymous visitor of `path`: this app's /login, or, for an app that hosts no sign-in
+ * page, the fleet's sign-in app with this app's absolute address to come back to.
+ */
+export function signInLocation(path: string): string {
+  const { hostsSignIn, publicUrl } = ironlinkOptions();
+  const next = hostsSignIn ? path : `${publicUrl}${path}`;
+  return `${hostsSignIn ? "" : getConfig().loginUrl}/login?next=${encodeURIComponent(next)}`;
+}

@@ -1,0 +1,39 @@
+"use client";
+import { useActionState } from "react";
+import { registerAction, signInAction } from "../../actions";
+import type { AuthFormState } from "../../form-state";
+import { Field, FormMessages } from "./field";
+
+const modes = {
+  login: { action: signInAction, title: "Sign in", submit: "Sign in", pending: "Signing in…", autoComplete: "current-password" },
+  register: { action: registerAction, title: "Create an account", submit: "Create account", pending: "Creating account…", autoComplete: "new-password" },
+} as const;
+
+/**
+ * The sign-in and registration form: a server action through useActionState, so errors appear without a
+ * reload. `notice` explains why the person is here (an expired session); `passwordHint` states the password
+ * rules (registration).
+ */
+export function AuthForm({ mode, next, notice, passwordHint }: { mode: keyof typeof modes; next: string; notice?: string; passwordHint?: string }) {
+  const { action, title, submit, pending: pendingLabel, autoComplete } = modes[mode];
+  const [state, formAction, pending] = useActionState<AuthFormState, FormData>(action, {});
+  const errors = state.fieldErrors ?? {};
+
+  return (
+    <form action={formAction} className="card auth-form" noValidate aria-busy={pending}>
+      <h1>{title}</h1>
+      {notice && !state.message && (
+        <p role="status" className="form-notice">
+          {notice}
+        </p>
+      )}
+      <FormMessages message={state.message} />
+      <input type="hidden" name="next" value={next} />
+      <Field id={`${mode}-username`} label="Username" name="username" autoComplete="username" defaultValue={state.username} error={errors.username} />
+      <Field id={`${mode}-password`} label="Password" name="password" type="password" autoComplete={autoComplete} hint={passwordHint} error={errors.password} />
+      <button type="submit" disabled={pending}>
+        {pending ? pendingLabel : submit}
+      </button>
+    </form>
+  );
+}

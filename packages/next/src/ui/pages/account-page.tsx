@@ -1,0 +1,51 @@
+import { revokeSessionAction } from "../../actions";
+import { listOwnSessions } from "../../dal";
+import { ironlinkOptions } from "../../options";
+import { describeUserAgent } from "../../user-agent";
+import { newPasswordHint } from "../../validation";
+import { PasswordChangeForm } from "../components/password-change-form";
+import { ServiceUnavailable } from "../components/service-unavailable";
+import { SignOutButton } from "../components/sign-out-button";
+import { ProtectedPage, type SignedIn } from "./protected-page";
+
+const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+/** /account: the user's sessions across the fleet, ending any of them, and the password. */
+export function AccountPage() {
+  return <ProtectedPage path="/account">{(viewer) => <AccountDetails {...viewer} />}</ProtectedPage>;
+}
+
+async function AccountDetails({ user, publicId }: SignedIn) {
+  const sessions = await listOwnSessions(user);
+  if (!sessions) return <ServiceUnavailable />;
+  return (
+    <>
+      <h2>Your sessions</h2>
+      <ul className="session-list" aria-label="Active sessions">
+        {sessions.map((session) => (
+          <li key={session.publicId} className="session-item" data-current={session.publicId === publicId}>
+            <div>
+              <strong>{describeUserAgent(session.data.userAgent)}</strong> on {session.data.signedInOn ?? "an app"}
+              {session.publicId === publicId && <span className="this-device"> (this device)</span>}
+              <br />
+              <small>
+                Signed in {when.format(session.createdAt)} UTC · last seen {when.format(session.lastSeenAt)} UTC
+              </small>
+            </div>
+            {session.publicId !== publicId && (
+              <form action={revokeSessionAction}>
+                <input type="hidden" name="publicId" value={session.publicId} />
+                <button type="submit" className="secondary">
+                  Sign out
+                </button>
+              </form>
+            )}
+          </li>
+        ))}
+      </ul>
+      <SignOutButton everywhere />
+      {/* With the app's own verifyCredentials, passwords are changed where the accounts live. */}
+      {!ironlinkOptions().verifyCredentials && <PasswordChangeForm newPasswordHint={newPasswordHint} />}
+    </>
+  );
+}

@@ -1,2 +1,0 @@
-import type { NextConfig } from "next";
-export function ironlinkNextConfig(app: { name: string; accent: string }, overrides?: NextConfig): NextConfig;
