@@ -18,19 +18,26 @@ const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
   "/api/health": { GET: health },
 };
 
-function dispatch(method: "GET" | "POST"): Handler {
+/** The methods a path answers, as the Allow header lists them (HEAD with GET, and OPTIONS always). */
+function allowed(methods: Partial<Record<string, Handler>>): string {
+  const names = Object.keys(methods);
+  return [...names, ...(names.includes("GET") ? ["HEAD"] : []), "OPTIONS"].sort().join(", ");
+}
+
+function dispatch(method: "GET" | "POST" | "OPTIONS"): Handler {
   return async (request) => {
     const methods = routes[new URL(request.url).pathname.replace(/\/$/, "")];
     if (!methods) return json({ error: "not_found", message: "There is no such API route." }, 404);
+    if (method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allowed(methods) } });
     const handler = methods[method];
-    if (!handler) return json({ error: "method_not_allowed", message: `Use ${Object.keys(methods).join(" or ")}.` }, 405, { Allow: Object.keys(methods).join(", ") });
+    if (!handler) return json({ error: "method_not_allowed", message: `Use ${Object.keys(methods).join(" or ")}.` }, 405, { Allow: allowed(methods) });
     return handler(request);
   };
 }
 
 /**
  * The route handlers of every Ironlink app, for a catch-all route: in `app/api/[...ironlink]/route.ts`,
- * `export const { GET, POST } = ironlink.handlers;`. An app's own routes under /api/ still win: Next
+ * `export const { GET, POST, OPTIONS } = ironlink.handlers;`. An app's own routes under /api/ still win: Next
  * prefers a static segment to a catch-all.
  */
-export const handlers = { GET: dispatch("GET"), POST: dispatch("POST") };
+export const handlers = { GET: dispatch("GET"), POST: dispatch("POST"), OPTIONS: dispatch("OPTIONS") };

@@ -26,7 +26,7 @@ export function createIronlink(options: IronlinkOptions = {}) {
     getCurrentSession,
     /** The user's sessions across the fleet, for an account page; null while the store does not answer. */
     listOwnSessions,
-    /** `export const { GET, POST } = ironlink.handlers;` in app/api/[...ironlink]/route.ts. */
+    /** `export const { GET, POST, OPTIONS } = ironlink.handlers;` in app/api/[...ironlink]/route.ts. */
     handlers,
     /** For instrumentation.ts: checks the configuration and the fleet's settings at start, and stops the server with what to fix. */
     register: startupCheck,

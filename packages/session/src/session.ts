@@ -42,7 +42,13 @@ export interface SessionInfo {
 const reservedNames = new Set(["save", "destroy", "updateConfig"]);
 
 /** From each session object to the request state behind it, so the object itself carries only data and iron-session's methods. */
-const handles = new WeakMap<object, SessionHandle>();
+// Shared by every copy of this module in the process: a framework may bundle the package more than once
+// (Next.js builds instrumentation, the proxy and the routes apart), and a session made by one copy must
+// still be recognised by regenerateSession() or sessionInfo() from another.
+const handlesKey = Symbol.for("ironlink.session.handles");
+const globalHandles = globalThis as typeof globalThis & { [handlesKey]?: WeakMap<object, SessionHandle> };
+globalHandles[handlesKey] ??= new WeakMap<object, SessionHandle>();
+const handles = globalHandles[handlesKey];
 
 /** Reads the session the request's cookies point at and returns its object: the data, plus save, destroy and updateConfig. */
 export async function openSession<T extends object>(jar: CookieJar, options: NormalizedSessionOptions): Promise<IronSession<T>> {

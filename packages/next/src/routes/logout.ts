@@ -1,6 +1,7 @@
 import { signOut, signOutEverywhere } from "../account";
 import { getCurrentSession } from "../dal";
 import { apiRoute, json, readFields } from "../http";
+import { ironlinkOptions } from "../options";
 
 /**
  * POST /api/logout: ends the session in Redis, so every app sees it signed out. `{"everywhere": true}`
@@ -15,7 +16,9 @@ export const POST = apiRoute(async (request) => {
   const session = await getCurrentSession();
   await (everywhere ? signOutEverywhere(session) : signOut(session));
 
-  const response = isForm ? new Response(null, { status: 303, headers: { Location: "/login" } }) : json({ signedOut: true, everywhere });
+  // An app without a sign-in page sends the person home, where its pages send them on to the fleet's.
+  const location = ironlinkOptions().hostsSignIn ? "/login" : "/";
+  const response = isForm ? new Response(null, { status: 303, headers: { Location: location } }) : json({ signedOut: true, everywhere });
   response.headers.set("Clear-Site-Data", '"cookies"');
   response.headers.set("Cache-Control", "no-store");
   return response;

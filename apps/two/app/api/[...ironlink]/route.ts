@@ -1,4 +1,4 @@
 import { ironlink } from "../../../lib/ironlink";
 
 // /api/session, /api/login, /api/logout, /api/register, /api/health and /api/session/migrate.
-export const { GET, POST } = ironlink.handlers;
+export const { GET, POST, OPTIONS } = ironlink.handlers;
