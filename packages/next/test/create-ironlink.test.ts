@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
+
+// A fleet of its own on the file store, read from the environment as an app reads it.
+const dir = mkdtempSync(join(tmpdir(), "ironlink-kit-"));
+Object.assign(process.env, { SESSION_STORE: "file", SESSION_FILE_PATH: dir, SESSION_PASSWORD: "kit-test-password-with-at-least-32-chars" });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+vi.mock("server-only", () => ({}));
+
+const { createIronlink } = await import("../src/index");
+const { register, signIn } = await import("../src/account");
+const { sessions } = await import("../src/session");
+const { handlers } = await import("../src/handlers");
+
+/** A cookie jar of Next's `cookies()` shape. */
+function jar() {
+  const values = new Map<string, string>();
+  return { get: (name: string) => (values.has(name) ? { name, value: values.get(name)! } : undefined), set: (name: string, value: string) => void values.set(name, value) };
+}
+const context = { address: "192.0.2.1", userAgent: "vitest", app: "Kit test" };
+
+describe("createIronlink", () => {
+  beforeEach(() => {
+    createIronlink();
+  });
+
+  it("signs in against the app's own verifyCredentials, with what the person typed, and starts a fleet session", async () => {
+    const seen: unknown[] = [];
+    createIronlink({
+      verifyCredentials: async (credentials) => {
+        seen.push(credentials);
+        return credentials.password === "right password here" ? { id: "u-42", username: "Grace" } : null;
+      },
+    });
+    const wrong = await signIn(await sessions().getSession(jar()), { username: "grace", password: "wrong" }, context);
+    expect(wrong).toMatchObject({ ok: false, status: 401 });
+    const session = await sessions().getSession(jar());
+    const right = await signIn(session, { username: "grace", password: "right password here" }, context);
+    expect(right).toEqual({ ok: true, user: { id: "u-42", username: "Grace" } });
+    expect(seen).toEqual([{ username: "grace", password: "wrong" }, { username: "grace", password: "right password here" }]);
+    expect(session).toMatchObject({ user: { id: "u-42", username: "Grace" }, signedInOn: "Kit test", userAgent: "vitest" });
+    expect((await sessions().listSessions("u-42")).length).toBe(1);
+  });
+
+  it("turns registration off by default with verifyCredentials, or when asked", async () => {
+    createIronlink({ verifyCredentials: async () => null });
+    const input = { username: "newcomer", password: "a long enough passphrase" };
+    expect(await register(await sessions().getSession(jar()), input, context)).toMatchObject({ ok: false, status: 404, error: "registration_closed" });
+    createIronlink({ registration: false });
+    expect(await register(await sessions().getSession(jar()), input, context)).toMatchObject({ ok: false, status: 404 });
+    createIronlink();
+    expect(await register(await sessions().getSession(jar()), input, context)).toMatchObject({ ok: true, user: { username: "newcomer" } });
+  });
+
+  it("needs publicUrl for an app that hosts no sign-in page", () => {
+    expect(() => createIronlink({ hostsSignIn: false })).toThrow(/publicUrl/);
+  });
+});
+
+describe("handlers", () => {
+  const call = (method: "GET" | "POST" | "OPTIONS", path: string) => handlers[method](new Request(`http://127.0.0.1:5000${path}`, { method }));
+
+  it("answers OPTIONS with the methods of each path", async () => {
+    expect((await call("OPTIONS", "/api/login")).headers.get("allow")).toBe("OPTIONS, POST");
+    expect((await call("OPTIONS", "/api/session")).headers.get("allow")).toBe("GET, HEAD, OPTIONS");
+  });
+
+  it("gives an unknown path 404 and a wrong method 405 with Allow", async () => {
+    expect((await call("GET", "/api/nope")).status).toBe(404);
+    expect((await call("POST", "/api/session/x")).status).toBe(404);
+    const wrong = await call("GET", "/api/logout");
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("OPTIONS, POST");
+  });
+});

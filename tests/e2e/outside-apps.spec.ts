@@ -1,0 +1,199 @@
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { appEnvironment, outsideApps, ports, redisUrl } from "./env";
+import { appOne, appTwo, expect, fillCredentials, registerViaApi, signedInAs, test, uniqueUser } from "./fixtures";
+import { ManagedProcess } from "./private-fleet";
+
+/**
+ * docs/adding-an-app.md, followed literally: its "another repository" Next.js app and its Express app are
+ * written from the page's code blocks (each block with a file name) into projects outside the workspace,
+ * installed from the packed tarballs with the page's own `npm i` lines, built, and started beside the demo
+ * fleet with the fleet's environment. Nothing of the workspace's code reaches them.
+ */
+const run = promisify(execFile);
+const repoRoot = path.resolve(__dirname, "../..");
+// The child npm must not inherit the workspace's npm settings from `npm test`.
+const outsideEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+const npm = (args: string[], cwd: string) => run("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund"], { cwd, env: outsideEnv, maxBuffer: 16 * 1024 * 1024 });
+const publishable = ["@ironlink/session", "@ironlink/next", "@ironlink/express"];
+
+interface DocSection {
+  files: Map<string, string>;
+  /** The section's `npm i …` lines, each a list of arguments (package names, and -D). */
+  install: string[][];
+  /** The section's start command line: its variables, then the command. */
+  start: string | undefined;
+}
+
+/** The code blocks of one numbered section of docs/adding-an-app.md. */
+function readSection(markdown: string, heading: string): DocSection {
+  const start = markdown.indexOf(`## ${heading}`);
+  if (start < 0) throw new Error(`docs/adding-an-app.md has no section "${heading}"`);
+  const end = markdown.indexOf("\n## ", start + 3);
+  const text = markdown.slice(start, end < 0 ? undefined : end);
+  const files = new Map<string, string>();
+  const install: string[][] = [];
+  let startLine: string | undefined;
+  for (const [, language, title, body] of text.matchAll(/```(\w+)(?: title="([^"]+)")?\n([\s\S]*?)```/g)) {
+    if (title) files.set(title, body!);
+    else if (language === "sh") {
+      for (const line of body!.split("\n")) {
+        if (line.startsWith("npm i ")) install.push(line.replace(/#.*/, "").slice("npm i ".length).split(/\s+/).filter(Boolean));
+        if (/\bnpm start$/.test(line)) startLine = line;
+      }
+    }
+  }
+  return { files, install, start: startLine };
+}
+
+/** Writes a section's files into `dir` and installs its packages: ours from the tarballs, the rest at the workspace's versions. */
+async function createProject(dir: string, section: DocSection, tarballs: Map<string, string>): Promise<void> {
+  for (const [file, content] of section.files) {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), content);
+  }
+  // @ironlink/next and @ironlink/express depend on @ironlink/session: its tarball, not the registry's.
+  const session = tarballs.get("@ironlink/session")!;
+  for (const [index, line] of section.install.entries()) {
+    const specs = await Promise.all(line.map(async (name) => (name.startsWith("-") ? name : (tarballs.get(name) ?? `${name}@${await workspaceVersion(name)}`))));
+    await npm(["install", ...specs, ...(index === 0 && !specs.includes(session) ? [session] : [])], dir);
+  }
+}
+
+async function workspaceVersion(name: string): Promise<string> {
+  return (JSON.parse(await readFile(path.join(repoRoot, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+}
+
+/** The start line's variables (`A=1 B=2 npm start`), with this run's ports in place of the page's. */
+function startVariables(line: string, origin: string, port: number): Record<string, string> {
+  const variables = Object.fromEntries([...line.matchAll(/(\w+)=(\S+)/g)].map(([, name, value]) => [name!, value!]));
+  for (const name of Object.keys(variables)) variables[name] = name === "PORT" ? String(port) : variables[name]!.replace(/^https?:\/\/[^/]+/, origin);
+  return variables;
+}
+
+function fleetEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...outsideEnv, ...appEnvironment({ redisUrl, appOnePort: ports.appOne, appTwoPort: ports.appTwo, servicePort: ports.service }), NODE_ENV: "production", ...extra };
+}
+
+async function waitForAnswer(url: string, process: ManagedProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!process.running) throw new Error(`${process.name} exited:\n${process.output}`);
+    try {
+      await fetch(url, { redirect: "manual" });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`${process.name} did not answer at ${url}:\n${process.output}`);
+}
+
+let root: string;
+let express: DocSection;
+const running: ManagedProcess[] = [];
+
+test.describe.configure({ mode: "serial" });
+
+test.beforeAll(async () => {
+  test.setTimeout(480_000);
+  const markdown = await readFile(path.join(repoRoot, "docs/adding-an-app.md"), "utf8");
+  const next = readSection(markdown, "3. A Next.js app in another repository");
+  express = readSection(markdown, "4. An Express app");
+  root = await mkdtemp(path.join(tmpdir(), "ironlink-outside-apps-"));
+  await npm(["pack", ...publishable.flatMap((name) => ["-w", name]), "--pack-destination", root], repoRoot);
+  const tarballs = new Map<string, string>();
+  // npm names the tarball of @scope/name `scope-name-<version>.tgz`.
+  for (const file of await readdir(root)) {
+    const name = publishable.find((candidate) => new RegExp(`^${candidate.slice(1).replace("/", "-")}-\\d`).test(file));
+    if (name) tarballs.set(name, path.join(root, file));
+  }
+  expect([...tarballs.keys()].sort()).toEqual([...publishable].sort());
+
+  const nextDir = path.join(root, "next-app");
+  const expressDir = path.join(root, "express-app");
+  await Promise.all([createProject(nextDir, next, tarballs), createProject(expressDir, express, tarballs)]);
+  await npm(["run", "build"], nextDir);
+
+  const nextApp = new ManagedProcess("outside next app", "npm", ["start"], {
+    cwd: nextDir,
+    env: fleetEnv(startVariables(next.start!, outsideApps.next, ports.outsideNext)),
+  });
+  const expressApp = new ManagedProcess("outside express app", "npm", ["start"], {
+    cwd: expressDir,
+    env: fleetEnv(startVariables(express.start!, outsideApps.service, ports.outsideService)),
+  });
+  running.push(nextApp, expressApp);
+  await Promise.all([waitForAnswer(`${outsideApps.next}/api/health`, nextApp), waitForAnswer(`${outsideApps.service}/api/me`, expressApp)]);
+});
+
+test.afterAll(async () => {
+  await Promise.all(running.map((process) => process.stop()));
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+test("sign in once on app one: signed in on app two, the outside Next app and the outside Express app", async ({ page }) => {
+  const user = uniqueUser();
+  await registerViaApi(user);
+  await page.goto(`${appOne}/login`);
+  await fillCredentials(page, user);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
+
+  await page.goto(`${appTwo}/`);
+  await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
+  for (const origin of [outsideApps.next, outsideApps.service]) {
+    await page.goto(`${origin}/`);
+    await expect(page.getByText(`Signed in as ${user.username}`), origin).toBeVisible();
+  }
+});
+
+test("an anonymous visitor of the outside apps signs in on app one and comes back", async ({ page }) => {
+  const user = uniqueUser();
+  await registerViaApi(user);
+  await page.goto(`${outsideApps.next}/`);
+  await expect(page).toHaveURL(`${appOne}/login?next=${encodeURIComponent(`${outsideApps.next}/`)}`);
+  await fillCredentials(page, user);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(`${outsideApps.next}/`);
+  await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
+
+  // Already signed in: the Express app's trip to the sign-in page comes straight back.
+  await page.goto(`${outsideApps.service}/`);
+  await expect(page).toHaveURL(`${outsideApps.service}/`);
+  await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
+});
+
+test("sign out on the outside Express app: signed out everywhere", async ({ page }) => {
+  const user = uniqueUser();
+  await registerViaApi(user);
+  await page.goto(`${appOne}/login`);
+  await fillCredentials(page, user);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
+
+  await page.goto(`${outsideApps.service}/`);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login\?next=/);
+  for (const origin of [appOne, appTwo]) {
+    expect((await page.request.get(`${origin}/api/session`)).status(), origin).toBe(401);
+  }
+  await page.goto(`${outsideApps.next}/`);
+  await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/login\?next=/);
+  expect((await page.request.get(`${outsideApps.service}/api/me`)).status()).toBe(401);
+});
+
+test("an outside app started with another idle timeout refuses to start, naming the setting and both values", async () => {
+  const expressDir = path.join(root, "express-app");
+  const refused = new ManagedProcess("outside express app, idle 600", "npm", ["start"], {
+    cwd: expressDir,
+    env: fleetEnv({ ...startVariables(express.start!, outsideApps.service, ports.outsideService + 1), SESSION_IDLE_TIMEOUT: "600" }),
+  });
+  running.push(refused);
+  expect(await refused.waitForExit(30_000)).toBe(true);
+  expect(refused.exit?.code).not.toBe(0);
+  expect(refused.output).toContain("SESSION_IDLE_TIMEOUT: this app has 600, the fleet has 1800");
+});
