@@ -20,7 +20,7 @@ export interface User {
   username: string;
 }
 
-/** The shape of what the Ironlink apps keep in a session (packages/auth/src/session.ts). */
+/** The shape of what the Ironlink apps keep in a session (packages/next/src/session.ts). */
 export interface BenchSessionData {
   user: User;
   signedInAt: number;

@@ -3,7 +3,7 @@ import { createRedisClient, RedisStore } from "@ironlink/session/redis";
 import { type BenchSessionData, ironlinkOptions, keyPrefix } from "./fixture";
 
 let manager: SessionManager<BenchSessionData> | undefined;
-/** One manager per process, as in packages/auth/src/session.ts, made on first use (never at build time). */
+/** One manager per process, as in packages/next/src/session.ts, made on first use (never at build time). */
 export function sessions(): SessionManager<BenchSessionData> {
   if (manager) return manager;
   const url = process.env.REDIS_URL;

@@ -47,7 +47,7 @@ const config = {
   writeSessions: 20,
   /** The reads whose p99 we watch: a steady open-loop load (evenly spaced) well under capacity. */
   burstReadRate: 400,
-  /** Concurrent sign-ins: each is a 32 MiB, ~100 ms scrypt in packages/auth's hashing process (SCHED_IDLE; CPUs − 1 at once). */
+  /** Concurrent sign-ins: each is a 32 MiB, ~100 ms scrypt in packages/next's hashing process (SCHED_IDLE; CPUs − 1 at once). */
   burstSignInConnections: 8,
   burstRounds: quick ? 1 : 8,
   burstSeconds: quick ? 3 : 6,

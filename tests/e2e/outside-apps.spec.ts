@@ -19,6 +19,8 @@ const repoRoot = path.resolve(__dirname, "../..");
 const outsideEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
 const npm = (args: string[], cwd: string) => run("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund"], { cwd, env: outsideEnv, maxBuffer: 16 * 1024 * 1024 });
 const publishable = ["@ironlink/session", "@ironlink/next", "@ironlink/express"];
+// What a person installs today; the workspace itself builds with TypeScript 7.
+const consumerVersions: Record<string, string> = { typescript: "~5.9.0" };
 
 interface DocSection {
   files: Map<string, string>;
@@ -58,7 +60,7 @@ async function createProject(dir: string, section: DocSection, tarballs: Map<str
   // @ironlink/next and @ironlink/express depend on @ironlink/session: its tarball, not the registry's.
   const session = tarballs.get("@ironlink/session")!;
   for (const [index, line] of section.install.entries()) {
-    const specs = await Promise.all(line.map(async (name) => (name.startsWith("-") ? name : (tarballs.get(name) ?? `${name}@${await workspaceVersion(name)}`))));
+    const specs = await Promise.all(line.map(async (name) => (name.startsWith("-") ? name : (tarballs.get(name) ?? `${name}@${consumerVersions[name] ?? (await workspaceVersion(name))}`))));
     await npm(["install", ...specs, ...(index === 0 && !specs.includes(session) ? [session] : [])], dir);
   }
 }

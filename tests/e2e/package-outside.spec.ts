@@ -43,7 +43,7 @@ test("plain Node, with only the installed package, reads the session app one wro
   const cookie = (await request.storageState()).cookies.find((entry) => entry.name === sessionCookieName)?.value;
   expect(cookie).toBeTruthy();
 
-  // The fleet's settings, as the README tells another app to use them (packages/auth/src/config.ts's defaults).
+  // The fleet's settings, as the README tells another app to use them (the defaults of packages/session/src/fleet/config.ts).
   const fleet = { password: sessionPasswords, cookieName: sessionCookieName, ttl: 43_200, idleTimeout: 1_800, absoluteTimeout: 43_200, legacyCookies: "ignore" };
   const { stdout } = await run("node", ["read-session.mjs", redisUrl, cookie ?? "", JSON.stringify(fleet)], { cwd: project });
   const read = JSON.parse(stdout) as Record<"fetch" | "node", { state: string; publicId: string; user: { username: string } }> & { listed: string[] };

@@ -12,7 +12,7 @@ import { createRedisClient, RedisStore } from "../src/redis";
 const sessionCount = Number(process.argv[2] ?? 10_000);
 const password = "a-demo-session-password-of-32-characters-or-more";
 const cookieName = "ironlink_session";
-// What the demo apps store (packages/auth: startSession), with a typical desktop browser's user agent.
+// What the demo apps store (packages/next: startSession), with a typical desktop browser's user agent.
 const userAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const demoData = (i: number) => ({
   user: { id: `user${i}`, username: `User${i}` },

@@ -29,7 +29,7 @@ const installedVersion = (name: string): string => JSON.parse(readFileSync(join(
 const outsideEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
 const npm = (args: string[], cwd: string) => run("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund"], { cwd, env: outsideEnv });
 
-// The settings packages/auth/src/session.ts gives app one, with fixed values for its environment.
+// The settings fleetSessionOptions (packages/session/src/fleet/index.ts) gives app one, with fixed values for its environment.
 const sharedOptions = {
   password: { 1: "the-fleet-session-password-of-32-characters" },
   cookieName: "ironlink_session",
