@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { freePort } from "@ironlink/testing";
 import { FleetMismatchError } from "@ironlink/session/fleet";
 import { beforeAll, describe, expect, test, vi } from "vitest";
 import { createIronlink, IronlinkConfigError } from "../src/index";
@@ -221,21 +221,13 @@ describe("signOut()", () => {
   });
 });
 
-/** A port of 127.0.0.1 nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe("while the store is down", () => {
   let down: string;
   let cookie: string;
   beforeAll(async () => {
     cookie = await signIn(signInApp, alice);
-    const downEnv = { ...env, REDIS_URL: `redis://127.0.0.1:${await closedPort()}` };
+    // A port nothing listens on: the store is down from the start.
+    const downEnv = { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` };
     const unreachable = createIronlink({ appName: "Service", publicUrl, env: downEnv });
     // The same app, whose fleet has not noticed the outage yet: the request meets it in getSession.
     const unaware = createIronlink({ publicUrl, fleet: { ...unreachable.fleet, isStoreDown: () => false } });

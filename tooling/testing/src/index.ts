@@ -13,3 +13,4 @@ export {
   type RunningTopology,
 } from "./topology";
 export { createOutsideProject, installedVersion, npm, run, workspaceRoot, type OutsideProjectOptions } from "./outside-project";
+export { freePort } from "./internal";
