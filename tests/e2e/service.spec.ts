@@ -61,8 +61,7 @@ test.describe("the Express service", () => {
     await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
   });
 
-  // Needs the sign-in page to accept an absolute `next` on an exact APP_ORIGINS origin (@ironlink/next):
-  // until then the sign-in lands on app one's / instead, and this test fails.
+  // The sign-in page accepts an absolute `next` only on an exact APP_ORIGINS origin: the service is one.
   test("signing in from there brings the browser back to the service, signed in", async ({ page }) => {
     const user = uniqueUser();
     await registerViaApi(user);

@@ -98,7 +98,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
 
   async function ensureSession(req: Request, res: Response): Promise<Session<FleetSessionData>> {
     if (loaded.has(req)) return req.session;
-    // Known down: answer at once rather than wait a command timeout.
+    // Known down: answer without asking the store.
     if (member.isStoreDown()) throw new SessionStoreUnavailableError("ironlink: the session store is down.");
     const session = await member.sessions.getSession(req, res);
     // A stateless iron-session cookie is accepted once: saving moves it into the store under a new id.

@@ -1,4 +1,5 @@
 import { freePort } from "@ironlink/testing";
+import { sealData } from "@ironlink/session";
 import { FleetMismatchError } from "@ironlink/session/fleet";
 import { beforeAll, describe, expect, test, vi } from "vitest";
 import { createIronlink, IronlinkConfigError } from "../src/index";
@@ -9,6 +10,7 @@ import {
   fleetEnv,
   ironlinkFor,
   loginUrl,
+  password,
   publicUrl,
   rawRequest,
   seenBy,
@@ -27,7 +29,7 @@ let base: string;
 /** The same app without app.use(session()) or checkOrigin(): requireUser and signOut stand on their own. */
 let bare: string;
 beforeAll(async () => {
-  base = await startApp(ironlink, (app) => {
+  base = await startApp((app) => {
     app.use(ironlink.session());
     app.use(ironlink.checkOrigin());
     app.get("/api/me", ironlink.requireUser(), (req, res) => void res.json({ user: req.user }));
@@ -35,7 +37,7 @@ beforeAll(async () => {
     app.get("/whoami", (req, res) => void res.json({ user: req.user ?? null, state: req.session.user ? "signed-in" : "anonymous" }));
     app.post("/echo", (_req, res) => void res.json({ ok: true }));
   });
-  bare = await startApp(ironlink, (app) => {
+  bare = await startApp((app) => {
     app.get("/api/me", ironlink.requireUser(), (req, res) => void res.json({ user: req.user }));
     app.get("/page", ironlink.requireUser(), (_req, res) => void res.send("page"));
     app.post("/logout", ironlink.signOut());
@@ -68,6 +70,17 @@ describe("session(): the fleet's session on req.session and req.user", () => {
       const response = await fetch(`${base}/api/me`, { headers: withCookie(...order) });
       expect(response.status).toBe(401);
     }
+  });
+  test("a stateless iron-session cookie is accepted once and moved into the store under a new id", async () => {
+    const legacy = await sealData({ user: alice }, { password, ttl: 3600 });
+    const first = await fetch(`${base}/api/me`, { headers: withCookie(legacy) });
+    expect(await first.json()).toEqual({ user: alice });
+    const name = signInApp.config.cookieName;
+    const moved = first.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+    expect(moved).toBeDefined();
+    const cookie = decodeURIComponent(moved!.split(";")[0]!.slice(name.length + 1));
+    expect(await seenBy(signInApp, cookie)).toEqual({ state: "active", user: alice });
+    expect((await fetch(`${base}/api/me`, { headers: withCookie(legacy) })).status).toBe(401);
   });
 });
 
@@ -231,10 +244,12 @@ describe("while the store is down", () => {
     const unreachable = createIronlink({ appName: "Service", publicUrl, env: downEnv });
     // The same app, whose fleet has not noticed the outage yet: the request meets it in getSession.
     const unaware = createIronlink({ publicUrl, fleet: { ...unreachable.fleet, isStoreDown: () => false } });
-    down = await startApp(unreachable, (app) => {
+    // No handleStoreErrors() but on /own: the middleware answer the outage themselves.
+    down = await startApp((app) => {
       app.get("/unaware", unaware.requireUser(), (_req, res) => void res.send("no"));
       // A handler of the app's own that meets the outage: handleStoreErrors() answers for it.
       app.get("/own", async (req, res) => void res.json(await unreachable.fleet.sessions.getSession(req, res)));
+      app.use("/own", unreachable.handleStoreErrors());
       app.post("/logout", unreachable.signOut());
       app.use(unreachable.session());
       app.get("/api/me", (req, res) => void res.json({ user: req.user }));

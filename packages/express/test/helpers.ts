@@ -70,11 +70,13 @@ export async function seenBy(fleet: Fleet, cookie: string) {
 
 export const cookieHeader = (fleet: Fleet, ...values: string[]) => values.map((value) => `${fleet.config.cookieName}=${encodeURIComponent(value)}`).join("; ");
 
-/** A real Express app with Ironlink on an ephemeral port of 127.0.0.1; closed after the file's tests. */
-export async function startApp(ironlink: Ironlink, routes: (app: Express) => void): Promise<string> {
+/**
+ * A real Express app on an ephemeral port of 127.0.0.1, closed after the file's tests. Express's own error
+ * handler answers what the routes do not (a 500), unless `routes` adds ironlink.handleStoreErrors().
+ */
+export async function startApp(routes: (app: Express) => void): Promise<string> {
   const app = express();
   routes(app);
-  app.use(ironlink.handleStoreErrors());
   const server = await new Promise<ReturnType<Express["listen"]>>((resolve) => {
     const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
   });
