@@ -2,12 +2,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
-import { appEnvironment, appOne, appTwo, fileFleet, ports, redisUrl } from "./tests/e2e/env";
+import { appEnvironment, appOne, appTwo, fileFleet, ports, redisUrl, service } from "./tests/e2e/env";
 
 /**
  * End-to-end tests: a private Redis and both apps (`next start`, so run `turbo run build` first; the root
- * `npm run test:e2e` does both). Ports default to 6479 / 5100 / 7100 and can be moved with
- * E2E_REDIS_PORT, E2E_APP_ONE_PORT and E2E_APP_TWO_PORT.
+ * `npm run test:e2e` does both) and the Express service (apps/service). Ports default to
+ * 6479 / 5100 / 7100 / 9100 and can be moved with E2E_REDIS_PORT, E2E_APP_ONE_PORT, E2E_APP_TWO_PORT and
+ * E2E_SERVICE_PORT.
  */
 
 // Redis keeps nothing on disk (--save "" --appendonly no), but it still wants a working directory.
@@ -15,8 +16,8 @@ import { appEnvironment, appOne, appTwo, fileFleet, ports, redisUrl } from "./te
 const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), "ironlink-e2e-redis-"));
 process.on("exit", () => fs.rmSync(redisDir, { recursive: true, force: true }));
 
-// Both apps of the fleet get the same environment (see appEnvironment): one Redis, one rotation map.
-const appEnv = appEnvironment({ redisUrl, appOnePort: ports.appOne, appTwoPort: ports.appTwo });
+// Every app of the fleet gets the same environment (see appEnvironment): one Redis, one rotation map.
+const appEnv = appEnvironment({ redisUrl, appOnePort: ports.appOne, appTwoPort: ports.appTwo, servicePort: ports.service });
 
 // The file-store fleet: both apps share this directory for sessions, accounts and sign-in counters.
 const sessionDir = fs.mkdtempSync(path.join(os.tmpdir(), "ironlink-e2e-files-"));
@@ -101,6 +102,16 @@ export default defineConfig({
       command: "npm run start -w @ironlink/app-two",
       url: `${appTwo}/api/health`,
       env: appEnv,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      gracefulShutdown: stopGently,
+    },
+    {
+      name: "service",
+      command: "npm run start -w @ironlink/service",
+      url: `${service}/health`,
+      // As in production, like the apps under `next start`: the same Secure __Host- cookie.
+      env: { ...appEnv, NODE_ENV: "production" },
       reuseExistingServer: false,
       timeout: 120_000,
       gracefulShutdown: stopGently,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run dev`: Redis + both Next.js apps (turbo dev), with a shared session secret.
+// `npm run dev`: Redis + both Next.js apps and the Express service (turbo dev), with a shared session secret.
 //
 // Redis, in order of preference:
 //   1. REDIS_URL from the environment, used as is.
@@ -413,7 +413,8 @@ const password = sessionPassword();
 
 const onePort = process.env.APP_ONE_PORT || '5000';
 const twoPort = process.env.APP_TWO_PORT || '7000';
-for (const [name, port] of [['APP_ONE_PORT', onePort], ['APP_TWO_PORT', twoPort]]) {
+const servicePort = process.env.SERVICE_PORT || '9000';
+for (const [name, port] of [['APP_ONE_PORT', onePort], ['APP_TWO_PORT', twoPort], ['SERVICE_PORT', servicePort]]) {
   if (!(await portIsFree(Number(port)))) warn(`port ${port} (${name}) is already in use; that app will fail to start.`);
 }
 
@@ -433,9 +434,10 @@ const hasFilter = extra.some((a) => a === '-F' || a.startsWith('--filter'));
 const turboArgs = ['run', 'dev', ...(hasFilter ? [] : ['--filter=./apps/*']), ...extra];
 
 console.log('');
-log('Apps (use the same host name, 127.0.0.1, for both so they share the session cookie):');
+log('Apps (use the same host name, 127.0.0.1, for all so they share the session cookie):');
 log(`  app one  http://127.0.0.1:${onePort}`);
 log(`  app two  http://127.0.0.1:${twoPort}`);
+log(`  service  ${process.env.SERVICE_URL || `http://127.0.0.1:${servicePort}`}  (Express, apps/service)`);
 log(`Demo account (development only): username "${DEMO_USER}", password "${DEMO_PASSWORD}".`);
 log(`Starting: turbo ${turboArgs.join(' ')}`);
 console.log('');

@@ -17,6 +17,7 @@ export const ports = {
   redis: port("E2E_REDIS_PORT", 6479),
   appOne: port("E2E_APP_ONE_PORT", 5100),
   appTwo: port("E2E_APP_TWO_PORT", 7100),
+  service: port("E2E_SERVICE_PORT", 9100),
 } as const;
 
 /**
@@ -36,6 +37,8 @@ export const fileFleet = {
 
 export const appOne = `http://127.0.0.1:${ports.appOne}`;
 export const appTwo = `http://127.0.0.1:${ports.appTwo}`;
+/** The fleet's Express app (apps/service), on @ironlink/express. */
+export const service = `http://127.0.0.1:${ports.service}`;
 export const redisUrl = `redis://127.0.0.1:${ports.redis}`;
 
 /** The apps' default cookie name; the config pins it so a developer's environment cannot change it. */
@@ -59,15 +62,18 @@ export interface Fleet {
   redisUrl: string;
   appOnePort: number;
   appTwoPort: number;
+  /** The Express service's port, when the fleet has one: its origin joins APP_ORIGINS. */
+  servicePort?: number;
 }
 
 /**
  * The environment of both apps of a fleet (the config's, or a spec's private one): a Redis, two ports, and
  * everything else pinned, so a developer's shell cannot change what the tests expect.
  */
-export function appEnvironment({ redisUrl, appOnePort, appTwoPort }: Fleet): Record<string, string> {
+export function appEnvironment({ redisUrl, appOnePort, appTwoPort, servicePort }: Fleet): Record<string, string> {
   const one = `http://127.0.0.1:${appOnePort}`;
   const two = `http://127.0.0.1:${appTwoPort}`;
+  const serviceUrl = servicePort === undefined ? undefined : `http://127.0.0.1:${servicePort}`;
   return {
     REDIS_URL: redisUrl,
     // A rotation map (fixed secrets for the throwaway fleet; both apps must share it): the apps seal with
@@ -75,9 +81,15 @@ export function appEnvironment({ redisUrl, appOnePort, appTwoPort }: Fleet): Rec
     SESSION_PASSWORD: JSON.stringify(sessionPasswords),
     APP_ONE_PORT: String(appOnePort),
     APP_TWO_PORT: String(appTwoPort),
-    APP_ORIGINS: [one, two].join(","),
+    // App one first: it is the fleet's sign-in page (LOGIN_URL defaults to the first origin).
+    APP_ORIGINS: [one, two, ...(serviceUrl ? [serviceUrl] : [])].join(","),
     APP_ONE_URL: one,
     APP_TWO_URL: two,
+    ...(serviceUrl ? { SERVICE_PORT: String(servicePort), SERVICE_URL: serviceUrl } : {}),
+    LOGIN_URL: "",
+    IRONLINK_FLEET: "",
+    IRONLINK_FLEET_ADOPT: "",
+    SESSION_KEY_PREFIX: "",
     NEXT_TELEMETRY_DISABLED: "1",
     // "" means the app default: host-only cookie, Secure under `next start`, 30-minute idle and 12-hour
     // absolute timeouts, a cookie that lives as long as the absolute timeout, 5 failed sign-ins per

@@ -1,11 +1,8 @@
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { type RedisServer, startRedis } from "@ironlink/testing";
+import { createOutsideProject, installedVersion, type RedisServer, run, startRedis } from "@ironlink/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createSessionManager, regenerateSession, type SessionOptions, sessionInfo } from "../src/index";
 import { createRedisClient, RedisStore } from "../src/redis";
@@ -19,15 +16,8 @@ import { MemoryCookieStore, topology } from "./helpers";
  * the package, not the topology.
  */
 
-const run = promisify(execFile);
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const workspaceRoot = resolve(packageDir, "../..");
 const fixtureDir = join(packageDir, "test/outside-project");
-/** The version the workspace runs, so the outside project tests the same one (and finds it in npm's cache). */
-const installedVersion = (name: string): string => JSON.parse(readFileSync(join(workspaceRoot, "node_modules", name, "package.json"), "utf8")).version;
-// The child npm must not inherit the workspace's npm settings (the workspace, its prefix) from `npm test`.
-const outsideEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
-const npm = (args: string[], cwd: string) => run("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund"], { cwd, env: outsideEnv });
 
 // The settings fleetSessionOptions (packages/session/src/fleet/index.ts) gives app one, with fixed values for its environment.
 const sharedOptions = {
@@ -49,27 +39,13 @@ describe.runIf(topology === "single")("the published package, from a project out
     if (!existsSync(join(packageDir, "dist/index.js"))) {
       throw new Error("packages/session/dist is missing: `npm run build -w @ironlink/session` (turbo runs it before this test)");
     }
-    project = await mkdtemp(join(tmpdir(), "ironlink-outside-"));
     redis = await startRedis();
-    await npm(["pack", "-w", "@ironlink/session", "--pack-destination", project], workspaceRoot);
-    const [tarball] = (await readdir(project)).filter((name) => name.endsWith(".tgz"));
-    if (!tarball) throw new Error(`npm pack left no tarball in ${project}`);
-    await writeFile(
-      join(project, "package.json"),
-      JSON.stringify({
-        name: "outside-app",
-        private: true,
-        type: "module",
-        dependencies: {
-          "@ironlink/session": `file:./${tarball}`,
-          "iron-session": installedVersion("iron-session"),
-          ioredis: installedVersion("ioredis"),
-        },
-        devDependencies: { typescript: "~5.9.0", "@types/node": "^20", vitest: installedVersion("vitest") },
-      }),
-    );
-    for (const file of await readdir(fixtureDir)) await copyFile(join(fixtureDir, file), join(project, file));
-    await npm(["install"], project);
+    project = await createOutsideProject({
+      packs: ["@ironlink/session"],
+      dependencies: { "iron-session": installedVersion("iron-session"), ioredis: installedVersion("ioredis") },
+      devDependencies: { typescript: "~5.9.0", "@types/node": "^20", vitest: installedVersion("vitest") },
+      fixtureDir,
+    });
   }, 300_000);
 
   afterAll(async () => {

@@ -1,5 +1,4 @@
-import { createServer } from "node:net";
-import { startRedis } from "@ironlink/testing";
+import { freePort, startRedis } from "@ironlink/testing";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import {
   getSession,
@@ -26,13 +25,7 @@ afterAll(() => {
 });
 
 /** A loopback port with nothing listening on it. */
-async function deadPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+const deadPort = freePort;
 
 /** How getSession settles for a request carrying a well-formed cookie, so the store must be asked. */
 async function timedGetSession(store: RedisStore): Promise<{ error: unknown; elapsed: number }> {

@@ -23,6 +23,7 @@ import { checkFleetRecord, type FleetRecordStore } from "./settings-check";
 
 export { readFleetConfig, readBoolean, readInteger, fleetDefaults, FleetConfigError, type FleetConfig, type Environment } from "./config";
 export { FleetMismatchError } from "./settings-check";
+export { isAllowedOrigin, type RequestHeaders } from "./request-origin";
 
 /** The person a fleet session belongs to. */
 export interface FleetUser {

@@ -1,0 +1,48 @@
+import type { Request, Response } from "express";
+
+/** An answer the middleware gives instead of the app's: a code for programs, a sentence for people. */
+export interface Refusal {
+  status: number;
+  error: string;
+  title: string;
+  message: string;
+}
+
+export const refusals = {
+  unavailable: {
+    status: 503,
+    error: "unavailable",
+    title: "Sign-in is temporarily unavailable",
+    message: "Sign-in is temporarily unavailable: the session store did not answer. Your session is safe; try again in a moment.",
+  },
+  unauthenticated: { status: 401, error: "unauthenticated", title: "Not signed in", message: "Not signed in." },
+  forbiddenOrigin: {
+    status: 403,
+    error: "forbidden_origin",
+    title: "Cross-site request refused",
+    message: "Cross-site requests are not allowed.",
+  },
+} satisfies Record<string, Refusal>;
+
+/** A browser navigating (its Accept puts HTML before JSON), as opposed to fetch(), curl or an API client. */
+export function prefersHtml(req: Request): boolean {
+  return req.accepts(["json", "html"]) === "html";
+}
+
+/** JSON `{ error, message }` for programs, a small self-contained page for browsers; never cached. */
+export function refuse(req: Request, res: Response, refusal: Refusal): void {
+  res.status(refusal.status).set("Cache-Control", "no-store");
+  if (refusal.status === 503) res.set("Retry-After", "5");
+  if (!prefersHtml(req)) {
+    res.json({ error: refusal.error, message: refusal.message });
+    return;
+  }
+  // The page loads nothing and runs nothing, whatever headers the app adds.
+  res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'").type("html").send(page(refusal));
+}
+
+const page = ({ title, message }: Refusal) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title></head>
+<body><main role="alert"><h1>${title}</h1><p>${message}</p><p><a href="">Try again</a></p></main></body></html>
+`;

@@ -1,0 +1,201 @@
+/**
+ * `@ironlink/express`: an Express 5 app as a member of an Ironlink fleet. It reads the session the fleet's
+ * sign-in app wrote (same cookie, same store), sends anonymous visitors to the fleet's sign-in page, refuses
+ * cross-site writes, and signs out of every app at once.
+ */
+import { isSessionStoreUnavailable, type Session, SessionStoreUnavailableError, sessionInfo } from "@ironlink/session";
+import {
+  createFleet,
+  type Environment,
+  type Fleet,
+  type FleetConfig,
+  type FleetSessionData,
+  type FleetUser,
+  isAllowedOrigin,
+} from "@ironlink/session/fleet";
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
+import { prefersHtml, refuse, refusals } from "./answers";
+import { absoluteUrl, readPublicUrl, signInUrl } from "./urls";
+
+export { FleetConfigError, FleetMismatchError, type FleetSessionData, type FleetUser } from "@ironlink/session/fleet";
+export { SessionStoreUnavailableError, isSessionStoreUnavailable } from "@ironlink/session";
+export { IronlinkConfigError } from "./urls";
+
+declare global {
+  namespace Express {
+    /** The signed-in person: the fleet's user (`id`, `username`). Shared with passport's `Express.User`. */
+    interface User extends FleetUser {}
+    interface Request {
+      /** The fleet session, set by `ironlink.session()` (and by `requireUser()` and `signOut()` if it is not yet). */
+      session: Session<FleetSessionData>;
+      /** The signed-in person, or undefined for an anonymous visitor (and before the session is read). */
+      user?: User | undefined;
+    }
+  }
+}
+
+export interface IronlinkOptions {
+  /**
+   * The address browsers use for this app: an origin (`https://service.example.com`), optionally with the
+   * path it is mounted under. Return addresses are built from it and `req.originalUrl`, never from the Host
+   * header. Its origin must be one of APP_ORIGINS, or createIronlink throws. Required.
+   */
+  publicUrl: string | undefined;
+  /** Shown in the fleet's mismatch messages. Default: `"an Express app"`. */
+  appName?: string;
+  /** The fleet to join. Default: `createFleet({ appName, env })`, from the fleet's environment variables. */
+  fleet?: Fleet;
+  /** Where the default fleet reads its settings. Default: `process.env`. */
+  env?: Environment;
+}
+
+export interface SignOutOptions {
+  /** End every session of the user, on every device, not just this one. Default: `false`, unless the body asks. */
+  everywhere?: boolean;
+  /** Where a browser goes afterwards (303). Default: `"/"`. API clients get `{ signedOut: true, everywhere }`. */
+  redirectTo?: string;
+}
+
+export interface Ironlink {
+  /** The fleet: its config, session manager, store and Redis client. */
+  fleet: Fleet;
+  config: FleetConfig;
+  /** `publicUrl`, checked and without a trailing slash. */
+  publicUrl: string;
+  /** Before `app.listen`: throws FleetMismatchError when this app's shared settings differ from the fleet's. */
+  checkSettings(): Promise<void>;
+  /** Reads the session onto `req.session` and the person onto `req.user`; 503 while the store is down. */
+  session(): RequestHandler;
+  /** Refuses (403) POST, PUT, PATCH and DELETE unless Origin is exactly one of APP_ORIGINS (none: unless cross-site). */
+  checkOrigin(): RequestHandler;
+  /** Lets signed-in people through; sends a browser to the sign-in page (303), answers anything else 401 JSON. */
+  requireUser(): RequestHandler;
+  /** Ends the session in the store (so in every app), then 303 to `redirectTo` for browsers or JSON for API clients. */
+  signOut(options?: SignOutOptions): RequestHandler;
+  /** An error handler: a SessionStoreUnavailableError from your own handlers (a `save()`) becomes the 503. */
+  handleStoreErrors(): ErrorRequestHandler;
+  /** The fleet's sign-in page, coming back to `returnTo` (an absolute URL, or a path of this app). */
+  signInUrl(returnTo: string): string;
+  /** Closes the fleet's Redis connection. */
+  close(): Promise<void>;
+}
+
+const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
+const bodyLimit = "16kb";
+const bodyParsers = [express.urlencoded({ extended: false, limit: bodyLimit }), express.json({ limit: bodyLimit })];
+
+export function createIronlink({ appName = "an Express app", env = process.env, publicUrl, fleet }: IronlinkOptions): Ironlink {
+  const member = fleet ?? createFleet({ appName, env });
+  let checkedUrl: string;
+  try {
+    checkedUrl = readPublicUrl(publicUrl, member.config);
+  } catch (error) {
+    // A fleet made here would keep a Redis connection open for nothing.
+    if (!fleet) void member.close();
+    throw error;
+  }
+  const loaded = new WeakSet<Request>();
+
+  async function ensureSession(req: Request, res: Response): Promise<Session<FleetSessionData>> {
+    if (loaded.has(req)) return req.session;
+    // Known down: answer without asking the store.
+    if (member.isStoreDown()) throw new SessionStoreUnavailableError("ironlink: the session store is down.");
+    const session = await member.sessions.getSession(req, res);
+    // A stateless iron-session cookie is accepted once: saving moves it into the store under a new id.
+    if (sessionInfo(session).state === "legacy") await session.save();
+    req.session = session;
+    req.user = fleetUser(session.user);
+    loaded.add(req);
+    // Answers that depend on who is signed in must not be kept by a shared cache; a handler may override it.
+    res.set("Cache-Control", "no-store");
+    return session;
+  }
+
+  /** Runs a middleware, answering 503 for a store outage (known ahead, or met on the way). */
+  const guarded =
+    (handle: (req: Request, res: Response) => Promise<boolean>): RequestHandler =>
+    async (req, res, next) => {
+      let passOn: boolean;
+      try {
+        passOn = await handle(req, res);
+      } catch (error) {
+        if (!isSessionStoreUnavailable(error) || res.headersSent) throw error;
+        refuse(req, res, refusals.unavailable);
+        return;
+      }
+      if (passOn) next();
+    };
+
+  const originAllowed = (req: Request) => safeMethods.has(req.method) || isAllowedOrigin(req.headers, member.config.appOrigins);
+  const currentUrl = (req: Request) => absoluteUrl(checkedUrl, req.originalUrl);
+  const toSignIn = (returnTo: string) => signInUrl(member.config, returnTo.startsWith("/") ? absoluteUrl(checkedUrl, returnTo) : returnTo);
+
+  return {
+    fleet: member,
+    config: member.config,
+    publicUrl: checkedUrl,
+    checkSettings: () => member.checkSettings(),
+    session: () =>
+      guarded(async (req, res) => {
+        await ensureSession(req, res);
+        return true;
+      }),
+    checkOrigin: () => (req, res, next) => (originAllowed(req) ? next() : refuse(req, res, refusals.forbiddenOrigin)),
+    requireUser: () =>
+      guarded(async (req, res) => {
+        await ensureSession(req, res);
+        if (req.user) return true;
+        if (prefersHtml(req)) res.redirect(303, toSignIn(currentUrl(req)));
+        else refuse(req, res, refusals.unauthenticated);
+        return false;
+      }),
+    signOut: ({ everywhere = false, redirectTo = "/" } = {}) =>
+      guarded(async (req, res) => {
+        // Checked here too: a forced sign-out from another site is refused even without checkOrigin().
+        if (!originAllowed(req)) {
+          refuse(req, res, refusals.forbiddenOrigin);
+          return false;
+        }
+        const asked = await readSignOutBody(req, res);
+        const session = await ensureSession(req, res);
+        const all = everywhere || asked;
+        if (all && req.user) await member.sessions.revokeUserSessions(req.user.id);
+        await session.destroy();
+        req.user = undefined;
+        res.set("Clear-Site-Data", '"cookies"');
+        if (req.is("application/x-www-form-urlencoded") || prefersHtml(req)) res.redirect(303, redirectTo);
+        else res.json({ signedOut: true, everywhere: all });
+        return false;
+      }),
+    handleStoreErrors: () => (error, req, res, next) => {
+      if (isSessionStoreUnavailable(error) && !res.headersSent) refuse(req, res, refusals.unavailable);
+      else next(error);
+    },
+    signInUrl: toSignIn,
+    close: () => member.close(),
+  };
+}
+
+/**
+ * Whether the sign-out body asks to end every session: `{"everywhere": true}`, or the form field
+ * `scope=everywhere` (the fleet's "Sign out everywhere" button). At most 16 kB is read; a body that is too
+ * large or cannot be parsed is a plain sign-out, never an error.
+ */
+async function readSignOutBody(req: Request, res: Response): Promise<boolean> {
+  for (const parse of bodyParsers) {
+    if (req.body !== undefined) break;
+    const failed = await new Promise<boolean>((resolve) => parse(req, res, (error?: unknown) => resolve(error !== undefined)));
+    if (failed) return false;
+  }
+  const body: unknown = req.body;
+  if (typeof body !== "object" || body === null) return false;
+  const fields = body as Record<string, unknown>;
+  return fields.everywhere === true || fields.scope === "everywhere";
+}
+
+/** The session's user if it has the fleet's shape; anything else (an older app's data) is nobody. */
+function fleetUser(user: unknown): FleetUser | undefined {
+  if (typeof user !== "object" || user === null) return undefined;
+  const { id, username } = user as Record<string, unknown>;
+  return typeof id === "string" && typeof username === "string" ? { id, username } : undefined;
+}

@@ -1,0 +1,3 @@
+import { ironlinkVitestConfig } from "@ironlink/testing/vitest-config";
+
+export default ironlinkVitestConfig;
