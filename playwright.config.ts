@@ -48,6 +48,7 @@ const browser = {
 const stopGently = { signal: "SIGTERM", timeout: 5_000 } as const;
 
 const privateFleetSpecs = /(faults|client-address|hashing-busy)\.spec\.ts/;
+const outsideAppsSpec = /outside-apps\.spec\.ts/;
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -64,11 +65,14 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   projects: [
-    { name: "chromium", testIgnore: [/sso-file-store\.spec\.ts/, privateFleetSpecs], use: browser },
+    { name: "chromium", testIgnore: [/sso-file-store\.spec\.ts/, privateFleetSpecs, outsideAppsSpec], use: browser },
     // Specs that start fleets of their own and flood them with password hashes: one at a time, so a flood in
     // one (its hashes run at the lowest CPU priority) cannot push another's sign-ins past its time limits.
     { name: "private-fleets", testMatch: privateFleetSpecs, use: browser, workers: 1 },
     { name: "file-store", testMatch: /sso-file-store\.spec\.ts/, use: browser },
+    // Installs and builds projects outside the workspace (minutes of npm and `next build`): after the specs
+    // whose time limits that load could push, beside the demo fleet they all use.
+    { name: "outside-apps", testMatch: outsideAppsSpec, use: browser, dependencies: ["chromium", "private-fleets"] },
   ],
   webServer: [
     {

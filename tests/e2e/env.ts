@@ -18,6 +18,14 @@ export const ports = {
   appOne: port("E2E_APP_ONE_PORT", 5100),
   appTwo: port("E2E_APP_TWO_PORT", 7100),
   service: port("E2E_SERVICE_PORT", 9100),
+  /** The apps docs/adding-an-app.md makes outside the workspace (outside-apps.spec.ts). */
+  outsideNext: port("E2E_OUTSIDE_NEXT_PORT", 5400),
+  outsideService: port("E2E_OUTSIDE_SERVICE_PORT", 9400),
+} as const;
+
+export const outsideApps = {
+  next: `http://127.0.0.1:${ports.outsideNext}`,
+  service: `http://127.0.0.1:${ports.outsideService}`,
 } as const;
 
 /**
@@ -82,7 +90,8 @@ export function appEnvironment({ redisUrl, appOnePort, appTwoPort, servicePort }
     APP_ONE_PORT: String(appOnePort),
     APP_TWO_PORT: String(appTwoPort),
     // App one first: it is the fleet's sign-in page (LOGIN_URL defaults to the first origin).
-    APP_ORIGINS: [one, two, ...(serviceUrl ? [serviceUrl] : [])].join(","),
+    // The outside apps of outside-apps.spec.ts too: app one sends people back to them after sign-in.
+    APP_ORIGINS: [one, two, ...(serviceUrl ? [serviceUrl] : []), outsideApps.next, outsideApps.service].join(","),
     APP_ONE_URL: one,
     APP_TWO_URL: two,
     ...(serviceUrl ? { SERVICE_PORT: String(servicePort), SERVICE_URL: serviceUrl } : {}),

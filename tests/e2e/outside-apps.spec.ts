@@ -1,11 +1,10 @@
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { appEnvironment, outsideApps, ports, redisUrl } from "./env";
 import { appOne, appTwo, expect, fillCredentials, registerViaApi, signedInAs, test, uniqueUser } from "./fixtures";
 import { ManagedProcess } from "./private-fleet";
+import { installedVersion, npm, outsideEnv, repoRoot } from "./outside";
 
 /**
  * docs/adding-an-app.md, followed literally: its "another repository" Next.js app and its Express app are
@@ -13,11 +12,6 @@ import { ManagedProcess } from "./private-fleet";
  * installed from the packed tarballs with the page's own `npm i` lines, built, and started beside the demo
  * fleet with the fleet's environment. Nothing of the workspace's code reaches them.
  */
-const run = promisify(execFile);
-const repoRoot = path.resolve(__dirname, "../..");
-// The child npm must not inherit the workspace's npm settings from `npm test`.
-const outsideEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
-const npm = (args: string[], cwd: string) => run("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund"], { cwd, env: outsideEnv, maxBuffer: 16 * 1024 * 1024 });
 const publishable = ["@ironlink/session", "@ironlink/next", "@ironlink/express"];
 // What a person installs today; the workspace itself builds with TypeScript 7.
 const consumerVersions: Record<string, string> = { typescript: "~5.9.0" };
@@ -60,13 +54,9 @@ async function createProject(dir: string, section: DocSection, tarballs: Map<str
   // @ironlink/next and @ironlink/express depend on @ironlink/session: its tarball, not the registry's.
   const session = tarballs.get("@ironlink/session")!;
   for (const [index, line] of section.install.entries()) {
-    const specs = await Promise.all(line.map(async (name) => (name.startsWith("-") ? name : (tarballs.get(name) ?? `${name}@${consumerVersions[name] ?? (await workspaceVersion(name))}`))));
+    const specs = await Promise.all(line.map(async (name) => (name.startsWith("-") ? name : (tarballs.get(name) ?? `${name}@${consumerVersions[name] ?? installedVersion(name)}`))));
     await npm(["install", ...specs, ...(index === 0 && !specs.includes(session) ? [session] : [])], dir);
   }
-}
-
-async function workspaceVersion(name: string): Promise<string> {
-  return (JSON.parse(await readFile(path.join(repoRoot, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 }
 
 /** The start line's variables (`A=1 B=2 npm start`), with this run's ports in place of the page's. */

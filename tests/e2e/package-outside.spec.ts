@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { redisUrl } from "./env";
+import { installedVersion, npm, repoRoot, run } from "./outside";
 import { appOne, expect, sessionCookieName, sessionPasswords, test, uniqueUser } from "./fixtures";
 
 /**
@@ -11,14 +10,7 @@ import { appOne, expect, sessionCookieName, sessionPasswords, test, uniqueUser }
  * the workspace, where plain Node reads the session app one wrote, with the fleet's settings and nothing of
  * the workspace's code. (packages/session/test/package.test.ts proves the tarball and its types in depth.)
  */
-const run = promisify(execFile);
-const repoRoot = path.resolve(__dirname, "../..");
 const fixture = path.join(repoRoot, "packages/session/test/outside-project/read-session.mjs");
-// The child npm must not inherit the workspace's npm settings from `npm test`.
-const outsideEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
-const npm = (args: string[], cwd: string) => run("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund"], { cwd, env: outsideEnv });
-const installedVersion = async (name: string) =>
-  (JSON.parse(await readFile(path.join(repoRoot, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 
 let project: string;
 
@@ -27,7 +19,7 @@ test.beforeAll(async () => {
   project = await mkdtemp(path.join(tmpdir(), "ironlink-outside-e2e-"));
   await npm(["pack", "-w", "@ironlink/session", "--pack-destination", project], repoRoot);
   const tarball = (await readdir(project)).find((name) => name.endsWith(".tgz"));
-  const dependencies = { "@ironlink/session": `file:./${tarball}`, "iron-session": await installedVersion("iron-session"), ioredis: await installedVersion("ioredis") };
+  const dependencies = { "@ironlink/session": `file:./${tarball}`, "iron-session": installedVersion("iron-session"), ioredis: installedVersion("ioredis") };
   await writeFile(path.join(project, "package.json"), JSON.stringify({ name: "outside-reader", private: true, type: "module", dependencies }));
   await copyFile(fixture, path.join(project, "read-session.mjs"));
   await npm(["install"], project);

@@ -3,13 +3,13 @@ import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { isSessionStoreUnavailable } from "@ironlink/session";
+import { isAllowedOrigin } from "@ironlink/session/fleet";
 import { type AccountResult, changePassword, register, revokeOwnSession, signIn } from "./account";
 import { getConfig } from "./config";
 import { messages } from "./messages";
 import { getCurrentSession } from "./dal";
 import type { AuthFormState } from "./form-state";
 import { requestContext } from "./request-context";
-import { isAllowedOrigin } from "./request-origin";
 import { safeReturnAddress } from "./safe-next-path";
 import type { AppSession } from "./session";
 

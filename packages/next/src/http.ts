@@ -1,10 +1,10 @@
 import "server-only";
 import { maxBodyBytes } from "./server/request-limits";
 import { isSessionStoreUnavailable } from "@ironlink/session";
+import { isAllowedOrigin } from "@ironlink/session/fleet";
 import type { AccountResult } from "./account";
 import { getConfig } from "./config";
 import { messages } from "./messages";
-import { isAllowedOrigin } from "./request-origin";
 
 /** JSON answers for API clients: never cached, because they carry session state. */
 export function json(body: unknown, status = 200, headers?: ResponseInit["headers"]): Response {

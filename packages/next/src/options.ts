@@ -52,9 +52,8 @@ export function configureIronlink(options: IronlinkOptions): ResolvedOptions {
     publicUrl: options.publicUrl?.replace(/\/$/, ""),
     hostsSignIn: options.hostsSignIn ?? true,
   };
-  if (!resolved.hostsSignIn && !resolved.publicUrl) {
-    throw new Error("ironlink: createIronlink({ hostsSignIn: false }) needs `publicUrl`, this app's origin, to bring people back after sign-in.");
-  }
+  // Checked when the server starts (startup-check.ts), not here: `next build` evaluates this module too,
+  // without the runtime environment that usually carries publicUrl.
   globalOptions[optionsKey] = resolved;
   return resolved;
 }
@@ -62,4 +61,18 @@ export function configureIronlink(options: IronlinkOptions): ResolvedOptions {
 /** The options createIronlink() was given in this process, or the defaults. */
 export function ironlinkOptions(): ResolvedOptions {
   return globalOptions[optionsKey] ?? defaults;
+}
+
+/** What is wrong with the options for this fleet, or undefined. */
+export function optionsProblem(options: ResolvedOptions, appOrigins: readonly string[]): string | undefined {
+  if (options.hostsSignIn) return undefined;
+  if (!options.publicUrl) return "createIronlink({ hostsSignIn: false }) needs `publicUrl`, this app's origin, to bring people back after sign-in.";
+  let origin: string;
+  try {
+    origin = new URL(options.publicUrl).origin;
+  } catch {
+    return `publicUrl "${options.publicUrl}" is not a URL such as http://127.0.0.1:3000.`;
+  }
+  if (!appOrigins.includes(origin)) return `publicUrl's origin ${origin} must be one of APP_ORIGINS (${appOrigins.join(", ")}): the sign-in app sends people back only there.`;
+  return undefined;
 }

@@ -7,6 +7,7 @@ import { ironlinkOptions } from "./options";
  */
 export function signInLocation(path: string): string {
   const { hostsSignIn, publicUrl } = ironlinkOptions();
+  if (!hostsSignIn && !publicUrl) throw new Error("ironlink: createIronlink({ hostsSignIn: false }) needs `publicUrl`, this app's origin.");
   const next = hostsSignIn ? path : `${publicUrl}${path}`;
   return `${hostsSignIn ? "" : getConfig().loginUrl}/login?next=${encodeURIComponent(next)}`;
 }

@@ -3,6 +3,7 @@ import { FleetMismatchError } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
 import { seedDemoAccount } from "./dev-seed";
 import { getFleet } from "./fleet";
+import { ironlinkOptions, optionsProblem } from "./options";
 
 /**
  * A configuration error, or settings that differ from the fleet's, stop the server with what to fix; then,
@@ -10,7 +11,8 @@ import { getFleet } from "./fleet";
  */
 export async function startupCheck(): Promise<void> {
   try {
-    getConfig();
+    const problem = optionsProblem(ironlinkOptions(), getConfig().appOrigins);
+    if (problem) throw new Error(problem);
     await getFleet().checkSettings();
   } catch (error) {
     if (isSessionStoreUnavailable(error)) {

@@ -13,6 +13,7 @@ const { createIronlink } = await import("../src/index");
 const { register, signIn } = await import("../src/account");
 const { sessions } = await import("../src/session");
 const { handlers } = await import("../src/handlers");
+const { configureIronlink, optionsProblem } = await import("../src/options");
 
 /** A cookie jar of Next's `cookies()` shape. */
 function jar() {
@@ -54,8 +55,12 @@ describe("createIronlink", () => {
     expect(await register(await sessions().getSession(jar()), input, context)).toMatchObject({ ok: true, user: { username: "newcomer" } });
   });
 
-  it("needs publicUrl for an app that hosts no sign-in page", () => {
-    expect(() => createIronlink({ hostsSignIn: false })).toThrow(/publicUrl/);
+  it("needs publicUrl, on one of APP_ORIGINS, for an app that hosts no sign-in page: checked at start, not at build", () => {
+    const origins = ["http://127.0.0.1:5000", "http://127.0.0.1:3000"];
+    expect(optionsProblem(configureIronlink({ hostsSignIn: false }), origins)).toMatch(/needs `publicUrl`/);
+    expect(optionsProblem(configureIronlink({ hostsSignIn: false, publicUrl: "http://evil.test" }), origins)).toMatch(/must be one of APP_ORIGINS/);
+    expect(optionsProblem(configureIronlink({ hostsSignIn: false, publicUrl: "http://127.0.0.1:3000" }), origins)).toBeUndefined();
+    expect(optionsProblem(configureIronlink({}), origins)).toBeUndefined();
   });
 });
 

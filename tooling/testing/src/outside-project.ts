@@ -19,9 +19,10 @@ export const installedVersion = (name: string): string =>
   JSON.parse(readFileSync(join(workspaceRoot, "node_modules", name, "package.json"), "utf8")).version;
 
 // The child npm must not inherit the workspace's npm settings (the workspace, its prefix) from `npm test`.
-const outsideEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+export const outsideEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))) as NodeJS.ProcessEnv;
 
-export const npm = (args: string[], cwd: string) => run("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund"], { cwd, env: outsideEnv });
+export const npm = (args: string[], cwd: string) =>
+  run("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund"], { cwd, env: outsideEnv, maxBuffer: 16 * 1024 * 1024 });
 
 export interface OutsideProjectOptions {
   /** Workspace packages to pack and install, by name (`@ironlink/session`). */
