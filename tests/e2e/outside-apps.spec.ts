@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { appEnvironment, outsideApps, ports, redisUrl } from "./env";
-import { appOne, appTwo, expect, fillCredentials, registerViaApi, signedInAs, test, uniqueUser } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { appOne, appTwo, expect, fillCredentials, registerViaApi, signedInAs, type TestUser, test, uniqueUser } from "./fixtures";
 import { ManagedProcess } from "./private-fleet";
 import { installedVersion, npm, outsideEnv, repoRoot } from "./outside";
 
@@ -84,6 +85,17 @@ async function waitForAnswer(url: string, process: ManagedProcess, timeoutMs = 6
   throw new Error(`${process.name} did not answer at ${url}:\n${process.output}`);
 }
 
+/** A new user, signed in through app one's login page. */
+async function signInOnAppOne(page: Page): Promise<TestUser> {
+  const user = uniqueUser();
+  await registerViaApi(user);
+  await page.goto(`${appOne}/login`);
+  await fillCredentials(page, user);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
+  return user;
+}
+
 let root: string;
 let express: DocSection;
 const running: ManagedProcess[] = [];
@@ -128,12 +140,7 @@ test.afterAll(async () => {
 });
 
 test("sign in once on app one: signed in on app two, the outside Next app and the outside Express app", async ({ page }) => {
-  const user = uniqueUser();
-  await registerViaApi(user);
-  await page.goto(`${appOne}/login`);
-  await fillCredentials(page, user);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
+  const user = await signInOnAppOne(page);
 
   await page.goto(`${appTwo}/`);
   await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
@@ -160,12 +167,7 @@ test("an anonymous visitor of the outside apps signs in on app one and comes bac
 });
 
 test("sign out on the outside Express app: signed out everywhere", async ({ page }) => {
-  const user = uniqueUser();
-  await registerViaApi(user);
-  await page.goto(`${appOne}/login`);
-  await fillCredentials(page, user);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
+  await signInOnAppOne(page);
 
   await page.goto(`${outsideApps.service}/`);
   await page.getByRole("button", { name: "Sign out" }).click();

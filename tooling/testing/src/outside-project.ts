@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { copyFile, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -35,6 +35,10 @@ export interface OutsideProjectOptions {
 
 /** Packs the packages into a new temp dir, installs them there (as `file:` dependencies) with the others, and returns the dir. */
 export async function createOutsideProject({ packs, dependencies = {}, devDependencies = {}, fixtureDir }: OutsideProjectOptions): Promise<string> {
+  for (const name of packs) {
+    const dir = join(workspaceRoot, "packages", name.replace(/^@ironlink\//, ""));
+    if (!existsSync(join(dir, "dist/index.js"))) throw new Error(`${dir}/dist is missing: build it (turbo runs the builds before this test)`);
+  }
   const project = await mkdtemp(join(tmpdir(), "ironlink-outside-"));
   await npm(["pack", ...packs.flatMap((name) => ["-w", name]), "--pack-destination", project], workspaceRoot);
   const tarballs = (await readdir(project)).filter((name) => name.endsWith(".tgz"));
@@ -53,4 +57,14 @@ export async function createOutsideProject({ packs, dependencies = {}, devDepend
   for (const file of await readdir(fixtureDir)) await copyFile(join(fixtureDir, file), join(project, file));
   await npm(["install"], project);
   return project;
+}
+
+/** Runs the project's TypeScript 5.9 (what people install) on one of its tsconfigs, failing with what tsc said. */
+export async function typecheckOutsideProject(project: string, tsconfig = "tsconfig.json"): Promise<void> {
+  const tsc = join(project, "node_modules/.bin/tsc");
+  const { stdout: version } = await run(tsc, ["--version"], { cwd: project });
+  if (!/^Version 5\.9\./.test(version)) throw new Error(`the outside project runs TypeScript ${version.trim()}, not 5.9`);
+  await run(tsc, ["-p", tsconfig], { cwd: project }).catch((error: { stdout?: string }) => {
+    throw new Error(`tsc found errors:\n${error.stdout}`);
+  });
 }
