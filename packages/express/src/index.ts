@@ -12,9 +12,12 @@ import {
   type FleetSessionData,
   type FleetUser,
   isAllowedOrigin,
+  sharesSignInCookie,
+  startPath,
 } from "@ironlink/session/fleet";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
 import { prefersHtml, refuse, refusals } from "./answers";
+import { answerHandoff } from "./handoff";
 import { absoluteUrl, readPublicUrl, signInUrl } from "./urls";
 
 export { FleetConfigError, FleetMismatchError, type FleetSessionData, type FleetUser } from "@ironlink/session/fleet";
@@ -128,7 +131,14 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
 
   const originAllowed = (req: Request) => safeMethods.has(req.method) || isAllowedOrigin(req.headers, member.config.appOrigins);
   const currentUrl = (req: Request) => absoluteUrl(checkedUrl, req.originalUrl);
-  const toSignIn = (returnTo: string) => signInUrl(member.config, returnTo.startsWith("/") ? absoluteUrl(checkedUrl, returnTo) : returnTo);
+  // On another site than the sign-in app, sign-in starts here and comes back with a one-time code.
+  const satellite = !sharesSignInCookie(member.config, checkedUrl);
+  const toSignIn = (returnTo: string) => {
+    const absolute = returnTo.startsWith("/") ? absoluteUrl(checkedUrl, returnTo) : returnTo;
+    if (!satellite) return signInUrl(member.config, absolute);
+    const { pathname, search, hash } = new URL(absolute);
+    return `${new URL(checkedUrl).origin}${startPath}?next=${encodeURIComponent(pathname + search + hash)}`;
+  };
 
   return {
     fleet: member,
@@ -137,6 +147,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
     checkSettings: () => member.checkSettings(),
     session: () =>
       guarded(async (req, res) => {
+        if (satellite && (await answerHandoff(member, checkedUrl, req, res))) return false;
         await ensureSession(req, res);
         return true;
       }),

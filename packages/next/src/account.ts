@@ -112,7 +112,8 @@ export function changePassword(session: AppSession, input: Input, _context: Requ
 // A fresh id at every sign-in: an id planted in the browser before sign-in is worthless after it.
 async function startSession(session: AppSession, user: User, context: RequestContext): Promise<void> {
   await regenerateSession(session);
-  Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.app, userAgent: context.userAgent });
+  const origin = ironlinkOptions().publicUrl;
+  Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.app, userAgent: context.userAgent, ...(origin ? { seenOn: [new URL(origin).origin] } : {}) });
   await session.save();
 }
 

@@ -10,7 +10,7 @@ import { messages } from "./messages";
 import { getCurrentSession } from "./dal";
 import type { AuthFormState } from "./form-state";
 import { requestContext } from "./request-context";
-import { safeReturnAddress } from "./safe-next-path";
+import { destinationAfterSignIn } from "./return-to";
 import type { AppSession } from "./session";
 
 // Next.js checks that a server action's Origin has its Host, whatever the scheme; fromFleet() also wants the
@@ -22,13 +22,13 @@ export async function signInAction(_previous: AuthFormState, form: FormData): Pr
   const result = await run(signIn, form, ["username", "password"]);
   if (!result.ok) return failure(result, form);
   // redirect() throws by design, so it stays outside any try.
-  redirect(returnAddress(form));
+  redirect(await returnAddress(form));
 }
 
 export async function registerAction(_previous: AuthFormState, form: FormData): Promise<AuthFormState> {
   const result = await run(register, form, ["username", "password"]);
   if (!result.ok) return failure(result, form);
-  redirect(returnAddress(form));
+  redirect(await returnAddress(form));
 }
 
 export async function changePasswordAction(_previous: AuthFormState, form: FormData): Promise<AuthFormState> {
@@ -60,9 +60,9 @@ async function run(operation: AccountOperation, form: FormData, fields: string[]
   }
 }
 
-/** Where the form asked to go after sign-in, if that is this app or another app of the fleet. */
-function returnAddress(form: FormData): string {
-  return safeReturnAddress(form.get("next"), getConfig().appOrigins).url;
+/** Where the form asked to go after sign-in: this app, another app of the fleet, or another site's with a code. */
+async function returnAddress(form: FormData): Promise<string> {
+  return destinationAfterSignIn(await getCurrentSession(), form.get("next"), form.get("challenge"));
 }
 
 async function fromFleet(): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { json } from "./http";
+import { callback, start } from "./routes/handoff";
 import { GET as health } from "./routes/health";
 import { POST as login } from "./routes/login";
 import { POST as logout } from "./routes/logout";
@@ -16,6 +17,8 @@ const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
   "/api/logout": { POST: logout },
   "/api/register": { POST: register },
   "/api/health": { GET: health },
+  "/api/ironlink/start": { GET: start },
+  "/api/ironlink/callback": { GET: callback },
 };
 
 /** The methods a path answers, as the Allow header lists them (HEAD with GET, and OPTIONS always). */

@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { callbackPath } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
 import { storeIsDown } from "./fleet";
 import { ironlinkOptions } from "./options";
@@ -23,6 +24,8 @@ export function proxy(request: NextRequest): NextResponse {
   const headers = securityHeaders(nonce === undefined ? { api: true, secure } : { api: false, nonce, dev: !production, secure });
   const response = answer(request, path, nonce, headers["Content-Security-Policy"]!);
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  // The cross-site callback's URL carries a one-time code: it leaves no Referer anywhere.
+  if (path === callbackPath) response.headers.set("Referrer-Policy", "no-referrer");
   return response;
 }
 

@@ -1,11 +1,20 @@
+import { sharesSignInCookie, startPath } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
 import { ironlinkOptions } from "./options";
 
+/** Whether this app is on another site than the sign-in app's cookie reaches: then sign-in comes back with a code. */
+export function isSatellite(): boolean {
+  const { publicUrl } = ironlinkOptions();
+  return publicUrl !== undefined && !sharesSignInCookie(getConfig(), publicUrl);
+}
+
 /**
- * Where to send an anonymous visitor of `path`: this app's /login, or, for an app that hosts no sign-in
- * page, the fleet's sign-in app with this app's absolute address to come back to.
+ * Where to send an anonymous visitor of `path`: this app's /login; for an app that hosts no sign-in page,
+ * the fleet's sign-in app with this app's absolute address to come back to; for a satellite, its own
+ * start of the cross-site sign-in.
  */
 export function signInLocation(path: string): string {
+  if (isSatellite()) return `${startPath}?next=${encodeURIComponent(path)}`;
   const { hostsSignIn, publicUrl } = ironlinkOptions();
   if (!hostsSignIn && !publicUrl) throw new Error("ironlink: createIronlink({ hostsSignIn: false }) needs `publicUrl`, this app's origin.");
   const next = hostsSignIn ? path : `${publicUrl}${path}`;

@@ -24,4 +24,19 @@ export async function startupCheck(): Promise<void> {
     }
   }
   await seedDemoAccount();
+  if (hostsFleetSignIn()) beatWhileUp();
+}
+
+/** This app is the one LOGIN_URL names (or, without a publicUrl, one that hosts sign-in pages). */
+function hostsFleetSignIn(): boolean {
+  const { hostsSignIn, publicUrl } = ironlinkOptions();
+  return hostsSignIn && (publicUrl === undefined || new URL(publicUrl).origin === getConfig().loginUrl);
+}
+
+// Apps on other sites look for this before sending people here, so a sign-in app that is down gets them a
+// clear 503 at home instead of a browser error page.
+function beatWhileUp(): void {
+  const beat = () => getFleet().markSignInUp().catch(() => {});
+  void beat();
+  setInterval(beat, 5_000).unref();
 }

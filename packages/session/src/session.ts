@@ -72,6 +72,15 @@ export async function regenerateSession(session: object): Promise<void> {
   handle.sessionId = generateSessionId();
 }
 
+/**
+ * The secret id of an active session, for the fleet's one-time sign-in codes (fleet/handoff.ts) only:
+ * not exported from the package, so an app never handles it.
+ */
+export function activeSessionIdOf(session: object): string | undefined {
+  const handle = handleOf(session);
+  return handle.state === "active" ? handle.sessionId : undefined;
+}
+
 function handleOf(session: object): SessionHandle {
   const handle = typeof session === "object" && session !== null ? handles.get(session) : undefined;
   if (!handle) throw new TypeError("ironlink: not a session: pass the object getIronSession() returned.");

@@ -2,7 +2,7 @@ import { sessionInfo } from "@ironlink/session";
 import { getCurrentSession } from "../dal";
 import { apiRoute } from "../http";
 import { getConfig } from "../config";
-import { safeReturnAddress } from "../safe-next-path";
+import { safeReturnAddress } from "@ironlink/session/fleet";
 
 /**
  * GET /api/session/migrate?next=/path: pages cannot write cookies, so a page that receives a stateless

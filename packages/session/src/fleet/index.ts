@@ -7,7 +7,8 @@
  *   const session = await fleet.sessions.getSession(req, res);
  *   session.user?.username;               // FleetSessionData, as the sign-in app wrote it
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Cluster, Redis } from "ioredis";
 import { SessionStoreUnavailableError } from "../errors";
@@ -20,9 +21,31 @@ import { writeFileAtomic } from "../stores/file-io";
 import type { SessionStore } from "../stores/session-store";
 import { readBoolean, readFleetConfig, type Environment, type FleetConfig } from "./config";
 import { checkFleetRecord, type FleetRecordStore } from "./settings-check";
+import { type CodeStore, createHandoff, type Handoff } from "./handoff";
+import { normalizedOnce } from "../manager";
 
 export { readFleetConfig, readBoolean, readInteger, fleetDefaults, FleetConfigError, type FleetConfig, type Environment } from "./config";
 export { FleetMismatchError } from "./settings-check";
+export { challengeOf, codeLifetimeMs, newVerifier, type Handoff } from "./handoff";
+export { safeNextPath, safeReturnAddress, type ReturnAddress } from "./return-address";
+export {
+  callbackPath,
+  cancelUrl,
+  finishSignIn,
+  handoffPageHtml,
+  handoffPages,
+  markSeenOn,
+  returnToSatellite,
+  sharesSignInCookie,
+  startPath,
+  startSignIn,
+  verifierCookieName,
+  verifierFrom,
+  type CallbackAnswer,
+  type CookieWrite,
+  type HandoffPage,
+  type StartAnswer,
+} from "./satellite";
 export { isAllowedOrigin, type RequestHeaders } from "./request-origin";
 
 /** The person a fleet session belongs to. */
@@ -40,6 +63,8 @@ export interface FleetSessionData {
   signedInOn: string;
   /** The browser's User-Agent at sign-in (at most 256 characters). */
   userAgent: string;
+  /** The origins the session was used on: the sign-in app's, then each other site's it was carried to. */
+  seenOn?: string[];
 }
 
 /** The session options a fleet config implies, for `getIronSession(cookies, options)` or `createSessionManager`. */
@@ -73,8 +98,16 @@ export interface Fleet {
    * the store and throws FleetMismatchError naming each difference. The fleet's first app writes the record.
    */
   checkSettings(): Promise<void>;
+  /** One-time sign-in codes for apps on other sites (see handoff.ts). */
+  handoff: Handoff;
+  /** The sign-in app says it is up (every few seconds); other sites check before sending people there. */
+  markSignInUp(): Promise<void>;
+  isSignInUp(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** How long the sign-in app's last "up" counts: a few missed beats, so a restart is not an outage. */
+const signInUpForMs = 15_000;
 
 export interface CreateFleetOptions {
   /** Shown in the account page's session list and in mismatch messages. */
@@ -87,10 +120,14 @@ export interface CreateFleetOptions {
 export function createFleet({ appName = "an app", env = process.env, config = readFleetConfig(env) }: CreateFleetOptions = {}): Fleet {
   const backend = config.store.kind === "file" ? fileBackend(config.store.dir, config.fleetName) : redisBackend(config.store.redis, config);
   const adopt = readBoolean(env, "IRONLINK_FLEET_ADOPT") ?? false;
+  const options = fleetSessionOptions(config, backend.store);
   return {
     config,
     store: backend.store,
-    sessions: createSessionManager<FleetSessionData>(fleetSessionOptions(config, backend.store)),
+    sessions: createSessionManager<FleetSessionData>(options),
+    handoff: createHandoff(normalizedOnce(options), backend.store, backend.codes),
+    markSignInUp: () => backend.beat.mark(signInUpForMs),
+    isSignInUp: () => backend.beat.isFresh(),
     redis: backend.redis,
     isStoreDown: backend.isDown,
     ping: backend.ping,
@@ -102,6 +139,8 @@ export function createFleet({ appName = "an app", env = process.env, config = re
 interface Backend {
   store: SessionStore;
   records: FleetRecordStore;
+  codes: CodeStore;
+  beat: { mark(ttlMs: number): Promise<void>; isFresh(): Promise<boolean> };
   redis: Redis | Cluster | undefined;
   isDown(): boolean;
   ping(): Promise<void>;
@@ -122,6 +161,14 @@ function redisBackend(connection: RedisConnection, config: FleetConfig): Backend
       read: () => unavailableOnError(client.get(key)),
       create: async (value) => (await unavailableOnError(client.set(key, value, "NX"))) === "OK",
       replace: async (value) => void (await unavailableOnError(client.set(key, value))),
+    },
+    codes: {
+      put: async (name, value, ttlMs) => void (await unavailableOnError(client.set(`${key}:code:${name}`, value, "PX", ttlMs))),
+      take: (name) => unavailableOnError(client.getdel(`${key}:code:${name}`)),
+    },
+    beat: {
+      mark: async (ttlMs) => void (await unavailableOnError(client.set(`${key}:sign-in`, "up", "PX", ttlMs))),
+      isFresh: async () => (await unavailableOnError(client.exists(`${key}:sign-in`))) > 0,
     },
     redis: client,
     isDown: () => down,
@@ -152,9 +199,50 @@ function fileBackend(dir: string, fleetName: string): Backend {
       },
       replace: (value) => writeFileAtomic(path, value),
     },
+    codes: fileCodes(join(dir, "codes")),
+    beat: {
+      mark: async (ttlMs) => writeFileAtomic(`${path}.sign-in`, String(Date.now() + ttlMs)),
+      isFresh: async () => Number(await readFile(`${path}.sign-in`, "utf8").catch(() => "0")) > Date.now(),
+    },
     redis: undefined,
     isDown: () => false,
     ping: async () => void (await store.get("A".repeat(43))),
     close: async () => {},
+  };
+}
+
+/** Codes as files named by their hash: a rename takes one atomically, so two redemptions cannot both get it. */
+function fileCodes(dir: string): CodeStore {
+  let lastSweep = 0;
+  // Codes nobody redeemed (a cancelled sign-in) are removed at most once a minute, by the next put.
+  const sweep = async (olderThan: number) => {
+    for (const file of await readdir(dir).catch(() => [])) {
+      const path = join(dir, file);
+      const modified = (await stat(path).catch(() => undefined))?.mtimeMs;
+      if (modified !== undefined && modified < olderThan) await rm(path, { force: true });
+    }
+  };
+  return {
+    async put(name, value, ttlMs) {
+      await mkdir(dir, { recursive: true });
+      if (Date.now() - lastSweep > 60_000) {
+        lastSweep = Date.now();
+        await sweep(Date.now() - 2 * ttlMs);
+      }
+      await writeFileAtomic(join(dir, name), `${Date.now() + ttlMs}\n${value}`);
+    },
+    async take(name) {
+      const taken = join(dir, `${name}.taken-${randomUUID()}`);
+      try {
+        await rename(join(dir, name), taken);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+        throw error;
+      }
+      const content = await readFile(taken, "utf8");
+      await rm(taken, { force: true });
+      const [expiresAt, value] = [content.slice(0, content.indexOf("\n")), content.slice(content.indexOf("\n") + 1)];
+      return Number(expiresAt) > Date.now() ? value : null;
+    },
   };
 }

@@ -14,7 +14,13 @@ const modes = {
  * reload. `notice` explains why the person is here (an expired session); `passwordHint` states the password
  * rules (registration).
  */
-export function AuthForm({ mode, next, notice, passwordHint }: { mode: keyof typeof modes; next: string; notice?: string; passwordHint?: string }) {
+export function AuthForm({
+  mode,
+  next,
+  challenge,
+  notice,
+  passwordHint,
+}: { mode: keyof typeof modes; next: string; challenge?: string; notice?: string; passwordHint?: string }) {
   const { action, title, submit, pending: pendingLabel, autoComplete } = modes[mode];
   const [state, formAction, pending] = useActionState<AuthFormState, FormData>(action, {});
   const errors = state.fieldErrors ?? {};
@@ -29,6 +35,7 @@ export function AuthForm({ mode, next, notice, passwordHint }: { mode: keyof typ
       )}
       <FormMessages message={state.message} />
       <input type="hidden" name="next" value={next} />
+      {challenge && <input type="hidden" name="challenge" value={challenge} />}
       <Field id={`${mode}-username`} label="Username" name="username" autoComplete="username" defaultValue={state.username} error={errors.username} />
       <Field id={`${mode}-password`} label="Password" name="password" type="password" autoComplete={autoComplete} hint={passwordHint} error={errors.password} />
       <button type="submit" disabled={pending}>

@@ -26,6 +26,12 @@ async function AccountDetails({ user, publicId }: SignedIn) {
           <li key={session.publicId} className="session-item" data-current={session.publicId === publicId}>
             <div>
               <strong>{describeUserAgent(session.data.userAgent)}</strong> on {session.data.signedInOn ?? "an app"}
+              {session.data.seenOn && session.data.seenOn.length > 1 && (
+                <>
+                  <br />
+                  <small className="seen-on">Used on {session.data.seenOn.map((origin) => new URL(origin).host).join(", ")}</small>
+                </>
+              )}
               {session.publicId === publicId && <span className="this-device"> (this device)</span>}
               <br />
               <small>

@@ -1,10 +1,12 @@
 import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { messages } from "../../messages";
-import { getViewer } from "../../dal";
+import { getCurrentSession, getViewer } from "../../dal";
+import { destinationAfterSignIn } from "../../return-to";
+import { isSatellite, signInLocation } from "../../sign-in-location";
 import { getConfig } from "../../config";
 import { ironlinkOptions } from "../../options";
-import { safeReturnAddress } from "../../safe-next-path";
+import { cancelUrl, safeNextPath, safeReturnAddress, sharesSignInCookie } from "@ironlink/session/fleet";
 import { newPasswordHint } from "../../validation";
 import { AuthForm } from "../components/auth-form";
 import { ServiceUnavailable } from "../components/service-unavailable";
@@ -26,27 +28,37 @@ export async function RegisterPage({ searchParams }: AuthPageProps) {
 async function AuthPage({ mode, searchParams }: AuthPageProps & { mode: "login" | "register" }) {
   const { registration } = ironlinkOptions();
   if (mode === "register" && !registration) notFound();
+  const params = await searchParams;
+  // On another site than the sign-in app, signing in happens there: this app's own start of it.
+  if (isSatellite()) redirect(signInLocation(safeNextPath(params.next)));
   // A return address on another app of the fleet is followed; one outside it is named and refused.
-  const { url: next, refusedHost } = safeReturnAddress((await searchParams).next, getConfig().appOrigins);
+  const { url: next, refusedHost } = safeReturnAddress(params.next, getConfig().appOrigins);
+  const challenge = typeof params.challenge === "string" ? params.challenge.slice(0, 64) : undefined;
   const viewer = await getViewer();
-  if (viewer.status === "signed-in") redirect(next);
+  if (viewer.status === "signed-in") redirect(await destinationAfterSignIn(await getCurrentSession(), next, challenge));
   if (viewer.status === "legacy") redirect(`/api/session/migrate?next=${encodeURIComponent(next)}`);
   if (viewer.status === "unavailable") return <ServiceUnavailable />;
   const notice = refusedHost !== undefined ? messages.returnRefused(refusedHost) : viewer.status === "expired" ? messages.expired : undefined;
 
-  const query = next === "/" ? "" : `?next=${encodeURIComponent(next)}`;
+  const query = new URLSearchParams({ ...(next === "/" ? {} : { next }), ...(challenge ? { challenge } : {}) }).toString();
+  const satellite = next.startsWith("/") || sharesSignInCookie(getConfig(), new URL(next).origin) ? undefined : new URL(next);
   return (
     <>
-      <AuthForm mode={mode} next={next} notice={notice} passwordHint={mode === "register" ? newPasswordHint : undefined} />
+      <AuthForm mode={mode} next={next} challenge={challenge} notice={notice} passwordHint={mode === "register" ? newPasswordHint : undefined} />
+      {satellite && (
+        <p className="switch-form">
+          <a href={cancelUrl(satellite)}>Cancel and go back to {satellite.host}</a>
+        </p>
+      )}
       {registration && (
       <p className="switch-form">
         {mode === "login" ? (
           <>
-            No account yet? <Link href={`/register${query}`}>Create one</Link>
+            No account yet? <Link href={`/register${query && `?${query}`}`}>Create one</Link>
           </>
         ) : (
           <>
-            Already have an account? <Link href={`/login${query}`}>Sign in</Link>
+            Already have an account? <Link href={`/login${query && `?${query}`}`}>Sign in</Link>
           </>
         )}
       </p>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { safeNextPath, safeReturnAddress } from "../src/safe-next-path";
+import { safeNextPath, safeReturnAddress } from "../src/fleet/return-address";
 
 describe("safeNextPath", () => {
   it.each(["/", "/account", "/api/session", "/reports?year=2026#q4", "/a/b/../c"])("keeps the same-site path %s", (path) => {

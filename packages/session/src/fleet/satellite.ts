@@ -1,0 +1,131 @@
+import { cookieHeaderValues } from "../cookies";
+import type { CookieOptions } from "../options";
+import type { FleetConfig } from "./config";
+import { type Handoff, newVerifier } from "./handoff";
+import { safeNextPath } from "./return-address";
+
+/**
+ * Sign-in across sites, the same for every kit: an app the sign-in app's cookie cannot reach (a
+ * satellite) starts at its own START_PATH, which keeps a verifier in a cookie of its own and sends the
+ * browser to LOGIN_URL; the sign-in app comes back to CALLBACK_PATH with a one-time code, which the
+ * satellite redeems through the shared store. The kits only translate these answers into responses.
+ */
+export const startPath = "/api/ironlink/start";
+export const callbackPath = "/api/ironlink/callback";
+export const verifierCookieName = "ironlink_handoff";
+/** Long enough to type a password (and a second try); the code itself lives a minute. */
+const verifierLifetimeSeconds = 10 * 60;
+
+const challengeShape = /^[A-Za-z0-9_-]{43}$/;
+
+/** Whether the fleet's cookie, set by the sign-in app, reaches `origin`; if not, the app there is a satellite. */
+export function sharesSignInCookie(config: FleetConfig, origin: string): boolean {
+  const host = new URL(origin).hostname;
+  const domain = config.cookieDomain?.replace(/^\./, "");
+  if (domain) return host === domain || host.endsWith(`.${domain}`);
+  return host === new URL(config.loginUrl).hostname;
+}
+
+export interface CookieWrite {
+  name: string;
+  value: string;
+  options: CookieOptions;
+}
+
+export type StartAnswer = { kind: "redirect"; location: string; cookie: CookieWrite } | { kind: "sign-in-down" };
+
+/** The satellite's START_PATH: a verifier for this browser, and the way to the sign-in page. */
+export async function startSignIn(config: FleetConfig, isSignInUp: () => Promise<boolean>, { publicUrl, next }: { publicUrl: string; next: string }): Promise<StartAnswer> {
+  if (!(await isSignInUp())) return { kind: "sign-in-down" };
+  const { verifier, challenge } = newVerifier();
+  const login = new URL("/login", config.loginUrl);
+  login.searchParams.set("next", new URL(next, publicUrl).href);
+  login.searchParams.set("challenge", challenge);
+  return { kind: "redirect", location: login.href, cookie: verifierCookie(config, verifier, verifierLifetimeSeconds) };
+}
+
+/** Where the sign-in app sends a signed-in person back to a satellite: with a code bound to its origin and challenge. */
+export async function returnToSatellite(handoff: Handoff, session: object, { next, challenge }: { next: URL; challenge: unknown }): Promise<string> {
+  if (typeof challenge !== "string" || !challengeShape.test(challenge)) {
+    // No challenge (a link someone typed): the satellite starts over, with a verifier of its own.
+    return new URL(`${startPath}?next=${encodeURIComponent(pathOf(next))}`, next.origin).href;
+  }
+  const code = await handoff.issue(session, { origin: next.origin, challenge });
+  return callbackUrl(next, { code });
+}
+
+/** The sign-in page's "Cancel": back to the satellite, which then knows the person chose not to sign in. */
+export function cancelUrl(next: URL): string {
+  return callbackUrl(next, { error: "cancelled" });
+}
+
+export type CallbackAnswer =
+  /** `sessionCookie` opens the person's session here: read it with the session manager, which rewrites it. */
+  | { kind: "signed-in"; location: string; sessionCookie: string; clearVerifier: CookieWrite }
+  | { kind: "cancelled" | "cookie-missing" | "invalid"; clearVerifier: CookieWrite };
+
+/** The satellite's CALLBACK_PATH: redeems the code through the store; every answer clears the verifier. */
+export async function finishSignIn(
+  config: FleetConfig,
+  handoff: Handoff,
+  { publicUrl, query, verifier }: { publicUrl: string; query: URLSearchParams; verifier: string | undefined },
+): Promise<CallbackAnswer> {
+  const clearVerifier = verifierCookie(config, "", 0);
+  if (query.get("error") === "cancelled") return { kind: "cancelled", clearVerifier };
+  const sessionCookie = await handoff.redeem({ code: query.get("code") ?? "", origin: new URL(publicUrl).origin, verifier: verifier || undefined });
+  if (!sessionCookie) return { kind: verifier ? "invalid" : "cookie-missing", clearVerifier };
+  return { kind: "signed-in", location: safeNextPath(query.get("next")), sessionCookie, clearVerifier };
+}
+
+/** The verifier this browser sent with the callback, from a raw Cookie header; undefined unless exactly one. */
+export function verifierFrom(cookieHeader: string | undefined): string | undefined {
+  const values = cookieHeaderValues(cookieHeader ?? "", verifierCookieName);
+  return values.length === 1 ? values[0] : undefined;
+}
+
+/** Adds `origin` to the places a session was used (FleetSessionData.seenOn), for the account page. */
+export function markSeenOn(data: { seenOn?: unknown }, origin: string): void {
+  const seen = Array.isArray(data.seenOn) ? data.seenOn.filter((entry): entry is string => typeof entry === "string") : [];
+  if (!seen.includes(origin)) data.seenOn = [...seen, origin].slice(-20);
+}
+
+/** The pages a satellite shows instead of looping: plain text, as they carry no styles of their own. */
+export const handoffPages = {
+  "sign-in-down": {
+    status: 503,
+    title: "Sign-in is temporarily unavailable",
+    body: "The fleet's sign-in service is not answering. You can keep using public pages; try signing in again in a moment.",
+  },
+  cancelled: { status: 200, title: "Sign-in cancelled", body: "You chose not to sign in, so you are not signed in here." },
+  "cookie-missing": {
+    status: 400,
+    title: "Your browser did not keep a cookie",
+    body: "Signing in here needs a short-lived cookie this site sets before sending you to sign in, and your browser did not send it back. Allow cookies for this site and try again.",
+  },
+  invalid: { status: 400, title: "This sign-in link is no longer valid", body: "It was used already, has expired, or was meant for another site. Nothing was signed in." },
+} as const;
+
+export type HandoffPage = keyof typeof handoffPages;
+
+/** A page of handoffPages as HTML, with a link to try again (`retry`) when there is one. */
+export function handoffPageHtml(page: HandoffPage, retry: string | undefined): string {
+  const { title, body } = handoffPages[page];
+  const again = retry ? `<p><a href="${escapeHtml(retry)}">Sign in again</a></p>` : "";
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head><body><main role="alert"><h1>${title}</h1><p>${body}</p>${again}<p><a href="/">Home</a></p></main></body></html>`;
+}
+
+function verifierCookie(config: FleetConfig, value: string, maxAge: number): CookieWrite {
+  // Host-only and only sent to the callback: no other page of the site, and no other site, ever sees it.
+  return { name: verifierCookieName, value, options: { httpOnly: true, sameSite: "lax", secure: config.cookieSecure, path: callbackPath, maxAge } };
+}
+
+function callbackUrl(next: URL, params: Record<string, string>): string {
+  const url = new URL(callbackPath, next.origin);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  url.searchParams.set("next", pathOf(next));
+  return url.href;
+}
+
+const pathOf = (url: URL) => url.pathname + url.search + url.hash;
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

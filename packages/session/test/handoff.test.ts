@@ -1,0 +1,120 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { unsealData } from "iron-session";
+import { afterAll, describe, expect, inject, test } from "vitest";
+import { createFleet, type Fleet, newVerifier, readFleetConfig } from "../src/fleet/index";
+import { MemoryCookieStore, password } from "./helpers";
+
+const satellite = "http://two.beta.test:7000";
+const fleets: Fleet[] = [];
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const fleet of fleets) await fleet.close();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+async function redisFleet(): Promise<Fleet> {
+  const env = { SESSION_PASSWORD: password, IRONLINK_FLEET: randomUUID() };
+  const fleet = createFleet({ env, config: { ...readFleetConfig(env), store: { kind: "redis", redis: inject("redisConnection") } } });
+  fleets.push(fleet);
+  return fleet;
+}
+
+async function fileFleet(): Promise<Fleet> {
+  const dir = await mkdtemp(join(tmpdir(), "ironlink-handoff-"));
+  dirs.push(dir);
+  return createFleet({ env: { SESSION_PASSWORD: password, SESSION_STORE: "file", SESSION_FILE_PATH: dir } });
+}
+
+/** A signed-in session on the sign-in app, and a code for the satellite bound to a fresh verifier. */
+async function issued(fleet: Fleet, origin = satellite) {
+  const session = await fleet.sessions.getSession(new MemoryCookieStore());
+  Object.assign(session, { user: { id: `u-${randomUUID()}`, username: "alice" }, signedInAt: Date.now(), signedInOn: "one", userAgent: "test" });
+  await session.save();
+  const { verifier, challenge } = newVerifier();
+  const code = await fleet.handoff.issue(session, { origin, challenge });
+  return { session, verifier, code };
+}
+
+describe.each([
+  ["Redis", redisFleet],
+  ["files", fileFleet],
+])("one-time sign-in codes (%s)", (_store, makeFleet) => {
+  test("a code opens the same session at its origin, once", async () => {
+    const fleet = await makeFleet();
+    const { session, verifier, code } = await issued(fleet);
+    expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits
+    const cookie = await fleet.handoff.redeem({ code, origin: satellite, verifier });
+    expect(cookie).toBeTruthy();
+    const there = await fleet.sessions.getSession(new MemoryCookieStore({ [fleet.config.cookieName]: cookie }));
+    expect(there.user).toEqual(session.user);
+    expect(await fleet.handoff.redeem({ code, origin: satellite, verifier })).toBeUndefined();
+    // One session: ended at the satellite, it is over at the sign-in app too.
+    await there.destroy();
+    expect(await fleet.sessions.listSessions(session.user!.id)).toEqual([]);
+  });
+
+  test("refused: another origin, no verifier, a wrong verifier, a malformed code; each attempt spends the code", async () => {
+    const fleet = await makeFleet();
+    const elsewhere = await issued(fleet);
+    expect(await fleet.handoff.redeem({ code: elsewhere.code, origin: "http://svc.gamma.test:9000", verifier: elsewhere.verifier })).toBeUndefined();
+    expect(await fleet.handoff.redeem({ code: elsewhere.code, origin: satellite, verifier: elsewhere.verifier })).toBeUndefined();
+    const noVerifier = await issued(fleet);
+    expect(await fleet.handoff.redeem({ code: noVerifier.code, origin: satellite, verifier: undefined })).toBeUndefined();
+    expect(await fleet.handoff.redeem({ code: noVerifier.code, origin: satellite, verifier: noVerifier.verifier })).toBeUndefined();
+    const wrong = await issued(fleet);
+    expect(await fleet.handoff.redeem({ code: wrong.code, origin: satellite, verifier: newVerifier().verifier })).toBeUndefined();
+    expect(await fleet.handoff.redeem({ code: "../../etc/passwd", origin: satellite, verifier: wrong.verifier })).toBeUndefined();
+  });
+
+  test("a code for a session that ended meanwhile opens nothing", async () => {
+    const fleet = await makeFleet();
+    const { session, verifier, code } = await issued(fleet);
+    await fleet.sessions.revokeUserSessions(session.user!.id);
+    expect(await fleet.handoff.redeem({ code, origin: satellite, verifier })).toBeUndefined();
+  });
+
+  test("two redemptions at once: exactly one wins", async () => {
+    const fleet = await makeFleet();
+    const { verifier, code } = await issued(fleet);
+    const results = await Promise.all(Array.from({ length: 8 }, () => fleet.handoff.redeem({ code, origin: satellite, verifier })));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  test("the sign-in app's heartbeat", async () => {
+    const fleet = await makeFleet();
+    expect(await fleet.isSignInUp()).toBe(false);
+    await fleet.markSignInUp();
+    expect(await fleet.isSignInUp()).toBe(true);
+  });
+});
+
+test("the store holds only the code's hash and a sealed value, which expires within a minute", async () => {
+  const fleet = await redisFleet();
+  const { code } = await issued(fleet);
+  const keys = await fleet.redis!.keys(`ironlink:fleet:${fleet.config.fleetName}:code:*`);
+  expect(keys).toHaveLength(1);
+  expect(keys[0]).not.toContain(code);
+  const value = (await fleet.redis!.get(keys[0]!))!;
+  expect(value).not.toContain(code);
+  expect(await unsealData(value, { password })).toHaveProperty("origin", satellite);
+  const ttl = await fleet.redis!.pttl(keys[0]!);
+  expect(ttl).toBeGreaterThan(0);
+  expect(ttl).toBeLessThanOrEqual(60_000);
+});
+
+test("an expired code is refused (file store, whose expiry is checked at the take)", async () => {
+  const fleet = await fileFleet();
+  const { verifier, code } = await issued(fleet);
+  const dir = join(fleet.config.store.kind === "file" ? fleet.config.store.dir : "", "codes");
+  expect(await readdir(dir)).toHaveLength(1);
+  const realNow = Date.now;
+  Date.now = () => realNow() + 61_000;
+  try {
+    expect(await fleet.handoff.redeem({ code, origin: satellite, verifier })).toBeUndefined();
+  } finally {
+    Date.now = realNow;
+  }
+});
