@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
-import { appEnvironment, appOne, appTwo, fileFleet, ports, redisUrl, service } from "./tests/e2e/env";
+import { appEnvironment, appOne, appTwo, fileFleet, hostResolverRules, ports, redisUrl, service } from "./tests/e2e/env";
 
 /**
  * End-to-end tests: a private Redis and both apps (`next start`, so run `turbo run build` first; the root
@@ -45,10 +45,18 @@ const browser = {
   },
 };
 
+// The same Chromium, which maps every `.test` name to 127.0.0.1 by itself: fleets on host names (one.alpha.test,
+// two.beta.test, …) whose servers only listen on 127.0.0.1 and never resolve a name.
+const namedHostsBrowser = {
+  ...browser,
+  launchOptions: { ...browser.launchOptions, args: [...browser.launchOptions.args, hostResolverRules] },
+};
+
 const stopGently = { signal: "SIGTERM", timeout: 5_000 } as const;
 
 const privateFleetSpecs = /(faults|client-address|hashing-busy)\.spec\.ts/;
 const outsideAppsSpec = /outside-apps\.spec\.ts/;
+const crossSiteSpecs = /cross-site(-subdomains)?\.spec\.ts/;
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -65,7 +73,7 @@ export default defineConfig({
     screenshot: "only-on-failure",
   },
   projects: [
-    { name: "chromium", testIgnore: [/sso-file-store\.spec\.ts/, privateFleetSpecs, outsideAppsSpec], use: browser },
+    { name: "chromium", testIgnore: [/sso-file-store\.spec\.ts/, privateFleetSpecs, outsideAppsSpec, crossSiteSpecs], use: browser },
     // Specs that start fleets of their own and flood them with password hashes: one at a time, so a flood in
     // one (its hashes run at the lowest CPU priority) cannot push another's sign-ins past its time limits.
     { name: "private-fleets", testMatch: privateFleetSpecs, use: browser, workers: 1 },
@@ -73,6 +81,9 @@ export default defineConfig({
     // Installs and builds projects outside the workspace (minutes of npm and `next build`): after the specs
     // whose time limits that load could push, beside the demo fleet they all use.
     { name: "outside-apps", testMatch: outsideAppsSpec, use: browser, dependencies: ["chromium", "private-fleets"] },
+    // Fleets of their own on host names (sibling subdomains; apps on different sites, signed in with one-time
+    // codes): three more apps each, one fleet at a time, after the timing-sensitive specs.
+    { name: "cross-site", testMatch: crossSiteSpecs, use: namedHostsBrowser, workers: 1, dependencies: ["chromium", "private-fleets"] },
   ],
   webServer: [
     {

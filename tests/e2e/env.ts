@@ -49,6 +49,12 @@ export const appTwo = `http://127.0.0.1:${ports.appTwo}`;
 export const service = `http://127.0.0.1:${ports.service}`;
 export const redisUrl = `redis://127.0.0.1:${ports.redis}`;
 
+/**
+ * The Chromium switch of the "cross-site" project: every `.test` name goes to 127.0.0.1 (ports are kept), so
+ * fleets on host names (cross-site-fleet.ts) need no DNS and their servers resolve nothing.
+ */
+export const hostResolverRules = "--host-resolver-rules=MAP *.test 127.0.0.1";
+
 /** The apps' default cookie name; the config pins it so a developer's environment cannot change it. */
 export const cookieBaseName = "ironlink_session";
 /** What the apps call it under `next start`: the cookie is Secure and host-only, so it gets the `__Host-` prefix. */
