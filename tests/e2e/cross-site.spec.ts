@@ -1,4 +1,4 @@
-import type { BrowserContext, Page } from "@playwright/test";
+import type { BrowserContext, Page, Response as PageResponse } from "@playwright/test";
 import {
   CrossSiteFleet,
   cookieHeader,
@@ -39,6 +39,16 @@ import { fillCredentials, registerViaUi, sessionIdOf, signedInAs, signInViaUi, t
  * Not here: an expired code. A code lives at most 60 s, too long to wait for in the browser; its expiry is
  * unit-tested in packages/session (a clock the test moves).
  */
+
+/** A refused code: on to the callback's page without it (one redirect, no Referer), which answers 400. */
+function expectRefused(response: PageResponse | null, page: Page, reason: "invalid" | "cookie-missing"): void {
+  expect(response?.status()).toBe(400);
+  expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
+  const chain = redirectChain(response);
+  expect(chain.slice(-2).map((request) => new URL(request.url()).searchParams.has("code"))).toEqual([true, false]);
+  expect(new URL(page.url()).searchParams.get("error")).toBe(reason);
+  expect(page.url()).not.toContain("code=");
+}
 
 test.describe.configure({ timeout: 120_000 });
 
@@ -260,11 +270,9 @@ test.describe("apps on different sites", () => {
     const tab = await replay.newPage();
     const navigations = countNavigations(tab);
     const response = await tab.goto(first.url);
-    expect(response?.status()).toBe(400);
-    expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
-    expect(redirectChain(response)).toHaveLength(1);
+    expectRefused(response, tab, "invalid");
     await tab.waitForTimeout(500);
-    expect(navigations).toHaveLength(1);
+    expect(navigations).toHaveLength(2);
     await expectAnonymousThere(replay, "two");
   });
 
@@ -280,8 +288,7 @@ test.describe("apps on different sites", () => {
     expect((await context.cookies(`${fleet.service}${callbackPath}`)).some((cookie) => cookie.name === handoffCookieName)).toBe(true);
 
     const response = await page.goto(`${fleet.service}${callbackPath}?code=${encodeURIComponent(code)}&next=%2F`);
-    expect(response?.status()).toBe(400);
-    expect(redirectChain(response)).toHaveLength(1);
+    expectRefused(response, page, "invalid");
     await expectAnonymousThere(context, "service");
     expect((await context.cookies(fleet.service)).some((cookie) => cookie.name === plainSessionCookieName)).toBe(false);
   });
@@ -298,12 +305,10 @@ test.describe("apps on different sites", () => {
     await context.clearCookies({ domain: hosts.two });
     const navigations = countNavigations(page);
     const response = await page.goto(url);
-    expect(response?.status()).toBe(400);
-    expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
-    expect(redirectChain(response)).toHaveLength(1);
+    expectRefused(response, page, "cookie-missing");
     await expect(page.locator("body")).toContainText(/cookie/i);
     await page.waitForTimeout(500);
-    expect(navigations).toHaveLength(1);
+    expect(navigations).toHaveLength(2);
     await expectAnonymousThere(context, "two");
   });
 
@@ -328,15 +333,11 @@ test.describe("apps on different sites", () => {
     const navigations = countNavigations(page);
     const response = await page.goto(`${fleet.two}/`);
     expect(stripped, "the start route set a cookie, which the browser never got").toBeGreaterThan(0);
-    expect(response?.status()).toBe(400);
-    expect(place(page.url())).toBe(`${fleet.two}${callbackPath}`);
-    // The refused code stays in this page's URL (no redirect to strip it: that could loop); it is spent, and
-    // the page sends no Referer.
-    expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
+    expectRefused(response, page, "cookie-missing");
     await expect(page.locator("body")).toContainText(/cookie/i);
     await page.waitForTimeout(1_500);
-    // app two's /, its start route, the sign-in page, the callback: and there it stays.
-    expect(navigations.length, navigations.join("\n")).toBeLessThanOrEqual(4);
+    // app two's /, its start route, the sign-in page, the callback, the page without the code: and there it stays.
+    expect(navigations.length, navigations.join("\n")).toBeLessThanOrEqual(5);
     expect(place(page.url())).toBe(`${fleet.two}${callbackPath}`);
     await pause.stop();
     await expectAnonymousThere(context, "two");

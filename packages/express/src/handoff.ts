@@ -20,6 +20,10 @@ export async function answerHandoff(fleet: Fleet, publicUrl: string, req: Reques
   const answer = await finishSignIn(fleet.config, fleet.handoff, { publicUrl, query, verifier: verifierFrom(req.headers.cookie) });
   if (answer.kind !== "signed-in") {
     write(res, answer.clearVerifier);
+    if (answer.kind === "refused") {
+      res.set(privateHeaders).redirect(303, answer.location);
+      return true;
+    }
     return page(res, answer.kind, answer.kind === "cancelled" ? undefined : `${startPath}?next=${encodeURIComponent(next)}`);
   }
   // Read through the session manager with the redeemed cookie alone: it rewrites the cookie for this app.

@@ -56,9 +56,13 @@ describe("@ironlink/express on another site", () => {
     expect(await home.text()).toBe("Signed in as alice");
     expect((await signInApp.sessions.listSessions(alice.id))[0]?.data.seenOn).toContain(satelliteUrl);
 
+    // Replayed: on to a URL without the code, which says why.
     const replayed = await get(callback, `ironlink_handoff=${verifier}`);
-    expect(replayed.status).toBe(400);
-    expect(await replayed.text()).toContain("no longer valid");
+    expect(replayed.status).toBe(303);
+    expect(replayed.headers.get("location")).toBe("/api/ironlink/callback?error=invalid&next=%2F");
+    const refusal = await get(replayed.headers.get("location")!);
+    expect(refusal.status).toBe(400);
+    expect(await refusal.text()).toContain("no longer valid");
   });
 
   test("without the verifier cookie: a page that says so, no session; while the sign-in app is down: a 503 page, no redirect", async () => {
@@ -66,8 +70,8 @@ describe("@ironlink/express on another site", () => {
     const session = await signInApp.sessions.getSession({ get: () => ({ value: cookie }), set: () => {} });
     const code = await signInApp.handoff.issue(session, { origin: satelliteUrl, challenge: newVerifier().challenge });
     const answer = await get(`/api/ironlink/callback?code=${code}&next=%2F`);
-    expect(answer.status).toBe(400);
-    expect(await answer.text()).toContain("did not keep a cookie");
+    expect(answer.headers.get("location")).toBe("/api/ironlink/callback?error=cookie-missing&next=%2F");
+    expect(await (await get(answer.headers.get("location")!)).text()).toContain("did not keep a cookie");
     expect(setCookies(answer).some((entry) => entry.startsWith(`${signInApp.config.cookieName}=`))).toBe(false);
     await signInApp.redis!.del(`ironlink:fleet:${signInApp.config.fleetName}:sign-in`);
     const down = await get("/api/ironlink/start?next=%2F");

@@ -68,8 +68,15 @@ describe("the satellite flow", () => {
     const ok = await finishSignIn(sites, recordingHandoff().handoff, { publicUrl, query: query("code=x&next=//evil.test"), verifier: "v" });
     expect(ok).toMatchObject({ kind: "signed-in", location: "/", sessionCookie: "sealed-cookie", clearVerifier: { name: verifierCookieName, value: "", options: { maxAge: 0 } } });
     expect((await finishSignIn(sites, recordingHandoff().handoff, { publicUrl, query: query("error=cancelled"), verifier: "v" })).kind).toBe("cancelled");
-    expect((await finishSignIn(sites, recordingHandoff(null).handoff, { publicUrl, query: query("code=x"), verifier: undefined })).kind).toBe("cookie-missing");
-    expect((await finishSignIn(sites, recordingHandoff(null).handoff, { publicUrl, query: query("code=x"), verifier: "v" })).kind).toBe("invalid");
+    // A code that opened nothing: on to a URL without it, which says why.
+    expect(await finishSignIn(sites, recordingHandoff(null).handoff, { publicUrl, query: query("code=x&next=/a"), verifier: undefined })).toMatchObject({
+      kind: "refused",
+      location: `${callbackPath}?error=cookie-missing&next=%2Fa`,
+    });
+    expect(await finishSignIn(sites, recordingHandoff(null).handoff, { publicUrl, query: query("code=x"), verifier: "v" })).toMatchObject({ location: `${callbackPath}?error=invalid&next=%2F` });
+    for (const kind of ["cookie-missing", "invalid"]) {
+      expect((await finishSignIn(sites, recordingHandoff().handoff, { publicUrl, query: query(`error=${kind}`), verifier: "v" })).kind).toBe(kind);
+    }
   });
 
   test("the verifier is read only when the browser sent exactly one", () => {

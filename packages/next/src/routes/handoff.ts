@@ -8,6 +8,7 @@ import {
   handoffPages,
   markSeenOn,
   safeNextPath,
+  startPath,
   startSignIn,
   verifierCookieName,
 } from "@ironlink/session/fleet";
@@ -27,7 +28,7 @@ export const start = apiRoute(async (request) => {
   if (!publicUrl) return jsonError(404, "not_found", "This app shares the sign-in app's cookie: it needs no cross-site sign-in.");
   const next = safeNextPath(new URL(request.url).searchParams.get("next"));
   const answer = await startSignIn(getConfig(), () => getFleet().isSignInUp(), { publicUrl, next });
-  if (answer.kind === "sign-in-down") return page("sign-in-down", `${new URL(request.url).pathname}?next=${encodeURIComponent(next)}`);
+  if (answer.kind === "sign-in-down") return page("sign-in-down", `${startPath}?next=${encodeURIComponent(next)}`);
   await write(answer.cookie);
   return redirect(answer.location);
 });
@@ -39,7 +40,8 @@ export const callback = apiRoute(async (request) => {
   const jar = await cookies();
   const answer = await finishSignIn(getConfig(), getFleet().handoff, { publicUrl, query, verifier: jar.get(verifierCookieName)?.value });
   await write(answer.clearVerifier);
-  if (answer.kind !== "signed-in") return page(answer.kind, answer.kind === "cancelled" ? undefined : `/api/ironlink/start?next=${encodeURIComponent(safeNextPath(query.get("next")))}`);
+  if (answer.kind === "refused") return redirect(answer.location);
+  if (answer.kind !== "signed-in") return page(answer.kind, answer.kind === "cancelled" ? undefined : `${startPath}?next=${encodeURIComponent(safeNextPath(query.get("next")))}`);
   // Read through the session manager, which rewrites the cookie for this app and notes where it was used.
   const session = await getFleet().sessions.getSession(withCookie(jar, getConfig().cookieName, answer.sessionCookie));
   markSeenOn(session, new URL(publicUrl).origin);

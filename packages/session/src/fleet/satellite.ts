@@ -62,7 +62,11 @@ export function cancelUrl(next: URL): string {
 export type CallbackAnswer =
   /** `sessionCookie` opens the person's session here: read it with the session manager, which rewrites it. */
   | { kind: "signed-in"; location: string; sessionCookie: string; clearVerifier: CookieWrite }
+  /** A code that opened nothing: on to a URL without it, which shows why. */
+  | { kind: "refused"; location: string; clearVerifier: CookieWrite }
   | { kind: "cancelled" | "cookie-missing" | "invalid"; clearVerifier: CookieWrite };
+
+const pageErrors = new Set(["cancelled", "cookie-missing", "invalid"] as const);
 
 /** The satellite's CALLBACK_PATH: redeems the code through the store; every answer clears the verifier. */
 export async function finishSignIn(
@@ -71,10 +75,15 @@ export async function finishSignIn(
   { publicUrl, query, verifier }: { publicUrl: string; query: URLSearchParams; verifier: string | undefined },
 ): Promise<CallbackAnswer> {
   const clearVerifier = verifierCookie(config, "", 0);
-  if (query.get("error") === "cancelled") return { kind: "cancelled", clearVerifier };
+  const error = query.get("error");
+  if (pageErrors.has(error as "invalid")) return { kind: error as "cancelled" | "cookie-missing" | "invalid", clearVerifier };
+  const next = safeNextPath(query.get("next"));
   const sessionCookie = await handoff.redeem({ code: query.get("code") ?? "", origin: new URL(publicUrl).origin, verifier: verifier || undefined });
-  if (!sessionCookie) return { kind: verifier ? "invalid" : "cookie-missing", clearVerifier };
-  return { kind: "signed-in", location: safeNextPath(query.get("next")), sessionCookie, clearVerifier };
+  if (!sessionCookie) {
+    const location = `${callbackPath}?error=${verifier ? "invalid" : "cookie-missing"}&next=${encodeURIComponent(next)}`;
+    return { kind: "refused", location, clearVerifier };
+  }
+  return { kind: "signed-in", location: next, sessionCookie, clearVerifier };
 }
 
 /** The verifier this browser sent with the callback, from a raw Cookie header; undefined unless exactly one. */
