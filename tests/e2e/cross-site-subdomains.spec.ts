@@ -1,6 +1,6 @@
 import type { BrowserContext } from "@playwright/test";
 import { CrossSiteFleet, plainSessionCookieName, registerAccount, sessionStatus, type AppName } from "./cross-site-fleet";
-import { callbackPath, expect, place, record, startPath, test } from "./cross-site-test";
+import { callbackPath, clickSignOut, expect, place, record, startPath, test } from "./cross-site-test";
 import { fillCredentials, signedInAs, signInViaUi, uniqueUser } from "./fixtures";
 
 /**
@@ -76,10 +76,7 @@ test.describe("apps on sibling subdomains", () => {
     await page.goto(`${fleet.two}/`);
     await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
 
-    const signedOut = page.waitForResponse((response) => response.request().method() === "POST" && new URL(response.url()).origin === fleet.two);
-    await page.getByRole("button", { name: "Sign out", exact: true }).click();
-    expect((await signedOut).status()).toBeLessThan(400);
-    await page.waitForLoadState("load");
+    await clickSignOut(page, fleet.two);
     for (const app of everyApp) await expectSessionThere(context, app, null);
     await page.goto(`${fleet.service}/`);
     await expect(signedInAs(page)).toHaveCount(0);

@@ -180,3 +180,11 @@ export async function interceptCallback(page: Page, origin: string, { letThrough
     },
   };
 }
+
+/** Clicks the page's "Sign out" button and waits until `origin` answered the sign-out and the next page loaded. */
+export async function clickSignOut(page: Page, origin: string): Promise<void> {
+  const signedOut = page.waitForResponse((response) => response.request().method() === "POST" && new URL(response.url()).origin === origin);
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  expect((await signedOut).status()).toBeLessThan(400);
+  await page.waitForLoadState("load");
+}

@@ -12,6 +12,7 @@ import {
 } from "./cross-site-fleet";
 import {
   callbackPath,
+  clickSignOut,
   countNavigations,
   expect,
   guardFleetHosts,
@@ -408,10 +409,7 @@ test.describe("apps on different sites", () => {
     await page.goto(`${fleet.two}/`);
     await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
 
-    const signedOut = page.waitForResponse((response) => response.request().method() === "POST" && new URL(response.url()).origin === fleet.two);
-    await page.getByRole("button", { name: "Sign out", exact: true }).click();
-    expect((await signedOut).status()).toBeLessThan(400);
-    await page.waitForLoadState("load");
+    await clickSignOut(page, fleet.two);
     expect((await context.cookies(fleet.one)).some((cookie) => cookie.name === plainSessionCookieName)).toBe(true);
     for (const app of ["one", "two", "service"] as const) await expectAnonymousThere(context, app);
   });
