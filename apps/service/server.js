@@ -18,7 +18,8 @@ const escapeHtml = (text) =>
   String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 // Sign-out posts here, then follows redirects to / and on to the sign-in page: form-action covers the chain.
-const policy = `default-src 'none'; style-src 'self'; form-action 'self' ${ironlink.config.loginUrl}; frame-ancestors 'none'; base-uri 'none'`;
+// script-src and connect-src: the live sign-out script and its event stream, both served by @ironlink/express.
+const policy = `default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self' ${ironlink.config.loginUrl}; frame-ancestors 'none'; base-uri 'none'`;
 
 const app = express();
 app.disable("x-powered-by");
@@ -56,7 +57,7 @@ app.get("/", ironlink.requireUser(), (req, res) => {
 <h1>Service</h1>
 <p class="signed-in-as">Signed in as ${escapeHtml(req.user.username)}</p>
 <form method="post" action="/logout"><button type="submit">Sign out</button></form>
-</main></body></html>
+</main><script src="/api/ironlink/live.js" async></script></body></html>
 `);
 });
 

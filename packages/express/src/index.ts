@@ -18,6 +18,7 @@ import {
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
 import { prefersHtml, refuse, refusals } from "./answers";
 import { answerHandoff } from "./handoff";
+import { answerLive } from "./live";
 import { absoluteUrl, readPublicUrl, signInUrl } from "./urls";
 
 export { FleetConfigError, FleetMismatchError, type FleetSessionData, type FleetUser } from "@ironlink/session/fleet";
@@ -149,7 +150,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
       guarded(async (req, res) => {
         if (satellite && (await answerHandoff(member, checkedUrl, req, res))) return false;
         await ensureSession(req, res);
-        return true;
+        return !(await answerLive(member, req, res));
       }),
     checkOrigin: () => (req, res, next) => (originAllowed(req) ? next() : refuse(req, res, refusals.forbiddenOrigin)),
     requireUser: () =>

@@ -1,6 +1,9 @@
+import { livePaths } from "@ironlink/session/fleet";
+import { getConfig } from "./config";
 import { json } from "./http";
 import { callback, start } from "./routes/handoff";
 import { GET as health } from "./routes/health";
+import { events, script } from "./routes/live";
 import { POST as login } from "./routes/login";
 import { POST as logout } from "./routes/logout";
 import { GET as migrate } from "./routes/migrate";
@@ -19,6 +22,8 @@ const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
   "/api/health": { GET: health },
   "/api/ironlink/start": { GET: start },
   "/api/ironlink/callback": { GET: callback },
+  "/api/ironlink/events": { GET: events },
+  "/api/ironlink/live.js": { GET: script },
 };
 
 /** The methods a path answers, as the Allow header lists them (HEAD with GET, and OPTIONS always). */
@@ -29,7 +34,10 @@ function allowed(methods: Partial<Record<string, Handler>>): string {
 
 function dispatch(method: "GET" | "POST" | "OPTIONS"): Handler {
   return async (request) => {
-    const methods = routes[new URL(request.url).pathname.replace(/\/$/, "")];
+    const path = new URL(request.url).pathname.replace(/\/$/, "");
+    // The live sign-out routes are there only while IRONLINK_LIVE_SIGNOUT is on.
+    const switchedOff = (path === livePaths.events || path === livePaths.script) && !getConfig().liveSignOut;
+    const methods = switchedOff ? undefined : routes[path];
     if (!methods) return json({ error: "not_found", message: "There is no such API route." }, 404);
     if (method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allowed(methods) } });
     const handler = methods[method];

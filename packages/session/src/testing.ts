@@ -35,6 +35,29 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
     const newKey = () => createHash("sha256").update(randomBytes(32)).digest("base64url");
     const soon = (ms = 60_000) => ({ now: Date.now(), expiresAt: Date.now() + ms });
 
+    // Live sign-out: optional in the interface, so a store without it simply has no live sign-out.
+    test("a delete through one client is announced to a subscriber on another, with the key only", async ({ skip }) => {
+      if (!second.subscribeEnded || !store.expiresIn) return skip();
+      const heard: string[] = [];
+      let resyncs = 0;
+      const stop = await second.subscribeEnded((key) => heard.push(key), () => void resyncs++);
+      try {
+        const key = newKey();
+        await store.set(key, "alive", { mode: "create", ...soon(5_000) });
+        const left = await store.expiresIn(key);
+        expect(left).toBeGreaterThan(3_000);
+        expect(left).toBeLessThanOrEqual(5_000);
+        await store.delete(key);
+        expect(await store.expiresIn(key)).toBeNull();
+        const deadline = Date.now() + 3_000;
+        while (!heard.includes(key) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(heard).toEqual([key]);
+        expect(resyncs).toBe(0);
+      } finally {
+        await stop();
+      }
+    });
+
     test("get of a missing key is null", async () => {
       expect(await store.get(newKey())).toBeNull();
     });

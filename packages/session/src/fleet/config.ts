@@ -35,6 +35,8 @@ export interface FleetConfig {
   loginUrl: string;
   /** MIGRATE_IRON_SESSION_COOKIES: accept a stateless iron-session cookie once and move it into the store. */
   migrateIronSessionCookies: boolean;
+  /** IRONLINK_LIVE_SIGNOUT: signed-in pages hear of their session's end at once (default true). */
+  liveSignOut: boolean;
 }
 
 export const fleetDefaults = {
@@ -93,6 +95,7 @@ export function readFleetConfig(env: Environment = process.env): FleetConfig {
     appOrigins,
     loginUrl: readLoginUrl(env.LOGIN_URL, appOrigins),
     migrateIronSessionCookies: readBoolean(env, "MIGRATE_IRON_SESSION_COOKIES") ?? true,
+    liveSignOut: readBoolean(env, "IRONLINK_LIVE_SIGNOUT") ?? true,
   };
 }
 

@@ -19,7 +19,8 @@ import { RedisStore } from "../stores/redis-store";
 import { FileStore } from "../stores/file-store";
 import { writeFileAtomic } from "../stores/file-io";
 import type { SessionStore } from "../stores/session-store";
-import { readBoolean, readFleetConfig, type Environment, type FleetConfig } from "./config";
+import { createLiveStreams, defaultMaxStreams, type LiveStreams } from "../live";
+import { readBoolean, readInteger, readFleetConfig, type Environment, type FleetConfig } from "./config";
 import { checkFleetRecord, type FleetRecordStore } from "./settings-check";
 import { type CodeStore, createHandoff, type Handoff } from "./handoff";
 import { normalizedOnce } from "../manager";
@@ -27,6 +28,7 @@ import { normalizedOnce } from "../manager";
 export { readFleetConfig, readBoolean, readInteger, fleetDefaults, FleetConfigError, type FleetConfig, type Environment } from "./config";
 export { FleetMismatchError } from "./settings-check";
 export { challengeOf, codeLifetimeMs, newVerifier, type Handoff } from "./handoff";
+export { liveClientScript, livePaths, openLiveStream, type LiveStreams } from "../live";
 export { safeNextPath, safeReturnAddress, type ReturnAddress } from "./return-address";
 export {
   callbackPath,
@@ -103,6 +105,8 @@ export interface Fleet {
   /** The sign-in app says it is up (every few seconds); other sites check before sending people there. */
   markSignInUp(): Promise<void>;
   isSignInUp(): Promise<boolean>;
+  /** Live sign-out: the process's one subscription to ended sessions, shared by its open event streams. */
+  liveStreams(): LiveStreams;
   close(): Promise<void>;
 }
 
@@ -121,6 +125,7 @@ export function createFleet({ appName = "an app", env = process.env, config = re
   const backend = config.store.kind === "file" ? fileBackend(config.store.dir, config.fleetName) : redisBackend(config.store.redis, config);
   const adopt = readBoolean(env, "IRONLINK_FLEET_ADOPT") ?? false;
   const options = fleetSessionOptions(config, backend.store);
+  let live: LiveStreams | undefined;
   return {
     config,
     store: backend.store,
@@ -128,11 +133,18 @@ export function createFleet({ appName = "an app", env = process.env, config = re
     handoff: createHandoff(normalizedOnce(options), backend.store, backend.codes),
     markSignInUp: () => backend.beat.mark(signInUpForMs),
     isSignInUp: () => backend.beat.isFresh(),
+    liveStreams: () => {
+      live ??= createLiveStreams(backend.store, { max: readInteger(env, "IRONLINK_MAX_STREAMS", 1) ?? defaultMaxStreams });
+      return live;
+    },
     redis: backend.redis,
     isStoreDown: backend.isDown,
     ping: backend.ping,
     checkSettings: () => checkFleetRecord(config, backend.records, { appName, adopt }),
-    close: backend.close,
+    close: async () => {
+      await live?.close();
+      await backend.close();
+    },
   };
 }
 

@@ -26,6 +26,9 @@ export interface FileStoreOptions {
   sweepInterval?: number;
 }
 
+/** How often a subscription looks for sessions ended by other apps. */
+const endedPollMs = 250;
+
 export class FileStore implements SessionStore {
   readonly dir: string;
   readonly #sweepInterval: number;
@@ -76,6 +79,50 @@ export class FileStore implements SessionStore {
         delete index[key];
       });
     }
+    await this.#announceEnded(key);
+  }
+
+  async expiresIn(key: string): Promise<number | null> {
+    if (!isStoreKey(key)) return null;
+    const entry = await this.#readEntry(this.#sessionPath(key));
+    return entry ? Math.max(0, entry.expiresAt - Date.now()) : null;
+  }
+
+  /** A marker file per ended session (`ended/<key>`), which every app's subscription polls for. */
+  async #announceEnded(key: string): Promise<void> {
+    const dir = join(/*turbopackIgnore: true*/ this.dir, "ended");
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomic(join(dir, key), String(Date.now()));
+  }
+
+  /** Polls `ended/` every `endedPollMs`: the same contract as Redis's channel, a little later. */
+  async subscribeEnded(onEnded: (key: string) => void, _onResync: () => void): Promise<() => Promise<void>> {
+    const dir = join(/*turbopackIgnore: true*/ this.dir, "ended");
+    const seen = new Map<string, number>();
+    const started = Date.now();
+    let stopped = false;
+    const poll = async () => {
+      const now = Date.now();
+      const names = await readdir(dir).catch(() => [] as string[]);
+      for (const name of seen.keys()) if (!names.includes(name)) seen.delete(name);
+      for (const name of names) {
+        if (!isStoreKey(name)) continue;
+        const modified = (await stat(join(dir, name)).catch(() => undefined))?.mtimeMs;
+        if (modified === undefined || modified < started - 1_000 || seen.get(name) === modified) continue;
+        seen.set(name, modified);
+        onEnded(name);
+        // A minute later no subscriber needs it: the first to notice removes it.
+        if (modified < now - 60_000) await rm(join(dir, name), { force: true });
+      }
+    };
+    const timer = setInterval(() => {
+      if (!stopped) void poll();
+    }, endedPollMs);
+    timer.unref();
+    return async () => {
+      stopped = true;
+      clearInterval(timer);
+    };
   }
 
   async listByUser(userId: string, now: number): Promise<Array<[string, string]>> {

@@ -9,6 +9,8 @@ import type { SessionStore, StoreWrite, WriteResult } from "./session-store";
  * - `<prefix>user:<userId>`: a sorted set of the user's session keys scored by their expiry, which
  *   expires itself with its last entry, so the index never outlives its sessions;
  * - `<prefix>claimed:<key>`: one-time markers (a migrated iron-session cookie).
+ * - the channel `<prefix>ended`: every deleted session's key, for live sign-out (SPUBLISH on a Cluster,
+ *   so the message goes to one shard, not the whole cluster).
  */
 export interface RedisStoreOptions {
   client: Redis | Cluster | RedisLike;
@@ -66,6 +68,25 @@ return redis.call('ZRANGE', KEYS[1], 0, -1)`;
 
 const scriptShas = new Map<string, string>();
 
+/** What live sign-out needs of an ioredis client beyond RedisLike. */
+interface PubSubClient {
+  publish?(channel: string, message: string): Promise<unknown>;
+  spublish(channel: string, message: string): Promise<unknown>;
+  duplicate?(startupNodes?: unknown[], options?: { shardedSubscribers: boolean }): PubSubConnection;
+  isCluster?: boolean;
+}
+
+interface PubSubConnection {
+  on(event: "message" | "smessage", listener: (channel: string, message: string) => void): unknown;
+  on(event: "ready", listener: () => void): unknown;
+  subscribe(channel: string): Promise<unknown>;
+  ssubscribe(channel: string): Promise<unknown>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+const isCluster = (client: PubSubClient) => client.isCluster === true;
+
 export class RedisStore implements SessionStore {
   readonly client: RedisLike;
   readonly prefix: string;
@@ -97,8 +118,51 @@ export class RedisStore implements SessionStore {
 
   async delete(key: string, userId?: string): Promise<void> {
     await this.#run("delete", () =>
-      Promise.all([this.client.del(this.prefix + key), userId === undefined ? 0 : this.#script(unindexScript, this.indexKey(userId), key)]),
+      Promise.all([this.client.del(this.prefix + key), userId === undefined ? 0 : this.#script(unindexScript, this.indexKey(userId), key), this.#announceEnded(key)]),
     );
+  }
+
+  async expiresIn(key: string): Promise<number | null> {
+    const ttl = Number(await this.#run("read", () => (this.client as unknown as { pttl(key: string): Promise<number> }).pttl(this.prefix + key)));
+    return ttl >= 0 ? ttl : null;
+  }
+
+  get endedChannel(): string {
+    return `${this.prefix}ended`;
+  }
+
+  #announceEnded(key: string): Promise<unknown> {
+    const client = this.client as unknown as PubSubClient;
+    if (isCluster(client)) return client.spublish(this.endedChannel, key);
+    return client.publish ? client.publish(this.endedChannel, key) : Promise.resolve(0);
+  }
+
+  async subscribeEnded(onEnded: (key: string) => void, onResync: () => void): Promise<() => Promise<void>> {
+    const client = this.client as unknown as PubSubClient;
+    if (!client.duplicate) throw new SessionStoreUnavailableError("ironlink: this Redis client cannot subscribe (no duplicate()).");
+    // A connection of its own: a subscribed connection can run no other command. On a Cluster, one that
+    // follows the channel's shard (ioredis's sharded subscribers).
+    const subscriber = isCluster(client) ? client.duplicate([], { shardedSubscribers: true }) : client.duplicate();
+    const channel = this.endedChannel;
+    const onMessage = (from: string, key: string) => {
+      if (from === channel) onEnded(key);
+    };
+    let connectedOnce = false;
+    subscriber.on("ready", () => {
+      // ioredis subscribes again by itself; what was announced in between is what onResync is for.
+      if (connectedOnce) onResync();
+      connectedOnce = true;
+    });
+    if (isCluster(client)) {
+      subscriber.on("smessage", onMessage);
+      await subscriber.ssubscribe(channel);
+    } else {
+      subscriber.on("message", onMessage);
+      await subscriber.subscribe(channel);
+    }
+    return async () => {
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    };
   }
 
   async listByUser(userId: string, now: number): Promise<Array<[string, string]>> {

@@ -1,7 +1,10 @@
 import type { ReactNode } from "react";
 import Link from "next/link";
 import { redirect } from "next/navigation";
+import { livePaths } from "@ironlink/session/fleet";
+import { getConfig } from "../../config";
 import { getViewer } from "../../dal";
+import { requestNonce } from "../../request-nonce";
 import { signInLocation } from "../../sign-in-location";
 import type { User } from "../../users/index";
 import { ServiceUnavailable } from "../components/service-unavailable";
@@ -28,6 +31,8 @@ export async function ProtectedPage({ path, children }: { path: string; children
       </p>
       {typeof children === "function" ? await children(viewer) : children}
       <SignOutButton />
+      {/* Hears of this session's end (a sign-out on any app, any device) and takes the tab to sign in. */}
+      {getConfig().liveSignOut && <script src={livePaths.script} nonce={await requestNonce()} async />}
     </section>
   );
 }

@@ -1,0 +1,161 @@
+import type { SessionStore } from "./stores/session-store";
+
+/**
+ * Live sign-out: one subscription per process to the store's "session ended" announcements, shared by
+ * every open stream of the process. A stream costs a held connection and a timer, never a Redis command
+ * while nothing happens: it asks the store once when it opens, and again only when its session would
+ * time out, in case a request moved the idle window meanwhile.
+ */
+export interface LiveStreams {
+  /**
+   * Calls `onEnd` once when the session `publicId` ends: signed out, revoked, timed out, or found gone after a
+   * lost connection to the store came back. Resolves to a function that stops watching; to undefined when the
+   * session is already over, or when `max` streams are open (then the caller answers 503).
+   */
+  open(publicId: string, onEnd: () => void): Promise<(() => void) | "busy" | undefined>;
+  readonly size: number;
+  close(): Promise<void>;
+}
+
+interface Watch {
+  onEnd: () => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Where every kit serves a signed-in page's event stream and the script that listens to it. */
+export const livePaths = { events: "/api/ironlink/events", script: "/api/ironlink/live.js" } as const;
+
+/** Default bound on open streams per process, beyond which new ones are refused. */
+export const defaultMaxStreams = 1000;
+
+export function createLiveStreams(store: SessionStore, { max = defaultMaxStreams } = {}): LiveStreams {
+  const { subscribeEnded, expiresIn } = store;
+  if (!subscribeEnded || !expiresIn) throw new TypeError("ironlink: this session store cannot announce ended sessions (no subscribeEnded/expiresIn).");
+  const watches = new Map<string, Set<Watch>>();
+  let size = 0;
+  let subscription: Promise<() => Promise<void>> | undefined;
+
+  const endAll = (publicId: string) => {
+    for (const watch of watches.get(publicId) ?? []) finish(publicId, watch);
+  };
+  const finish = (publicId: string, watch: Watch) => {
+    if (!remove(publicId, watch)) return;
+    watch.onEnd();
+  };
+  const remove = (publicId: string, watch: Watch): boolean => {
+    const set = watches.get(publicId);
+    if (!set?.delete(watch)) return false;
+    if (set.size === 0) watches.delete(publicId);
+    clearTimeout(watch.timer);
+    size -= 1;
+    return true;
+  };
+  // What was announced while the connection was down is found by asking about each watched session once.
+  const resync = () => {
+    for (const publicId of watches.keys()) void armTimeout(publicId);
+  };
+  // At the moment the session would time out: still there (a request moved the idle window)? Then wait again.
+  const armTimeout = async (publicId: string) => {
+    const left = await expiresIn.call(store, publicId).catch(() => undefined);
+    if (left === undefined) return;
+    if (left === null || left <= 0) return endAll(publicId);
+    for (const watch of watches.get(publicId) ?? []) {
+      clearTimeout(watch.timer);
+      watch.timer = setTimeout(() => void armTimeout(publicId), Math.min(left + 50, 2 ** 31 - 1));
+      watch.timer.unref();
+    }
+  };
+
+  return {
+    get size() {
+      return size;
+    },
+    async open(publicId, onEnd) {
+      if (size >= max) return "busy";
+      subscription ??= subscribeEnded.call(store, endAll, resync);
+      await subscription;
+      const left = await expiresIn.call(store, publicId);
+      if (left === null || left <= 0) return undefined;
+      const watch: Watch = { onEnd, timer: undefined };
+      size += 1;
+      const set = watches.get(publicId) ?? new Set<Watch>();
+      set.add(watch);
+      watches.set(publicId, set);
+      watch.timer = setTimeout(() => void armTimeout(publicId), Math.min(left + 50, 2 ** 31 - 1));
+      watch.timer.unref();
+      return () => void remove(publicId, watch);
+    },
+    async close() {
+      for (const [publicId, set] of watches) for (const watch of set) remove(publicId, watch);
+      if (subscription) await (await subscription)();
+    },
+  };
+}
+
+/** The Server-Sent Events of a live stream, the same for every kit. */
+export const liveEvents = {
+  /** First: how long a browser waits before reconnecting (EventSource does it by itself). */
+  open: "retry: 2000\n: connected\n\n",
+  /** Every 20 s, so proxies do not close an idle connection. */
+  ping: ": ping\n\n",
+  ended: "event: ended\ndata: {}\n\n",
+} as const;
+export const livePingMs = 20_000;
+
+/**
+ * What a signed-in page loads (as a script from the app's own origin) to hear that its session ended: it
+ * listens to the app's event stream and, when told, asks the app whether the person is still signed in (a
+ * password change gives the same person a new session: then it just listens again). If not, it says so and
+ * reloads, which takes the person to sign in. EventSource reconnects by itself after a restart; a stream that
+ * is refused (401) means the session is gone.
+ */
+export const liveClientScript = `(() => {
+  const watch = () => {
+    const source = new EventSource(${JSON.stringify(livePaths.events)});
+    const check = async () => {
+      source.close();
+      const still = await fetch(${JSON.stringify(`${livePaths.events}?check=1`)}, { cache: "no-store" }).then((r) => r.status === 204, () => null);
+      if (still === null) return setTimeout(check, 2000);
+      if (still) return watch();
+      const notice = document.createElement("p");
+      notice.setAttribute("role", "alert");
+      notice.className = "signed-out-notice";
+      notice.textContent = "You were signed out";
+      (document.querySelector("main") || document.body).prepend(notice);
+      setTimeout(() => location.reload(), 1000);
+    };
+    source.addEventListener("ended", check);
+    source.addEventListener("error", () => source.readyState === EventSource.CLOSED && check());
+  };
+  watch();
+})();
+`;
+
+/**
+ * One browser's event stream, over whatever the kit's response is: `begin()` (the kit sends its headers),
+ * the opening lines, a ping every 20 s, and
+ * `ended` then `end()` when the session ends. Resolves to the function to call when the browser goes away,
+ * or to "busy" / "gone" for the kit to answer 503 / 401 instead.
+ */
+export async function openLiveStream(
+  streams: LiveStreams,
+  publicId: string,
+  { begin = () => {}, write, end }: { begin?: () => void; write: (chunk: string) => void; end: () => void },
+): Promise<(() => void) | "busy" | "gone"> {
+  let ping: NodeJS.Timeout | undefined;
+  const stop = await streams.open(publicId, () => {
+    clearInterval(ping);
+    write(liveEvents.ended);
+    end();
+  });
+  if (stop === "busy") return "busy";
+  if (!stop) return "gone";
+  begin();
+  write(liveEvents.open);
+  ping = setInterval(() => write(liveEvents.ping), livePingMs);
+  ping.unref();
+  return () => {
+    clearInterval(ping);
+    stop();
+  };
+}
