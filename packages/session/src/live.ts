@@ -106,26 +106,33 @@ export const livePingMs = 20_000;
  * What a signed-in page loads (as a script from the app's own origin) to hear that its session ended: it
  * listens to the app's event stream and, when told, asks the app whether the person is still signed in (a
  * password change gives the same person a new session: then it just listens again). If not, it says so and
- * reloads, which takes the person to sign in. EventSource reconnects by itself after a restart; a stream that
- * is refused (401) means the session is gone.
+ * reloads, which takes the person to sign in. A lost stream is asked about again with a growing delay; the new
+ * stream re-checks the session when it opens, so an end missed meanwhile is still seen.
  */
 export const liveClientScript = `(() => {
+  const events = ${JSON.stringify(livePaths.events)};
+  let failures = 0;
+  // The app or the store restarting: try again, waiting longer each time (0.5 s, 1 s, 2 s, … 30 s).
+  const later = (then) => setTimeout(then, Math.min(30000, 500 * 2 ** failures++));
+  const signedOut = () => {
+    const notice = document.createElement("p");
+    notice.setAttribute("role", "alert");
+    notice.className = "signed-out-notice";
+    notice.textContent = "You were signed out";
+    (document.querySelector("main") || document.body).prepend(notice);
+    setTimeout(() => location.reload(), 500);
+  };
+  const check = async () => {
+    const status = await fetch(events + "?check=1", { cache: "no-store" }).then((r) => r.status, () => 0);
+    if (status === 204) return watch();
+    if (status === 401) return signedOut();
+    later(check);
+  };
   const watch = () => {
-    const source = new EventSource(${JSON.stringify(livePaths.events)});
-    const check = async () => {
-      source.close();
-      const still = await fetch(${JSON.stringify(`${livePaths.events}?check=1`)}, { cache: "no-store" }).then((r) => r.status === 204, () => null);
-      if (still === null) return setTimeout(check, 2000);
-      if (still) return watch();
-      const notice = document.createElement("p");
-      notice.setAttribute("role", "alert");
-      notice.className = "signed-out-notice";
-      notice.textContent = "You were signed out";
-      (document.querySelector("main") || document.body).prepend(notice);
-      setTimeout(() => location.reload(), 1000);
-    };
-    source.addEventListener("ended", check);
-    source.addEventListener("error", () => source.readyState === EventSource.CLOSED && check());
+    const source = new EventSource(events);
+    source.addEventListener("open", () => (failures = 0));
+    source.addEventListener("ended", () => (source.close(), check()));
+    source.addEventListener("error", () => (source.close(), later(check)));
   };
   watch();
 })();
