@@ -129,7 +129,7 @@ export async function expectSignedInOnPage(page: Page, app: string, username: st
 
 /** `/` sends the visitor to the login page, which says the session expired: it ended while the cookie was kept. */
 export async function expectExpiredOnPage(page: Page, app: string): Promise<void> {
-  await page.goto(`${app}/`);
+  await gotoPastLiveSignOut(page, `${app}/`);
   await expect(page).toHaveURL(`${app}/login?next=%2F`);
   await expect(formNotice(page)).toHaveText(expiredMessage);
   await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
@@ -138,7 +138,7 @@ export async function expectExpiredOnPage(page: Page, app: string): Promise<void
 
 /** `/` sends the visitor to the login page, which renders its form. */
 export async function expectSignedOutOnPage(page: Page, app: string): Promise<void> {
-  await page.goto(`${app}/`);
+  await gotoPastLiveSignOut(page, `${app}/`);
   await expect(page).toHaveURL(`${app}/login?next=%2F`);
   await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
   await expect(signedInAs(page)).toHaveCount(0);
@@ -246,4 +246,18 @@ export async function guardAgainstOffsite(context: BrowserContext, page: Page): 
     void dialog.dismiss();
   });
   return { offsite, dialogs };
+}
+
+/**
+ * page.goto for a tab that may be showing a signed-in page while its session ends: the page's live sign-out
+ * reloads it by itself, which can abort the test's own navigation. Then the test's goes again.
+ */
+export async function gotoPastLiveSignOut(page: Page, url: string): Promise<void> {
+  try {
+    await page.goto(url);
+  } catch (error) {
+    if (!String(error).includes("ERR_ABORTED")) throw error;
+    await page.waitForLoadState("load");
+    await page.goto(url);
+  }
 }

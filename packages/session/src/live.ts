@@ -12,13 +12,13 @@ export interface LiveStreams {
    * lost connection to the store came back. Resolves to a function that stops watching; to undefined when the
    * session is already over, or when `max` streams are open (then the caller answers 503).
    */
-  open(publicId: string, onEnd: () => void): Promise<(() => void) | "busy" | undefined>;
+  open(publicId: string, onEnd: (replaced: boolean) => void): Promise<(() => void) | "busy" | undefined>;
   readonly size: number;
   close(): Promise<void>;
 }
 
 interface Watch {
-  onEnd: () => void;
+  onEnd: (replaced: boolean) => void;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -35,12 +35,12 @@ export function createLiveStreams(store: SessionStore, { max = defaultMaxStreams
   let size = 0;
   let subscription: Promise<() => Promise<void>> | undefined;
 
-  const endAll = (publicId: string) => {
-    for (const watch of watches.get(publicId) ?? []) finish(publicId, watch);
+  const endAll = (publicId: string, replaced = false) => {
+    for (const watch of watches.get(publicId) ?? []) finish(publicId, watch, replaced);
   };
-  const finish = (publicId: string, watch: Watch) => {
+  const finish = (publicId: string, watch: Watch, replaced: boolean) => {
     if (!remove(publicId, watch)) return;
-    watch.onEnd();
+    watch.onEnd(replaced);
   };
   const remove = (publicId: string, watch: Watch): boolean => {
     const set = watches.get(publicId);
@@ -95,10 +95,12 @@ export function createLiveStreams(store: SessionStore, { max = defaultMaxStreams
 /** The Server-Sent Events of a live stream, the same for every kit. */
 export const liveEvents = {
   /** First: how long a browser waits before reconnecting (EventSource does it by itself). */
-  open: "retry: 2000\n: connected\n\n",
+  open: ": connected\n\n",
   /** Every 20 s, so proxies do not close an idle connection. */
   ping: ": ping\n\n",
   ended: "event: ended\ndata: {}\n\n",
+  /** The session goes on under a new id in this browser (a password change): listen again, no hurry. */
+  replaced: "event: replaced\ndata: {}\n\n",
 } as const;
 export const livePingMs = 20_000;
 
@@ -132,6 +134,8 @@ export const liveClientScript = `(() => {
     const source = new EventSource(events);
     source.addEventListener("open", () => (failures = 0));
     source.addEventListener("ended", () => (source.close(), check()));
+    // This tab's own password change may still be on its way back with the new cookie: ask a moment later.
+    source.addEventListener("replaced", () => (source.close(), setTimeout(check, 1500)));
     source.addEventListener("error", () => (source.close(), later(check)));
   };
   watch();
@@ -150,9 +154,9 @@ export async function openLiveStream(
   { begin = () => {}, write, end }: { begin?: () => void; write: (chunk: string) => void; end: () => void },
 ): Promise<(() => void) | "busy" | "gone"> {
   let ping: NodeJS.Timeout | undefined;
-  const stop = await streams.open(publicId, () => {
+  const stop = await streams.open(publicId, (replaced) => {
     clearInterval(ping);
-    write(liveEvents.ended);
+    write(replaced ? liveEvents.replaced : liveEvents.ended);
     end();
   });
   if (stop === "busy") return "busy";

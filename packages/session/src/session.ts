@@ -68,7 +68,8 @@ export function sessionInfo(session: object): SessionInfo {
  */
 export async function regenerateSession(session: object): Promise<void> {
   const handle = handleOf(session);
-  await handle.end("anonymous");
+  // Replaced, not ended: this browser's open tabs move to the new session instead of hearing a sign-out.
+  await handle.end("anonymous", { replaced: true });
   handle.sessionId = generateSessionId();
 }
 
@@ -166,13 +167,13 @@ class SessionHandle {
    * Forgets the session at once (data, id, state) and starts ending it in the store: deleting it, or for an
    * iron-session cookie dropped instead of migrated, claiming it so it cannot be migrated later either.
    */
-  end(next: SessionState): Promise<void> {
+  end(next: SessionState, { replaced = false } = {}): Promise<void> {
     const { store, clock, userId } = this.#options;
     const stored = this.state === "active" ? this.stored : undefined;
     const legacy = this.state === "legacy" ? this.legacy : undefined;
     this.#forget(next);
     const ending = stored
-      ? store.delete(stored.record.key, userId(stored.record.data))
+      ? store.delete(stored.record.key, userId(stored.record.data), { replaced })
       : legacy
         ? this.#claim(legacy, clock()).then(() => undefined)
         : Promise.resolve();

@@ -70,7 +70,7 @@ export class FileStore implements SessionStore {
     return result;
   }
 
-  async delete(key: string, userId?: string): Promise<void> {
+  async delete(key: string, userId?: string, { replaced = false } = {}): Promise<void> {
     if (!isStoreKey(key)) return;
     const path = this.#sessionPath(key);
     await this.#locked(path, () => removeFile(path));
@@ -79,7 +79,7 @@ export class FileStore implements SessionStore {
         delete index[key];
       });
     }
-    await this.#announceEnded(key);
+    await this.#announceEnded(key, replaced);
   }
 
   async expiresIn(key: string): Promise<number | null> {
@@ -89,14 +89,14 @@ export class FileStore implements SessionStore {
   }
 
   /** A marker file per ended session (`ended/<key>`), which every app's subscription polls for. */
-  async #announceEnded(key: string): Promise<void> {
+  async #announceEnded(key: string, replaced: boolean): Promise<void> {
     const dir = join(/*turbopackIgnore: true*/ this.dir, "ended");
     await mkdir(dir, { recursive: true });
-    await writeFileAtomic(join(dir, key), String(Date.now()));
+    await writeFileAtomic(join(dir, key), replaced ? "replaced" : "ended");
   }
 
   /** Polls `ended/` every `endedPollMs`: the same contract as Redis's channel, a little later. */
-  async subscribeEnded(onEnded: (key: string) => void, _onResync: () => void): Promise<() => Promise<void>> {
+  async subscribeEnded(onEnded: (key: string, replaced: boolean) => void, _onResync: () => void): Promise<() => Promise<void>> {
     const dir = join(/*turbopackIgnore: true*/ this.dir, "ended");
     const seen = new Map<string, number>();
     const started = Date.now();
@@ -110,7 +110,7 @@ export class FileStore implements SessionStore {
         const modified = (await stat(join(dir, name)).catch(() => undefined))?.mtimeMs;
         if (modified === undefined || modified < started - 1_000 || seen.get(name) === modified) continue;
         seen.set(name, modified);
-        onEnded(name);
+        onEnded(name, (await readTextIfExists(join(dir, name)).catch(() => undefined)) === "replaced");
         // A minute later no subscriber needs it: the first to notice removes it.
         if (modified < now - 60_000) await rm(join(dir, name), { force: true });
       }

@@ -116,9 +116,13 @@ export class RedisStore implements SessionStore {
     return result;
   }
 
-  async delete(key: string, userId?: string): Promise<void> {
+  async delete(key: string, userId?: string, { replaced = false } = {}): Promise<void> {
     await this.#run("delete", () =>
-      Promise.all([this.client.del(this.prefix + key), userId === undefined ? 0 : this.#script(unindexScript, this.indexKey(userId), key), this.#announceEnded(key)]),
+      Promise.all([
+        this.client.del(this.prefix + key),
+        userId === undefined ? 0 : this.#script(unindexScript, this.indexKey(userId), key),
+        this.#announceEnded(replaced ? `${key} replaced` : key),
+      ]),
     );
   }
 
@@ -131,21 +135,23 @@ export class RedisStore implements SessionStore {
     return `${this.prefix}ended`;
   }
 
-  #announceEnded(key: string): Promise<unknown> {
+  /** `message`: the key, with " replaced" after it for a session that goes on under a new id. */
+  #announceEnded(message: string): Promise<unknown> {
     const client = this.client as unknown as PubSubClient;
-    if (isCluster(client)) return client.spublish(this.endedChannel, key);
-    return client.publish ? client.publish(this.endedChannel, key) : Promise.resolve(0);
+    if (isCluster(client)) return client.spublish(this.endedChannel, message);
+    return client.publish ? client.publish(this.endedChannel, message) : Promise.resolve(0);
   }
 
-  async subscribeEnded(onEnded: (key: string) => void, onResync: () => void): Promise<() => Promise<void>> {
+  async subscribeEnded(onEnded: (key: string, replaced: boolean) => void, onResync: () => void): Promise<() => Promise<void>> {
     const client = this.client as unknown as PubSubClient;
     if (!client.duplicate) throw new SessionStoreUnavailableError("ironlink: this Redis client cannot subscribe (no duplicate()).");
     // A connection of its own: a subscribed connection can run no other command. On a Cluster, one that
     // follows the channel's shard (ioredis's sharded subscribers).
     const subscriber = isCluster(client) ? client.duplicate([], { shardedSubscribers: true }) : client.duplicate();
     const channel = this.endedChannel;
-    const onMessage = (from: string, key: string) => {
-      if (from === channel) onEnded(key);
+    const onMessage = (from: string, message: string) => {
+      const [key = "", kind] = message.split(" ");
+      if (from === channel) onEnded(key, kind === "replaced");
     };
     let connectedOnce = false;
     subscriber.on("ready", () => {

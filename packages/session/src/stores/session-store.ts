@@ -18,8 +18,11 @@ export interface SessionStore {
    *   brought back; a value changed meanwhile comes back as `current`, for the caller to merge and retry.
    */
   set(key: string, value: string, write: StoreWrite): Promise<WriteResult>;
-  /** Deletes the session and, with `userId`, its index entry. */
-  delete(key: string, userId?: string): Promise<void>;
+  /**
+   * Deletes the session and, with `userId`, its index entry, and announces its end to `subscribeEnded`
+   * (`replaced`: the same browser goes on under a new id, as after a password change).
+   */
+  delete(key: string, userId?: string, options?: { replaced?: boolean }): Promise<void>;
   /** The user's sessions that still exist, as [key, sealed value] pairs, pruning index entries that are not. */
   listByUser(userId: string, now: number): Promise<Array<[key: string, value: string]>>;
   /** Marks `key` as used until `expiresAt`; resolves false if it already was. For one-time tokens. */
