@@ -54,7 +54,7 @@ const namedHostsBrowser = {
 
 const stopGently = { signal: "SIGTERM", timeout: 5_000 } as const;
 
-const privateFleetSpecs = /(faults|client-address|hashing-busy)\.spec\.ts/;
+const privateFleetSpecs = /(faults|client-address|hashing-busy|live-idle-timeout|live-settings)\.spec\.ts/;
 const outsideAppsSpec = /outside-apps\.spec\.ts/;
 const crossSiteSpecs = /cross-site(-subdomains)?\.spec\.ts/;
 

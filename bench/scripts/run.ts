@@ -7,10 +7,13 @@
  *   4. commands per read (INFO commandstats over the /ironlink turns) and per write (/ironlink-save);
  *   5. p99 of /ironlink reads, quiet and during a burst of sign-ins (scrypt in the low-priority hashing process);
  *   6. library micro-benchmarks (no HTTP);
- *   7. memory: bytes per session, 1,000,000 sessions, listSessions at 1,000 and 1,000,000.
+ *   7. memory: bytes per session, 1,000,000 sessions, listSessions at 1,000 and 1,000,000;
+ *   8. live sign-out (live.ts): app one with 1,000 open event streams on a Redis of its own: destroy() → the
+ *      `ended` event (p50, p99), memory per open stream, Redis commands while they idle.
  *
  * Options: --quick (short turns, 100,000 sessions: a smoke test, not a measurement), --cpu-prof (writes a
- * CPU profile of the Next server to bench/.profiles/), --skip-build (reuse bench/.next).
+ * CPU profile of the Next server to bench/.profiles/), --skip-build (reuse bench/.next and apps/one/.next),
+ * --live-only (only part 8).
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -26,6 +29,7 @@ import { Redis } from "ioredis";
 import { type BenchSessionData, ironCookieName, ironlinkCookieName, ironlinkOptions, keyPrefix, sessionData, ttl } from "../lib/fixture";
 import { MemoryCookies } from "./cookie-store";
 import { assertClean, type LoadResult, load } from "./http";
+import { type LiveResult, liveGoals, liveReport, runLive } from "./live";
 import { type MemoryResult, runMemory } from "./memory";
 import { runMicro } from "./micro";
 import { pacedLoad } from "./paced";
@@ -37,6 +41,7 @@ const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 const cpuProfile = args.has("--cpu-prof");
 const skipBuild = args.has("--skip-build");
+const liveOnly = args.has("--live-only");
 
 const config = {
   connections: 20,
@@ -54,6 +59,9 @@ const config = {
   microBudgetMs: quick ? 500 : 1500,
   sessionsLarge: quick ? 100_000 : 1_000_000,
   sessionsSmall: 1_000,
+  liveStreams: 1_000,
+  liveSamples: quick ? 50 : 250,
+  liveIdleSeconds: quick ? 2 : 6,
 };
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -73,6 +81,23 @@ interface Goal {
   measured: string;
   target: string;
   pass: boolean;
+}
+
+/** Part 8 alone (`--live-only`): its own Redis and app, its section of the report. */
+async function mainLive(): Promise<void> {
+  installSignalHandlers();
+  const startedAt = performance.now();
+  log(`machine: ${cpus().length} CPUs (${cpuModel()}), Node ${process.version}, Next ${packageVersion("next")}; load average ${loadAverage()}`);
+  const live = await measureLive();
+  console.log(["", ...liveReport(live), "", table(["goal", "measured", "target", "result"], liveGoals(live).map((g) => [g.goal, g.measured, g.target, g.pass ? "PASS" : "FAIL"])), "", `Load average at the end: ${loadAverage()}. Total time: ${((performance.now() - startedAt) / 1000).toFixed(0)} s.`].join("\n"));
+  if (liveGoals(live).some((g) => !g.pass)) process.exitCode = 1;
+}
+
+function measureLive(): Promise<LiveResult> {
+  log(`live sign-out: ${config.liveStreams} streams, ${config.liveSamples} propagation samples`);
+  // BENCH_LIVE_ACCEPT_ENCODING=identity: the streams without compression (a diagnostic; browsers send gzip).
+  const acceptEncoding = process.env.BENCH_LIVE_ACCEPT_ENCODING || undefined;
+  return runLive({ streams: config.liveStreams, samples: config.liveSamples, idleSeconds: config.liveIdleSeconds, skipBuild, acceptEncoding, log });
 }
 
 async function main(): Promise<void> {
@@ -374,6 +399,9 @@ async function main(): Promise<void> {
   log(`memory: ${config.sessionsLarge.toLocaleString("en-US")} sessions…`);
   const memory = await runMemory(redis.url, password, { large: config.sessionsLarge, small: config.sessionsSmall, log });
 
+  // 8. Live sign-out: a Redis and an app of its own, so the million sessions above do not weigh on it.
+  const live = await measureLive();
+
   // Report.
   const goals: Goal[] = [
     { goal: "read: ironlink / iron-session (req/s)", measured: `${ratioIron.toFixed(2)}x`, target: "≥ 1.00x", pass: ratioIron >= 1 },
@@ -402,6 +430,7 @@ async function main(): Promise<void> {
       target: "same (≤ 1.5x)",
       pass: memory.large.listing.p50 <= 1.5 * memory.small.listing.p50,
     },
+    ...liveGoals(live),
   ];
 
   const out: string[] = [];
@@ -515,6 +544,8 @@ async function main(): Promise<void> {
     ),
   );
   out.push("");
+  out.push(...liveReport(live));
+  out.push("");
   out.push("### Goals");
   out.push("");
   out.push(table(["goal", "measured", "target", "result"], goals.map((g) => [g.goal, g.measured, g.target, g.pass ? "PASS" : "FAIL"])));
@@ -543,6 +574,7 @@ async function main(): Promise<void> {
         burst: Object.fromEntries(Object.entries(burst).map(([k, v]) => [k, v.map(({ latencies: _, ...rest }) => rest)])),
         micro,
         memory: memory satisfies MemoryResult,
+        live: live satisfies LiveResult,
         goals,
       },
       null,
@@ -637,7 +669,7 @@ function loadAverage(): string {
   }
 }
 
-main()
+(liveOnly ? mainLive() : main())
   .catch((error: unknown) => {
     if (interrupted()) return; // the signal handler reports, cleans up and exits
     console.error("bench failed:", error instanceof Error ? (error.stack ?? error.message) : error);

@@ -25,6 +25,7 @@ import {
   startPath,
   test,
 } from "./cross-site-test";
+import { gotoLive, liveDeadlineMs, recordNotices, signedOutText, whenAnswered } from "./live";
 import { fillCredentials, registerViaUi, sessionIdOf, signedInAs, signInViaUi, type TestUser, uniqueUser } from "./fixtures";
 
 /**
@@ -436,6 +437,39 @@ test.describe("apps on different sites", () => {
     await page.waitForLoadState("load");
     for (const app of ["one", "two", "service"] as const) await expectAnonymousThere(context, app);
     for (const app of ["one", "two"] as const) await expectAnonymousThere(other, app);
+  });
+
+  test("signing out on app one takes an open tab on each satellite to the sign-in page within 2 s, without a reload", async ({ page, context }) => {
+    const notices = await recordNotices(context);
+    const user = await signedInOnAppOne(page);
+    // Each satellite tab signed in through the handoff, and listening to its own origin's event stream.
+    const satellites: [Page, string][] = [];
+    for (const origin of [fleet.two, fleet.service]) {
+      const tab = await context.newPage();
+      await gotoLive(tab, `${origin}/`);
+      await expect(tab).toHaveURL(`${origin}/`);
+      await expect(signedInAs(tab)).toHaveText(`Signed in as ${user.username}`);
+      satellites.push([tab, origin]);
+    }
+    await gotoLive(page, `${fleet.one}/`);
+
+    const signedOut = await whenAnswered(page, fleet.one, () => page.getByRole("button", { name: "Sign out", exact: true }).click());
+    expect(signedOut.status).toBeLessThan(400);
+    await Promise.all(
+      satellites.map(async ([tab, origin]) => {
+        // Reloaded by its own script: through its start route to app one's sign-in page (no session there now).
+        await expect(tab, `the tab on ${origin}`).toHaveURL((url) => place(url.href) === `${fleet.one}/login`, {
+          timeout: Math.max(1, signedOut.at + liveDeadlineMs - Date.now()),
+        });
+        test.info().annotations.push({ type: "live sign-out", description: `${origin}: on the sign-in page ${Date.now() - signedOut.at} ms after the sign-out's answer` });
+        expectSignInPageFor(tab, `${origin}/`);
+        await expect(tab.getByRole("button", { name: "Sign in" })).toBeVisible();
+      }),
+    );
+    for (const [tab, origin] of satellites) {
+      expect((notices.get(tab) ?? []).map((notice) => [notice.url, notice.text]), `the notice on ${origin}`).toEqual([[`${origin}/`, signedOutText]]);
+      await expectAnonymousThere(context, origin === fleet.two ? "two" : "service");
+    }
   });
 
   test("/account on app one lists the sites where the session was used", async ({ page }) => {

@@ -1,0 +1,114 @@
+// Playwright's own `test`, not the suite's: the 503s this spec provokes are the point, not a failure.
+import { expect, test } from "@playwright/test";
+import { eventsPath, gotoLive, liveScriptPath, recordNotices } from "./live";
+import { PrivateFleet } from "./private-fleet";
+import { registerViaApi, signedInAs, signInViaUi, uniqueUser } from "./fixtures";
+
+/**
+ * The settings of live sign-out (docs/live-signout.md), each on a fleet of its own (app one only):
+ * - IRONLINK_MAX_STREAMS=1: a second tab is refused (503, issue 14: "bounded per-process connection count
+ *   with a clear refusal beyond it"); it stays signed in, says nothing, and tries again with a backoff, not
+ *   in a loop;
+ * - IRONLINK_LIVE_SIGNOUT=false: no script on the pages, no event stream, and sign-out still holds at the
+ *   next request.
+ */
+
+test.describe.configure({ timeout: 90_000 });
+
+test.describe("IRONLINK_MAX_STREAMS", () => {
+  let fleet: PrivateFleet;
+
+  test.beforeAll(async () => {
+    test.setTimeout(120_000);
+    fleet = await PrivateFleet.start({ env: { IRONLINK_MAX_STREAMS: "1" }, apps: ["one"] });
+  });
+
+  test.afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  test("a tab refused over the bound stays signed in and retries with a backoff, not in a loop", async ({ page, context }) => {
+    const one = fleet.apps[0]!.origin;
+    const notices = await recordNotices(context);
+    const user = uniqueUser();
+    await registerViaApi(user, one);
+    await signInViaUi(page, one, user);
+    // Off the signed-in page and back, once its first stream is released: the one stream of the bound is this tab's.
+    await page.goto("about:blank");
+    await page.waitForTimeout(1_000);
+    await gotoLive(page, `${one}/`);
+
+    const second = await context.newPage();
+    const asked: { url: string; status: number; at: number }[] = [];
+    second.on("response", (response) => {
+      if (new URL(response.url()).pathname === eventsPath) asked.push({ url: response.url(), status: response.status(), at: Date.now() });
+    });
+    await second.goto(`${one}/`);
+    await expect(signedInAs(second)).toHaveText(`Signed in as ${user.username}`);
+    await expect.poll(() => asked.some((answer) => answer.status === 503)).toBe(true);
+    const refusal = asked.find((answer) => answer.status === 503)!;
+    const from = Date.now();
+    await second.waitForTimeout(6_000);
+    const inWindow = asked.filter((answer) => answer.at >= from);
+    test.info().annotations.push({ type: "over the bound", description: `${inWindow.length} requests to ${eventsPath} in 6 s: ${inWindow.map((a) => a.status).join(" ")}` });
+    // A backoff of a second or more between attempts: at most a handful in 6 s (without one, hundreds).
+    expect(inWindow.length, inWindow.map((a) => `${a.status} ${a.url}`).join("\n")).toBeLessThanOrEqual(8);
+    expect(refusal.url).toContain(eventsPath);
+    await expect(signedInAs(second)).toHaveText(`Signed in as ${user.username}`);
+    expect(notices.get(second) ?? []).toEqual([]);
+    expect(second.url()).toBe(`${one}/`);
+
+    // The slot comes free (the first tab goes away): the refused tab gets its stream within its backoff.
+    const opened = second.waitForResponse((response) => new URL(response.url()).pathname === eventsPath && response.status() === 200, { timeout: 35_000 });
+    await page.close();
+    await opened;
+  });
+});
+
+test.describe("IRONLINK_LIVE_SIGNOUT=false", () => {
+  let fleet: PrivateFleet;
+
+  test.beforeAll(async () => {
+    test.setTimeout(120_000);
+    fleet = await PrivateFleet.start({ env: { IRONLINK_LIVE_SIGNOUT: "false" }, apps: ["one"] });
+  });
+
+  test.afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  test("no script, no event stream; sign-out still holds at the next request", async ({ page, context, browser }) => {
+    const one = fleet.apps[0]!.origin;
+    const user = uniqueUser();
+    await registerViaApi(user, one);
+    const asked: string[] = [];
+    context.on("request", (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path === eventsPath || path === liveScriptPath) asked.push(request.url());
+    });
+    await signInViaUi(page, one, user);
+    await page.goto(`${one}/account`);
+    await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
+    await expect(page.locator(`script[src="${liveScriptPath}"]`)).toHaveCount(0);
+    expect((await page.request.get(`${one}${eventsPath}`)).status()).toBe(404);
+    expect((await page.request.get(`${one}${liveScriptPath}`)).status()).toBe(404);
+    asked.length = 0;
+
+    // Another device signs out everywhere: this open tab is not told, and learns at its next request.
+    const device2 = await browser.newContext();
+    try {
+      const other = await device2.newPage();
+      await signInViaUi(other, one, user);
+      await other.goto(`${one}/account`);
+      await other.getByRole("button", { name: "Sign out everywhere" }).click();
+      await expect(other).toHaveURL(`${one}/login`);
+    } finally {
+      await device2.close();
+    }
+    await page.waitForTimeout(2_000);
+    expect(page.url()).toBe(`${one}/account`);
+    expect(asked).toEqual([]);
+    await page.reload();
+    await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
+  });
+});
