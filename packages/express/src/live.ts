@@ -1,5 +1,5 @@
 import { sessionInfo } from "@ironlink/session";
-import { type Fleet, liveClientScript, livePaths, openLiveStream } from "@ironlink/session/fleet";
+import { type Fleet, liveClientScript, livePaths, liveStreamHeaders, openLiveStream } from "@ironlink/session/fleet";
 import type { Request, Response } from "express";
 import { refuse, refusals } from "./answers";
 
@@ -25,7 +25,7 @@ export async function answerLive(fleet: Fleet, req: Request, res: Response): Pro
     return true;
   }
   const opened = await openLiveStream(fleet.liveStreams(), publicId, {
-    begin: () => res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no" }).flushHeaders(),
+    begin: () => res.writeHead(200, liveStreamHeaders).flushHeaders(),
     write: (chunk) => res.write(chunk),
     end: () => res.end(),
   });

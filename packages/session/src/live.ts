@@ -25,6 +25,9 @@ interface Watch {
 /** Where every kit serves a signed-in page's event stream and the script that listens to it. */
 export const livePaths = { events: "/api/ironlink/events", script: "/api/ironlink/live.js" } as const;
 
+/** An event stream's headers: never cached, and never compressed (a zlib state per open stream costs 200 kB). */
+export const liveStreamHeaders = { "Content-Type": "text/event-stream", "Cache-Control": "no-store, no-transform", "X-Accel-Buffering": "no" } as const;
+
 /** Default bound on open streams per process, beyond which new ones are refused. */
 export const defaultMaxStreams = 1000;
 
@@ -72,12 +75,26 @@ export function createLiveStreams(store: SessionStore, { max = defaultMaxStreams
     },
     async open(publicId, onEnd) {
       if (size >= max) return "busy";
-      subscription ??= subscribeEnded.call(store, endAll, resync);
-      await subscription;
-      const left = await expiresIn.call(store, publicId);
-      if (left === null || left <= 0) return undefined;
-      const watch: Watch = { onEnd, timer: undefined };
+      // The place is taken before anything is awaited, so opens arriving together cannot pass the bound.
       size += 1;
+      let left: number | null;
+      try {
+        // A subscription that failed (the store was down) is tried again by the next open, not kept.
+        subscription ??= subscribeEnded.call(store, endAll, resync).catch((error: unknown) => {
+          subscription = undefined;
+          throw error;
+        });
+        await subscription;
+        left = await expiresIn.call(store, publicId);
+      } catch (error) {
+        size -= 1;
+        throw error;
+      }
+      if (left === null || left <= 0) {
+        size -= 1;
+        return undefined;
+      }
+      const watch: Watch = { onEnd, timer: undefined };
       const set = watches.get(publicId) ?? new Set<Watch>();
       set.add(watch);
       watches.set(publicId, set);
@@ -113,6 +130,9 @@ export const livePingMs = 20_000;
  */
 export const liveClientScript = `(() => {
   const events = ${JSON.stringify(livePaths.events)};
+  // Tabs of one origin share one stream (a browser holds six connections per host): the tab holding the
+  // lock listens for all and tells the others; when it closes, the next tab takes the lock over.
+  const tabs = "BroadcastChannel" in self ? new BroadcastChannel("ironlink-live") : null;
   let failures = 0;
   // The app or the store restarting: try again, waiting longer each time (0.5 s, 1 s, 2 s, … 30 s).
   const later = (then) => setTimeout(then, Math.min(30000, 500 * 2 ** failures++));
@@ -124,21 +144,24 @@ export const liveClientScript = `(() => {
     (document.querySelector("main") || document.body).prepend(notice);
     setTimeout(() => location.reload(), 500);
   };
-  const check = async () => {
+  const check = async (listening) => {
     const status = await fetch(events + "?check=1", { cache: "no-store" }).then((r) => r.status, () => 0);
-    if (status === 204) return watch();
+    if (status === 204) return listening && watch();
     if (status === 401) return signedOut();
-    later(check);
+    if (listening) later(() => check(true));
   };
   const watch = () => {
     const source = new EventSource(events);
+    // "replaced": this tab's own password change may still be on its way back with the new cookie.
+    const over = (delay) => (source.close(), tabs && tabs.postMessage(delay), setTimeout(() => check(true), delay));
     source.addEventListener("open", () => (failures = 0));
-    source.addEventListener("ended", () => (source.close(), check()));
-    // This tab's own password change may still be on its way back with the new cookie: ask a moment later.
-    source.addEventListener("replaced", () => (source.close(), setTimeout(check, 1500)));
-    source.addEventListener("error", () => (source.close(), later(check)));
+    source.addEventListener("ended", () => over(0));
+    source.addEventListener("replaced", () => over(1500));
+    source.addEventListener("error", () => (source.close(), later(() => check(true))));
   };
-  watch();
+  if (tabs) tabs.onmessage = (message) => setTimeout(() => check(false), Number(message.data) || 0);
+  if (navigator.locks) navigator.locks.request("ironlink-live", () => new Promise(watch));
+  else watch();
 })();
 `;
 

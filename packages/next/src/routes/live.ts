@@ -1,5 +1,5 @@
 import { sessionInfo } from "@ironlink/session";
-import { liveClientScript, openLiveStream } from "@ironlink/session/fleet";
+import { liveClientScript, liveStreamHeaders, openLiveStream } from "@ironlink/session/fleet";
 import { getCurrentSession } from "../dal";
 import { getFleet } from "../fleet";
 import { apiRoute, jsonError } from "../http";
@@ -18,7 +18,12 @@ export const events = apiRoute(async (request) => {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let stop: (() => void) | undefined;
   // start() runs at once, so the controller is there before the first write.
-  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c), cancel: () => stop?.() });
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => {
+      controller = c;
+    },
+    cancel: () => stop?.(),
+  });
   const opened = await openLiveStream(getFleet().liveStreams(), publicId, {
     write: (chunk) => controller.enqueue(encoder.encode(chunk)),
     end: () => controller.close(),
@@ -27,7 +32,7 @@ export const events = apiRoute(async (request) => {
   if (opened === "gone") return jsonError(401, "unauthenticated", "Not signed in.");
   stop = opened;
   request.signal.addEventListener("abort", opened);
-  return new Response(body, { headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no" } });
+  return new Response(body, { headers: liveStreamHeaders });
 });
 
 /** GET /api/ironlink/live.js: the script a signed-in page loads to hear of its session's end. */

@@ -28,7 +28,7 @@ import { normalizedOnce } from "../manager";
 export { readFleetConfig, readBoolean, readInteger, fleetDefaults, FleetConfigError, type FleetConfig, type Environment } from "./config";
 export { FleetMismatchError } from "./settings-check";
 export { challengeOf, codeLifetimeMs, newVerifier, type Handoff } from "./handoff";
-export { liveClientScript, livePaths, openLiveStream, type LiveStreams } from "../live";
+export { liveClientScript, livePaths, liveStreamHeaders, openLiveStream, type LiveStreams } from "../live";
 export { safeNextPath, safeReturnAddress, type ReturnAddress } from "./return-address";
 export {
   callbackPath,
