@@ -1,4 +1,4 @@
-import { callbackPath, type CookieWrite, type Fleet, finishSignIn, type HandoffPage, handoffPageHtml, handoffPages, markSeenOn, safeNextPath, startPath, startSignIn, verifierFrom } from "@ironlink/session/fleet";
+import { callbackPath, type CookieWrite, type Fleet, finishSignIn, type HandoffPage, handoffPageHtml, handoffPages, markSeenOn, safeNextPath, startPath, startSignIn, startUrl, verifierFrom } from "@ironlink/session/fleet";
 import type { Request, Response } from "express";
 
 /**
@@ -8,11 +8,11 @@ import type { Request, Response } from "express";
  */
 export async function answerHandoff(fleet: Fleet, publicUrl: string, req: Request, res: Response): Promise<boolean> {
   if (req.method !== "GET" || (req.path !== startPath && req.path !== callbackPath)) return false;
-  const query = new URLSearchParams(req.url.slice(req.url.indexOf("?") + 1 || req.url.length));
+  const query = new URL(req.originalUrl, "http://ironlink.invalid").searchParams;
   const next = safeNextPath(query.get("next"));
   if (req.path === startPath) {
     const answer = await startSignIn(fleet.config, () => fleet.isSignInUp(), { publicUrl, next });
-    if (answer.kind === "sign-in-down") return page(res, "sign-in-down", `${startPath}?next=${encodeURIComponent(next)}`);
+    if (answer.kind === "sign-in-down") return page(res, "sign-in-down", startUrl(next));
     write(res, answer.cookie);
     res.set(privateHeaders).redirect(303, answer.location);
     return true;
@@ -24,7 +24,7 @@ export async function answerHandoff(fleet: Fleet, publicUrl: string, req: Reques
       res.set(privateHeaders).redirect(303, answer.location);
       return true;
     }
-    return page(res, answer.kind, answer.kind === "cancelled" ? undefined : `${startPath}?next=${encodeURIComponent(next)}`);
+    return page(res, answer.kind, answer.kind === "cancelled" ? undefined : startUrl(next));
   }
   // Read through the session manager with the redeemed cookie alone: it rewrites the cookie for this app.
   req.headers.cookie = `${fleet.config.cookieName}=${answer.sessionCookie}`;

@@ -13,7 +13,7 @@ import {
   type FleetUser,
   isAllowedOrigin,
   sharesSignInCookie,
-  startPath,
+  startUrl,
 } from "@ironlink/session/fleet";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
 import { prefersHtml, refuse, refusals } from "./answers";
@@ -138,7 +138,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
     const absolute = returnTo.startsWith("/") ? absoluteUrl(checkedUrl, returnTo) : returnTo;
     if (!satellite) return signInUrl(member.config, absolute);
     const { pathname, search, hash } = new URL(absolute);
-    return `${new URL(checkedUrl).origin}${startPath}?next=${encodeURIComponent(pathname + search + hash)}`;
+    return `${new URL(checkedUrl).origin}${startUrl(pathname + search + hash)}`;
   };
 
   return {

@@ -1,4 +1,4 @@
-import { sharesSignInCookie, startPath } from "@ironlink/session/fleet";
+import { sharesSignInCookie, startUrl } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
 import { ironlinkOptions } from "./options";
 
@@ -14,7 +14,7 @@ export function isSatellite(): boolean {
  * start of the cross-site sign-in.
  */
 export function signInLocation(path: string): string {
-  if (isSatellite()) return `${startPath}?next=${encodeURIComponent(path)}`;
+  if (isSatellite()) return startUrl(path);
   const { hostsSignIn, publicUrl } = ironlinkOptions();
   if (!hostsSignIn && !publicUrl) throw new Error("ironlink: createIronlink({ hostsSignIn: false }) needs `publicUrl`, this app's origin.");
   const next = hostsSignIn ? path : `${publicUrl}${path}`;

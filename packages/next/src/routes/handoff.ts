@@ -8,8 +8,8 @@ import {
   handoffPages,
   markSeenOn,
   safeNextPath,
-  startPath,
   startSignIn,
+  startUrl,
   verifierCookieName,
 } from "@ironlink/session/fleet";
 import { getConfig } from "../config";
@@ -23,25 +23,21 @@ import { isSatellite } from "../sign-in-location";
  * a cookie of this app's, then on to the fleet's sign-in page. GET /api/ironlink/callback?code=…: the code
  * redeemed through the shared store, this app's own cookie for the same session, and on to `next`.
  */
-export const start = apiRoute(async (request) => {
-  const publicUrl = satelliteUrl();
-  if (!publicUrl) return jsonError(404, "not_found", "This app shares the sign-in app's cookie: it needs no cross-site sign-in.");
+export const start = satelliteRoute(async (request, publicUrl) => {
   const next = safeNextPath(new URL(request.url).searchParams.get("next"));
   const answer = await startSignIn(getConfig(), () => getFleet().isSignInUp(), { publicUrl, next });
-  if (answer.kind === "sign-in-down") return page("sign-in-down", `${startPath}?next=${encodeURIComponent(next)}`);
+  if (answer.kind === "sign-in-down") return page("sign-in-down", startUrl(next));
   await write(answer.cookie);
   return redirect(answer.location);
 });
 
-export const callback = apiRoute(async (request) => {
-  const publicUrl = satelliteUrl();
-  if (!publicUrl) return jsonError(404, "not_found", "This app shares the sign-in app's cookie: it needs no cross-site sign-in.");
+export const callback = satelliteRoute(async (request, publicUrl) => {
   const query = new URL(request.url).searchParams;
   const jar = await cookies();
   const answer = await finishSignIn(getConfig(), getFleet().handoff, { publicUrl, query, verifier: jar.get(verifierCookieName)?.value });
   await write(answer.clearVerifier);
   if (answer.kind === "refused") return redirect(answer.location);
-  if (answer.kind !== "signed-in") return page(answer.kind, answer.kind === "cancelled" ? undefined : `${startPath}?next=${encodeURIComponent(safeNextPath(query.get("next")))}`);
+  if (answer.kind !== "signed-in") return page(answer.kind, answer.kind === "cancelled" ? undefined : startUrl(safeNextPath(query.get("next"))));
   // Read through the session manager, which rewrites the cookie for this app and notes where it was used.
   const session = await getFleet().sessions.getSession(withCookie(jar, getConfig().cookieName, answer.sessionCookie));
   markSeenOn(session, new URL(publicUrl).origin);
@@ -49,8 +45,13 @@ export const callback = apiRoute(async (request) => {
   return redirect(answer.location);
 });
 
-function satelliteUrl(): string | undefined {
-  return isSatellite() ? ironlinkOptions().publicUrl : undefined;
+/** A route only apps on another site than the sign-in app have: 404 on the others. */
+function satelliteRoute(handler: (request: Request, publicUrl: string) => Promise<Response>): (request: Request) => Promise<Response> {
+  return apiRoute(async (request) => {
+    const { publicUrl } = ironlinkOptions();
+    if (!isSatellite() || !publicUrl) return jsonError(404, "not_found", "This app shares the sign-in app's cookie: it needs no cross-site sign-in.");
+    return handler(request, publicUrl);
+  });
 }
 
 /** The cookie store with the redeemed cookie in place of whatever this browser sent for the session. */

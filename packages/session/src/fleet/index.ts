@@ -41,6 +41,7 @@ export {
   sharesSignInCookie,
   startPath,
   startSignIn,
+  startUrl,
   verifierCookieName,
   verifierFrom,
   type CallbackAnswer,

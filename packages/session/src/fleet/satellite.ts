@@ -18,6 +18,11 @@ const verifierLifetimeSeconds = 10 * 60;
 
 const challengeShape = /^[A-Za-z0-9_-]{43}$/;
 
+/** A satellite's START_PATH for `next` (a path of the app): where its anonymous visitors begin, and begin again. */
+export function startUrl(next: string): string {
+  return `${startPath}?next=${encodeURIComponent(next)}`;
+}
+
 /** Whether the fleet's cookie, set by the sign-in app, reaches `origin`; if not, the app there is a satellite. */
 export function sharesSignInCookie(config: FleetConfig, origin: string): boolean {
   const host = new URL(origin).hostname;
@@ -48,7 +53,7 @@ export async function startSignIn(config: FleetConfig, isSignInUp: () => Promise
 export async function returnToSatellite(handoff: Handoff, session: object, { next, challenge }: { next: URL; challenge: unknown }): Promise<string> {
   if (typeof challenge !== "string" || !challengeShape.test(challenge)) {
     // No challenge (a link someone typed): the satellite starts over, with a verifier of its own.
-    return new URL(`${startPath}?next=${encodeURIComponent(pathOf(next))}`, next.origin).href;
+    return new URL(startUrl(pathOf(next)), next.origin).href;
   }
   const code = await handoff.issue(session, { origin: next.origin, challenge });
   return callbackUrl(next, { code });
