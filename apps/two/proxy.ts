@@ -1,4 +1,4 @@
 export { proxy } from "@ironlink/next/proxy";
 
-// Next needs the matcher written here, literally: every path but static assets.
-export const config = { matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"] };
+// Next needs the matcher written here, literally: pages only (the route handlers under /api/ answer for themselves).
+export const config = { matcher: ["/((?!api/|_next/static|_next/image|favicon.ico).*)"] };

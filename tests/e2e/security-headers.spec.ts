@@ -241,6 +241,17 @@ test.describe("security headers", () => {
         expect(answer.headers.get("content-security-policy"), `${app} ${what}`).toBe(apiPolicy);
       }
 
+      // A redirect made by a route handler (a form's sign-out: 303, immutable headers) has them too.
+      const secondSignIn = await send(`${app}/api/login`, { method: "POST", headers: { "content-type": "application/json", origin: app }, body: JSON.stringify(user) });
+      const formSignOut = await send(`${app}/api/logout`, {
+        method: "POST",
+        headers: { cookie: secondSignIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; "), origin: app, "content-type": "application/x-www-form-urlencoded" },
+        body: "",
+      });
+      expect(formSignOut.status).toBe(303);
+      expectEveryResponseHeaders(formSignOut.headers, `${app} form sign-out`);
+      expect(formSignOut.headers.get("content-security-policy")).toBe(apiPolicy);
+
       // Static assets are outside the proxy's matcher: next.config sends nosniff for them.
       const assets = [...login.body.matchAll(/(?:src|href)="(\/_next\/static\/[^"]+\.(?:js|css))"/g)].map((match) => match[1]!);
       expect(assets.some((asset) => asset.endsWith(".js")) && assets.some((asset) => asset.endsWith(".css")), assets.join(" ")).toBe(true);

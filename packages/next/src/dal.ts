@@ -3,18 +3,23 @@ import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { cookieStoreWithHeader, isSessionStoreUnavailable, SessionStoreUnavailableError, type ListedSession, sessionInfo } from "@ironlink/session";
+import { storeIsDown } from "./fleet";
 import { signInLocation } from "./sign-in-location";
 import { type AppSession, openSession, type SessionData, sessions } from "./session";
 import type { User } from "./users";
+
+const storeDownError = () => new SessionStoreUnavailableError("ironlink: the session store did not answer.");
 
 /**
  * The data-access layer: every page, server action and route handler reads the session through here,
  * so the check that matters (the session exists in Redis) is never skipped. Cached per request.
  */
-export const getCurrentSession = cache(async (): Promise<AppSession> =>
+export const getCurrentSession = cache(async (): Promise<AppSession> => {
+  // Known down: fail at once (a 503 in apiRoute, the error page) rather than wait out the store's timeout.
+  if (storeIsDown()) throw storeDownError();
   // The raw Cookie header, since Next keeps one value per name: a planted second cookie must be seen, not win.
-  openSession(cookieStoreWithHeader(await cookies(), (await headers()).get("cookie"))),
-);
+  return openSession(cookieStoreWithHeader(await cookies(), (await headers()).get("cookie")));
+});
 
 export type Viewer =
   | { status: "signed-in"; user: User; publicId: string | undefined }
@@ -58,7 +63,7 @@ export async function listOwnSessions(user: User): Promise<ListedSession<Session
 export async function requireUser(path = "/"): Promise<User> {
   const viewer = await getViewer();
   if (viewer.status === "signed-in") return viewer.user;
-  if (viewer.status === "unavailable") throw new SessionStoreUnavailableError("ironlink: the session store did not answer.");
+  if (viewer.status === "unavailable") throw storeDownError();
   if (viewer.status === "legacy") redirect(`/api/session/migrate?next=${encodeURIComponent(path)}`);
   redirect(signInLocation(path));
 }

@@ -11,6 +11,9 @@ export function getFleet(): Fleet {
   return globalForFleet.__ironlinkFleet;
 }
 
+/** How long a client is told to wait while the session store does not answer (the 503's Retry-After). */
+export const storeDownRetryAfterSeconds = 5;
+
 /** Whether the session store is known to be unreachable right now: no I/O, to answer 503 before doing work. */
 export function storeIsDown(): boolean {
   return getFleet().isStoreDown();

@@ -1,6 +1,7 @@
 import { livePaths } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
-import { json } from "./http";
+import { storeIsDown } from "./fleet";
+import { json, storeDownResponse } from "./http";
 import { callback, start } from "./routes/handoff";
 import { GET as health } from "./routes/health";
 import { events, script } from "./routes/live";
@@ -9,6 +10,7 @@ import { POST as logout } from "./routes/logout";
 import { GET as migrate } from "./routes/migrate";
 import { POST as register } from "./routes/register";
 import { GET as session } from "./routes/session";
+import { securityHeaders } from "./server/security-headers";
 
 type Handler = (request: Request) => Promise<Response>;
 
@@ -35,15 +37,34 @@ function allowed(methods: Partial<Record<string, Handler>>): string {
 function dispatch(method: "GET" | "POST" | "OPTIONS"): Handler {
   return async (request) => {
     const path = new URL(request.url).pathname.replace(/\/$/, "");
-    // The live sign-out routes are there only while IRONLINK_LIVE_SIGNOUT is on.
-    const switchedOff = (path === livePaths.events || path === livePaths.script) && !getConfig().liveSignOut;
-    const methods = switchedOff ? undefined : routes[path];
-    if (!methods) return json({ error: "not_found", message: "There is no such API route." }, 404);
-    if (method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allowed(methods) } });
-    const handler = methods[method];
-    if (!handler) return json({ error: "method_not_allowed", message: `Use ${Object.keys(methods).join(" or ")}.` }, 405, { Allow: allowed(methods) });
-    return handler(request);
+    // While the store is known to be down, every route but the health check answers 503 at once, before any work.
+    const response = path !== "/api/health" && storeIsDown() ? storeDownResponse() : await route(method, path, request);
+    return withSecurityHeaders(response);
   };
+}
+
+function route(method: "GET" | "POST" | "OPTIONS", path: string, request: Request): Promise<Response> | Response {
+  // The live sign-out routes are there only while IRONLINK_LIVE_SIGNOUT is on.
+  const switchedOff = (path === livePaths.events || path === livePaths.script) && !getConfig().liveSignOut;
+  const methods = switchedOff ? undefined : routes[path];
+  if (!methods) return json({ error: "not_found", message: "There is no such API route." }, 404);
+  if (method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allowed(methods) } });
+  const handler = methods[method];
+  if (!handler) return json({ error: "method_not_allowed", message: `Use ${Object.keys(methods).join(" or ")}.` }, 405, { Allow: allowed(methods) });
+  return handler(request);
+}
+
+/**
+ * The API answers' security headers, set here since the proxy does not run on /api/ (proxy.ts). A header the
+ * route set itself wins (the callback's `Referrer-Policy: no-referrer`). The answer is copied: a redirect's
+ * headers are immutable.
+ */
+function withSecurityHeaders(response: Response): Response {
+  const answer = new Response(response.body, response);
+  for (const [name, value] of Object.entries(securityHeaders({ api: true, secure: getConfig().cookieSecure }))) {
+    if (!answer.headers.has(name)) answer.headers.set(name, value);
+  }
+  return answer;
 }
 
 /**

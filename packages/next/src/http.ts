@@ -4,6 +4,7 @@ import { isSessionStoreUnavailable } from "@ironlink/session";
 import { isAllowedOrigin } from "@ironlink/session/fleet";
 import type { AccountResult } from "./account";
 import { getConfig } from "./config";
+import { storeDownRetryAfterSeconds } from "./fleet";
 import { messages } from "./messages";
 
 /** JSON answers for API clients: never cached, because they carry session state. */
@@ -15,6 +16,13 @@ export function json(body: unknown, status = 200, headers?: ResponseInit["header
 
 export function jsonError(status: number, error: string, message: string, extra?: Record<string, unknown>): Response {
   return json({ error, message, ...extra }, status);
+}
+
+/** The API's 503 while the session store does not answer, whether known before the request or met during it. */
+export function storeDownResponse(): Response {
+  const response = jsonError(503, "unavailable", messages.storeDown);
+  response.headers.set("Retry-After", String(storeDownRetryAfterSeconds));
+  return response;
 }
 
 /** The HTTP answer to a sign-in, registration or password change. */
@@ -37,9 +45,7 @@ export function apiRoute(handler: (request: Request) => Promise<Response>): (req
     try {
       return await handler(request);
     } catch (error) {
-      if (isSessionStoreUnavailable(error)) {
-        return jsonError(503, "unavailable", "Sign-in is temporarily unavailable: the session store did not answer. Try again shortly.");
-      }
+      if (isSessionStoreUnavailable(error)) return storeDownResponse();
       if (error instanceof BodyError) return jsonError(error.status, error.code, error.message);
       console.error("ironlink: unexpected error in", request.method, new URL(request.url).pathname, error);
       return jsonError(500, "internal_error", "Something went wrong on our side.");

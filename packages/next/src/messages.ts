@@ -4,6 +4,7 @@ export const messages = {
   wrongCredentials: "Wrong username or password.",
   usernameTaken: "That username is taken. Choose another or sign in.",
   unavailable: "Sign-in is temporarily unavailable. Please try again in a moment.",
+  storeDown: "Sign-in is temporarily unavailable: the session store did not answer. Try again shortly.",
   busy: "Too many sign-ins at once. Please try again in a few seconds.",
   expired: "Your session expired, please sign in again.",
   wrongCurrentPassword: "Your current password is not right.",

@@ -1,6 +1,6 @@
 import type { NextConfig } from "next";
 import { maxBodyBytes } from "./server/request-limits";
-import { staticAssetHeaders } from "./server/security-headers";
+import { securityHeaders, staticAssetHeaders } from "./server/security-headers";
 
 export interface IronlinkAppIdentity {
   /** The app's name, shown in its header and in the account page's session list. */
@@ -25,11 +25,17 @@ export function ironlinkNextConfig(app: IronlinkAppIdentity, overrides: NextConf
     env: { IRONLINK_APP_NAME: app.name, IRONLINK_APP_ACCENT: app.accent ?? "#2563eb" },
     // Server actions take small forms only; Next answers 413 beyond this, before parsing.
     experimental: { serverActions: { bodySizeLimit: maxBodyBytes } },
-    // The proxy sends every security header, but its matcher skips static assets: they get the static ones
-    // here, on every path (where the proxy sets the same header too, the answer still carries it once).
+    // The proxy (pages) and the kit's route handlers send every security header; what neither sees gets the
+    // static ones here: static assets, and an app's own routes under /api/ (all but HSTS, which depends on the
+    // runtime COOKIE_SECURE). Where a header is also set at runtime, the answer still carries it once.
     async headers() {
-      return [{ source: "/:path*", headers: Object.entries(staticAssetHeaders).map(([key, value]) => ({ key, value })) }];
+      return [
+        { source: "/:path*", headers: headerList(staticAssetHeaders) },
+        { source: "/api/:path*", headers: headerList(securityHeaders({ api: true, secure: false })) },
+      ];
     },
     ...overrides,
   };
 }
+
+const headerList = (headers: Readonly<Record<string, string>>) => Object.entries(headers).map(([key, value]) => ({ key, value }));

@@ -79,4 +79,15 @@ describe("handlers", () => {
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("OPTIONS, POST");
   });
+
+  it("puts the API's security headers on every answer (the proxy does not run on /api/)", async () => {
+    const answers = [await call("GET", "/api/nope"), await call("GET", "/api/logout"), await call("OPTIONS", "/api/login")];
+    expect(answers.map((answer) => answer.status)).toEqual([404, 405, 204]);
+    for (const answer of answers) {
+      expect(answer.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(answer.headers.get("x-frame-options")).toBe("DENY");
+      expect(answer.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(answer.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+    }
+  });
 });

@@ -3,47 +3,64 @@ import type { ScryptOptions } from "node:crypto";
 import { availableParallelism } from "node:os";
 
 /**
- * Password hashes run in a child process of their own, at the lowest CPU priority Linux offers.
+ * Password hashes run in child processes of their own, in two lanes, never in the server.
  *
  * Each scrypt is ~100 ms and 32 MiB of CPU-bound work. Inside the server (libuv's pool, or a worker thread
  * niced within the process) a burst of sign-ins took CPU from everything that serves session reads on a
- * small machine: the event loop, Redis, the proxy in front. Linux shares CPU between process groups
- * (autogroups, cgroups) before it weighs a thread's nice value, so the hasher is a process alone in its
- * autogroup, niced to 19 with that autogroup, and SCHED_IDLE (through util-linux's `chrt`, where there is
- * one): on the 2-CPU bench machine nice 19 alone still let sign-ins double the reads' p99 in some runs,
- * SCHED_IDLE as well did not (docs/benchmarks.md, "Sign-in burst"). Hashing uses what the rest leaves.
- * At most CPUs − 1 hashes run at once (32 MiB each); sign-ins beyond that wait their turn, up to a bound.
+ * small machine. Linux shares CPU between process groups (autogroups, cgroups) before it weighs a thread's
+ * nice value, so each lane is a process alone in its autogroup (`detached`: a session of its own).
+ *
+ * - The **background** lane is the lowest priority Linux offers: its autogroup niced to 19, itself niced to
+ *   19, and SCHED_IDLE (util-linux's `chrt`, where there is one). It uses only the CPU nothing else wants,
+ *   so a burst of sign-ins leaves the reads' latency alone (docs/benchmarks.md, "Sign-in burst").
+ * - The **fair** lane is an ordinary process, at most `maxFairHashes` hashes at once: a bounded share.
+ *
+ * Every hash goes to the background lane first. Alone, it would starve while reads keep every CPU busy: a
+ * sign-in took 7x its quiet time. So when a hash there has run `patience` without finishing, that hash (in
+ * both lanes: the first answer wins) and every hash waiting go to the fair lane, and so do new ones while the
+ * background lane is behind. Sign-in never waits for reads to stop, and reads never lose more than
+ * `maxFairHashes` CPUs to it.
  */
 export const maxConcurrentHashes = Math.max(1, availableParallelism() - 1);
+/** Hashes at once in the fair lane: a quarter of the CPUs, at least one. */
+export const maxFairHashes = Math.max(1, Math.floor(availableParallelism() / 4));
 /**
- * Hashes that may wait for a free slot; the next is refused at once (HashingBusyError, a 503 with
- * Retry-After) rather than queued: unbounded, 60 parallel sign-ins for unknown names held a real one up
- * from 157 ms to 7.2 s. A hash takes ~100 ms, so the last of 8 rounds waits ~0.8 s and is done within ~1 s.
+ * Hashes that may wait for a free slot, in both lanes together; the next is refused at once
+ * (HashingBusyError, a 503 with Retry-After) rather than queued: unbounded, 60 parallel sign-ins for unknown
+ * names held a real one up from 157 ms to 7.2 s. A hash takes ~100 ms, so the last of 8 rounds waits ~0.8 s.
  */
 export const maxWaitingHashes = 8 * maxConcurrentHashes;
+/** A background hash that has run this many times the quickest recent hash (per unit of work) is starving. */
+const patienceFactor = 1.5;
+/** The patience before any hash was timed: a first hash includes starting its process. */
+const firstPatienceMs = 300;
+/** How many recent hash times the quickest is taken from: enough to hold one made on a quiet machine. */
+const recentHashes = 16;
 /** What a refused sign-in is told to wait: the queue it found full drains in about that long. */
 const busyRetryAfterSeconds = 1;
 /** 19: the lowest priority a process can give itself. */
-const hashProcessNice = 19;
+const backgroundNice = 19;
 /** An idle hashing process exits after this long, so a quiet server (or a dev server's reloaded module) keeps none. */
 const idleExitMs = 60_000;
 // scrypt needs 128 * N * r bytes; leave headroom above Node's 32 MiB default.
 const maxmem = 256 * 1024 * 1024;
 
 /**
- * The child's code, inline so no bundler has to find a script file. It lowers its priority before its
- * thread pool starts (new threads inherit it): its autogroup's (`detached` gave it a session, so the
- * autogroup is its alone), its own, then its scheduling class. Each step is best effort: where one is
- * missing (not Linux, no chrt) the others still hold. It exits when the server goes away.
+ * A hashing process's code, inline so no bundler has to find a script file. The background one lowers its
+ * priority before its thread pool starts (new threads inherit it): its autogroup's, its own, then its
+ * scheduling class, each step best effort (not Linux, no chrt: the others still hold). It exits when the
+ * server goes away.
  */
-const childSource = `
+const lowerPriority = `
 const { execFileSync } = require("node:child_process");
-const { scrypt } = require("node:crypto");
 const { existsSync, writeFileSync } = require("node:fs");
-try { writeFileSync("/proc/self/autogroup", "${hashProcessNice}"); } catch {}
-try { require("node:os").setPriority(${hashProcessNice}); } catch {}
+try { writeFileSync("/proc/self/autogroup", "${backgroundNice}"); } catch {}
+try { require("node:os").setPriority(${backgroundNice}); } catch {}
 const chrt = ["/usr/bin/chrt", "/bin/chrt"].find((path) => existsSync(path));
 try { if (chrt) execFileSync(chrt, ["--idle", "--all-tasks", "--pid", "0", String(process.pid)], { stdio: "ignore" }); } catch {}
+`;
+const hashingLoop = `
+const { scrypt } = require("node:crypto");
 process.on("disconnect", () => process.exit(0));
 const reply = (message) => process.connected && process.send(message);
 process.on("message", ({ id, password, salt, keyLength, options }) => {
@@ -55,15 +72,33 @@ process.on("message", ({ id, password, salt, keyLength, options }) => {
 });
 `;
 
+type LaneName = "background" | "fair";
+const lanes: Record<LaneName, { source: string; concurrency: number }> = {
+  background: { source: lowerPriority + hashingLoop, concurrency: maxConcurrentHashes },
+  fair: { source: hashingLoop, concurrency: maxFairHashes },
+};
+
 interface Job {
-  /** Processes this hash was sent to: one that dies mid-hash (killed, out of memory) gets it re-run once. */
-  attempts: number;
   password: string;
   salt: Uint8Array;
   keyLength: number;
   options: ScryptOptions;
+  /** Runs started, in either lane: a job whose process dies mid-hash (killed, out of memory) is re-run once. */
+  attempts: number;
+  /** Lanes that hold the job (waiting or running): a lane whose process dies leaves it to the other one. */
+  holders: number;
+  /** Sent on to the fair lane already. */
+  escalated: boolean;
+  settled: boolean;
   resolve: (key: Buffer) => void;
   reject: (error: Error) => void;
+}
+
+interface Run {
+  job: Job;
+  startedAt: number;
+  /** When a background run is out of patience. */
+  deadline: number;
 }
 
 interface Reply {
@@ -72,20 +107,28 @@ interface Reply {
   error?: string;
 }
 
-interface HashingState {
+interface Lane {
+  name: LaneName;
   queue: Job[];
-  running: Map<number, Job>;
-  nextId: number;
+  running: Map<number, Run>;
   child?: ChildProcess;
   idleTimer?: ReturnType<typeof setTimeout>;
 }
+
+interface HashingState {
+  background: Lane;
+  fair: Lane;
+  nextId: number;
+  /** How long recent hashes took from start to answer, in ms per unit of work (workOf), the newest last. */
+  recentMsPerWork: number[];
+}
 // Next loads this module once per server bundle (route handlers; pages and their server actions): the
-// state lives on globalThis, so a server process has one queue, one bound and one hashing process.
+// state lives on globalThis, so a server process has one queue, one bound and one process per lane.
 const globals = globalThis as { [key: symbol]: HashingState | undefined };
-const stateKey = Symbol.for("ironlink.password-hashing");
-globals[stateKey] ??= { queue: [], running: new Map(), nextId: 0 };
+const stateKey = Symbol.for("ironlink.password-hashing.v2");
+const newLane = (name: LaneName): Lane => ({ name, queue: [], running: new Map() });
+globals[stateKey] ??= { background: newLane("background"), fair: newLane("fair"), nextId: 0, recentMsPerWork: [] };
 const state = globals[stateKey];
-const { queue, running } = state;
 
 /** The hashing queue is full: this hash was refused before any work, so a burst cannot stall the sign-ins behind it. */
 export class HashingBusyError extends Error {
@@ -97,79 +140,149 @@ export class HashingBusyError extends Error {
   }
 }
 
-/** scrypt in the low-priority hashing process; same result as `crypto.scrypt`. Rejects with HashingBusyError at once when the queue is full. */
+/** scrypt in a hashing process; same result as `crypto.scrypt`. Rejects with HashingBusyError at once when the queue is full. */
 export function scryptInBackground(password: string, salt: Uint8Array, keyLength: number, options: ScryptOptions): Promise<Buffer> {
-  // Only new hashes meet the bound: those re-run after a crash (fail, below) were admitted and go back in front.
-  if (queue.length >= maxWaitingHashes) return Promise.reject(new HashingBusyError());
+  // Only new hashes meet the bound: those re-run after a crash (endRun, below) were admitted and go back in front.
+  if (state.background.queue.length + state.fair.queue.length >= maxWaitingHashes) return Promise.reject(new HashingBusyError());
   return new Promise<Buffer>((resolve, reject) => {
-    queue.push({ attempts: 0, password, salt, keyLength, options: { ...options, maxmem }, resolve, reject });
-    dispatch();
+    const job: Job = { password, salt, keyLength, options: { ...options, maxmem }, attempts: 0, holders: 0, escalated: false, settled: false, resolve, reject };
+    if (backgroundIsStarving()) escalate(job);
+    else enqueue(state.background, job);
   });
 }
 
-function dispatch(): void {
-  while (queue.length > 0 && running.size < maxConcurrentHashes) {
-    const job = queue.shift() as Job;
-    const id = state.nextId++;
-    running.set(id, job);
-    job.attempts++;
-    try {
-      const hasher = hashingProcess();
-      hasher.send({ id, password: job.password, salt: job.salt, keyLength: job.keyLength, options: job.options });
-    } catch (error) {
-      running.delete(id);
-      job.reject(new Error(`could not start the password hashing process: ${error instanceof Error ? error.message : error}`));
-    }
-  }
-  keepAlive(running.size > 0);
+/** scrypt's work: N × r × p blocks (Node takes either spelling of each). */
+function workOf(options: ScryptOptions): number {
+  return (options.N ?? options.cost ?? 16_384) * (options.r ?? options.blockSize ?? 8) * (options.p ?? options.parallelization ?? 1);
 }
 
-function hashingProcess(): ChildProcess {
-  if (state.child?.connected) return state.child;
-  const started = spawn(process.execPath, ["-e", childSource], {
+/** Patience for a background hash: 1.5x what the quickest recent hash took for that much work (a quiet machine's pace). */
+function patienceMs(job: Job): number {
+  return state.recentMsPerWork.length === 0 ? firstPatienceMs : patienceFactor * Math.min(...state.recentMsPerWork) * workOf(job.options);
+}
+
+function backgroundIsStarving(): boolean {
+  const now = performance.now();
+  for (const run of state.background.running.values()) if (now > run.deadline) return true;
+  return false;
+}
+
+function enqueue(lane: Lane, job: Job, front = false): void {
+  job.holders++;
+  if (front) lane.queue.unshift(job);
+  else lane.queue.push(job);
+  dispatch(lane);
+}
+
+/** Sends a job on to the fair lane, once. */
+function escalate(job: Job, front = false): void {
+  if (job.escalated || job.settled) return;
+  job.escalated = true;
+  enqueue(state.fair, job, front);
+}
+
+/** A background hash out of patience: it and everything waiting behind it go to the fair lane. */
+function onPatienceOver(run: Run): void {
+  if (run.job.settled || !backgroundIsStarving()) return;
+  escalate(run.job, true);
+  const waiting = state.background.queue.splice(0);
+  for (const job of waiting) {
+    job.holders--;
+    escalate(job);
+  }
+}
+
+function dispatch(lane: Lane): void {
+  while (lane.queue.length > 0 && lane.running.size < lanes[lane.name].concurrency) {
+    const job = lane.queue.shift() as Job;
+    if (job.settled) {
+      job.holders--;
+      continue;
+    }
+    const id = state.nextId++;
+    const startedAt = performance.now();
+    const run: Run = { job, startedAt, deadline: startedAt + patienceMs(job) };
+    lane.running.set(id, run);
+    job.attempts++;
+    try {
+      hashingProcess(lane).send({ id, password: job.password, salt: job.salt, keyLength: job.keyLength, options: job.options });
+    } catch (error) {
+      lane.running.delete(id);
+      job.holders--;
+      settle(job, new Error(`could not start the password hashing process: ${error instanceof Error ? error.message : error}`));
+      continue;
+    }
+    if (lane.name === "background") setTimeout(() => onPatienceOver(run), run.deadline - run.startedAt + 1).unref();
+  }
+  keepAlive(lane);
+}
+
+function settle(job: Job, outcome: Buffer | Error): void {
+  if (job.settled) return;
+  job.settled = true;
+  if (outcome instanceof Error) job.reject(outcome);
+  else job.resolve(outcome);
+}
+
+function hashingProcess(lane: Lane): ChildProcess {
+  if (lane.child?.connected) return lane.child;
+  // The lane's name is an argument only so that ps (and the tests) can tell the processes apart.
+  const started = spawn(process.execPath, ["-e", lanes[lane.name].source, `ironlink-hashing-${lane.name}`], {
     // Its own session (so its own autogroup) and no inherited secrets or NODE_OPTIONS hooks.
     detached: true,
-    env: { NODE_ENV: process.env.NODE_ENV, UV_THREADPOOL_SIZE: String(maxConcurrentHashes) },
+    env: { NODE_ENV: process.env.NODE_ENV, UV_THREADPOOL_SIZE: String(lanes[lane.name].concurrency) },
     serialization: "advanced",
     stdio: ["ignore", "ignore", "inherit", "ipc"],
     windowsHide: true,
   });
-  started.on("message", (reply: Reply) => {
-    const job = running.get(reply.id);
-    if (!job) return;
-    running.delete(reply.id);
-    if (reply.key) job.resolve(Buffer.from(reply.key.buffer, reply.key.byteOffset, reply.key.byteLength));
-    else job.reject(new Error(`scrypt failed: ${reply.error}`));
-    dispatch();
-  });
+  started.on("message", (reply: Reply) => onReply(lane, reply));
   // A process that dies (out of memory, killed): its hashes go to a new one, once; a second death fails them.
   const fail = (error: Error) => {
-    if (state.child !== started) return;
-    state.child = undefined;
-    const retry: Job[] = [];
-    for (const job of running.values()) job.attempts < 2 ? retry.push(job) : job.reject(error);
-    running.clear();
-    queue.unshift(...retry);
-    dispatch();
+    if (lane.child !== started) return;
+    lane.child = undefined;
+    const runs = [...lane.running.values()];
+    lane.running.clear();
+    for (const { job } of runs) {
+      job.holders--;
+      if (job.settled || job.holders > 0) continue; // answered already, or the other lane has it
+      if (job.attempts < 2) enqueue(lane, job, true);
+      else settle(job, error);
+    }
+    dispatch(lane);
   };
   started.on("error", (error) => fail(new Error(`the password hashing process failed: ${error.message}`)));
   started.on("exit", (code, signal) => fail(new Error(`the password hashing process exited (${signal ?? code})`)));
-  state.child = started;
+  lane.child = started;
   return started;
 }
 
+function onReply(lane: Lane, reply: Reply): void {
+  const run = lane.running.get(reply.id);
+  if (!run) return;
+  lane.running.delete(reply.id);
+  run.job.holders--;
+  if (reply.key) {
+    state.recentMsPerWork.push((performance.now() - run.startedAt) / workOf(run.job.options));
+    if (state.recentMsPerWork.length > recentHashes) state.recentMsPerWork.shift();
+    settle(run.job, Buffer.from(reply.key.buffer, reply.key.byteOffset, reply.key.byteLength));
+  } else {
+    settle(run.job, new Error(`scrypt failed: ${reply.error}`));
+  }
+  dispatch(lane);
+}
+
 /** Hashes in flight keep the server process alive (a seeding script, a test); an idle child does not. */
-function keepAlive(busy: boolean): void {
-  clearTimeout(state.idleTimer);
-  if (!state.child) return;
-  if (busy) {
-    state.child.ref();
-    state.child.channel?.ref();
+function keepAlive(lane: Lane): void {
+  clearTimeout(lane.idleTimer);
+  const child = lane.child;
+  if (!child) return;
+  if (lane.running.size > 0) {
+    child.ref();
+    child.channel?.ref();
     return;
   }
-  state.child.unref();
-  state.child.channel?.unref();
-  const idle = state.child;
-  state.idleTimer = setTimeout(() => idle.connected && idle.disconnect(), idleExitMs);
-  state.idleTimer.unref();
+  child.unref();
+  child.channel?.unref();
+  lane.idleTimer = setTimeout(() => child.connected && child.disconnect(), idleExitMs);
+  lane.idleTimer.unref();
 }
