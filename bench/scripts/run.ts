@@ -32,6 +32,7 @@ import { assertClean, type LoadResult, load } from "./http";
 import { type LiveResult, liveGoals, liveReport, runLive } from "./live";
 import { type MemoryResult, runMemory } from "./memory";
 import { runMicro } from "./micro";
+import { runSignInUnderReads, signInUnderReadsGoal, signInUnderReadsReport } from "./sign-in-under-reads";
 import { pacedLoad } from "./paced";
 import { cleanup, cpuSeconds, freePort, installSignalHandlers, interrupted, onCleanup, runQueueWaitNs, runToCompletion, spawnManaged, waitForHttp } from "./processes";
 import { type CommandCounts, commandDelta, commandStats, describeCounts, infoField, total, traceCommands } from "./redis-stats";
@@ -56,6 +57,8 @@ const config = {
   burstSignInConnections: 8,
   burstRounds: quick ? 1 : 8,
   burstSeconds: quick ? 3 : 6,
+  signInUnderReadsRounds: quick ? 1 : 4,
+  signInsPerTurn: quick ? 5 : 15,
   microBudgetMs: quick ? 500 : 1500,
   sessionsLarge: quick ? 100_000 : 1_000_000,
   sessionsSmall: 1_000,
@@ -388,6 +391,18 @@ async function main(): Promise<void> {
   const p99Quiet = pooled(burst.quiet, 0.99);
   const p99Burst = pooled(burst.signIn, 0.99);
 
+  // 5b. The other side: sign-ins one at a time while reads take every CPU they can.
+  log(`sign-in while reads saturate: ${config.signInUnderReadsRounds} × (quiet, saturated) × ${config.signInsPerTurn} sign-ins`);
+  await settle();
+  const signInUnderReads = await runSignInUnderReads({
+    base,
+    cookie: await freshCookie(),
+    rounds: config.signInUnderReadsRounds,
+    signInsPerTurn: config.signInsPerTurn,
+    connections: config.connections,
+    log,
+  });
+
   await server.stop(); // frees both CPUs for the rest (and writes the CPU profile, with --cpu-prof)
   if (cpuProfile) log(`CPU profile of the Next server written to ${profileDir}`);
 
@@ -424,6 +439,7 @@ async function main(): Promise<void> {
       target: "≤ 2.00x",
       pass: p99Burst <= 2 * p99Quiet,
     },
+    signInUnderReadsGoal(signInUnderReads),
     {
       goal: `listSessions at ${fmtCount(memory.large.sessions)} / at ${fmtCount(memory.small.sessions)} (p50)`,
       measured: `${(memory.large.listing.p50 / memory.small.listing.p50).toFixed(2)}x (${memory.small.listing.p50.toFixed(0)} → ${memory.large.listing.p50.toFixed(0)} µs)`,
@@ -518,6 +534,8 @@ async function main(): Promise<void> {
     ),
   );
   out.push("");
+  out.push(...signInUnderReadsReport(signInUnderReads, config.connections));
+  out.push("");
   out.push("### Library micro-benchmarks (no HTTP; one at a time, awaited)");
   out.push("");
   out.push(table(["operation", "mean µs", "p50 µs", "p99 µs", "ops/s"], micro.map(microRow)));
@@ -571,6 +589,7 @@ async function main(): Promise<void> {
         writeDelta: [...writeDelta],
         readTrace: mapsToObject(readTrace),
         writeTrace: mapsToObject(writeTrace),
+        signInUnderReads,
         burst: Object.fromEntries(Object.entries(burst).map(([k, v]) => [k, v.map(({ latencies: _, ...rest }) => rest)])),
         micro,
         memory: memory satisfies MemoryResult,

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { ScryptOptions } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
 /**
@@ -16,10 +17,12 @@ import { availableParallelism } from "node:os";
  * - The **fair** lane is an ordinary process, at most `maxFairHashes` hashes at once: a bounded share.
  *
  * Every hash goes to the background lane first. Alone, it would starve while reads keep every CPU busy: a
- * sign-in took 7x its quiet time. So when a hash there has run `patience` without finishing, that hash (in
- * both lanes: the first answer wins) and every hash waiting go to the fair lane, and so do new ones while the
- * background lane is behind. Sign-in never waits for reads to stop, and reads never lose more than
- * `maxFairHashes` CPUs to it.
+ * sign-in took 7x its quiet time. So while it hashes, the background process's CPU time is sampled
+ * (Linux's per-thread schedstat) every `probeMs`: when it got under `starvingShare` of what its hashes
+ * would use, or a hash there has run `patience` without finishing (elsewhere, or if sampling fails), the
+ * background lane is starving. Its hashes (in both lanes then: the first answer wins) and every hash waiting
+ * go to the fair lane, and so do new ones while it starves. Sign-in never waits for reads to stop, and
+ * reads never lose more than `maxFairHashes` CPUs to it.
  */
 export const maxConcurrentHashes = Math.max(1, availableParallelism() - 1);
 /** Hashes at once in the fair lane: a quarter of the CPUs, at least one. */
@@ -30,6 +33,10 @@ export const maxFairHashes = Math.max(1, Math.floor(availableParallelism() / 4))
  * names held a real one up from 157 ms to 7.2 s. A hash takes ~100 ms, so the last of 8 rounds waits ~0.8 s.
  */
 export const maxWaitingHashes = 8 * maxConcurrentHashes;
+/** How often the background process's CPU time is sampled while it hashes. */
+const probeMs = 50;
+/** Under this share of a CPU per running hash, between two samples, the background lane is starving. */
+const starvingShare = 0.25;
 /** A background hash that has run this many times the quickest recent hash (per unit of work) is starving. */
 const patienceFactor = 1.5;
 /** The patience before any hash was timed: a first hash includes starting its process. */
@@ -115,9 +122,20 @@ interface Lane {
   idleTimer?: ReturnType<typeof setTimeout>;
 }
 
+/** The background process's CPU time at the last sample, and whether it got too little since the one before. */
+interface Probe {
+  timer?: ReturnType<typeof setInterval>;
+  pid?: number;
+  cpuNs?: number;
+  /** performance.now() of that sample: a busy event loop runs the timer late. */
+  at?: number;
+  starving: boolean;
+}
+
 interface HashingState {
   background: Lane;
   fair: Lane;
+  probe: Probe;
   nextId: number;
   /** How long recent hashes took from start to answer, in ms per unit of work (workOf), the newest last. */
   recentMsPerWork: number[];
@@ -127,7 +145,7 @@ interface HashingState {
 const globals = globalThis as { [key: symbol]: HashingState | undefined };
 const stateKey = Symbol.for("ironlink.password-hashing.v2");
 const newLane = (name: LaneName): Lane => ({ name, queue: [], running: new Map() });
-globals[stateKey] ??= { background: newLane("background"), fair: newLane("fair"), nextId: 0, recentMsPerWork: [] };
+globals[stateKey] ??= { background: newLane("background"), fair: newLane("fair"), probe: { starving: false }, nextId: 0, recentMsPerWork: [] };
 const state = globals[stateKey];
 
 /** The hashing queue is full: this hash was refused before any work, so a burst cannot stall the sign-ins behind it. */
@@ -162,6 +180,7 @@ function patienceMs(job: Job): number {
 }
 
 function backgroundIsStarving(): boolean {
+  if (state.probe.starving) return true;
   const now = performance.now();
   for (const run of state.background.running.values()) if (now > run.deadline) return true;
   return false;
@@ -181,14 +200,53 @@ function escalate(job: Job, front = false): void {
   enqueue(state.fair, job, front);
 }
 
-/** A background hash out of patience: it and everything waiting behind it go to the fair lane. */
-function onPatienceOver(run: Run): void {
-  if (run.job.settled || !backgroundIsStarving()) return;
-  escalate(run.job, true);
+/** The background lane starves: its hashes, oldest first, and everything waiting behind them go to the fair lane. */
+function onStarving(): void {
+  if (!backgroundIsStarving()) return;
+  for (const run of [...state.background.running.values()].reverse()) escalate(run.job, true);
   const waiting = state.background.queue.splice(0);
   for (const job of waiting) {
     job.holders--;
     escalate(job);
+  }
+}
+
+/** Samples the background process's CPU time every probeMs while it hashes (Linux; elsewhere patience alone decides). */
+function probeBackground(): void {
+  const { probe, background } = state;
+  if (probe.timer || background.running.size === 0) return;
+  probe.pid = background.child?.pid;
+  probe.cpuNs = cpuTimeNs(probe.pid);
+  probe.at = performance.now();
+  probe.timer = setInterval(() => {
+    const pid = background.child?.pid;
+    const cpuNs = cpuTimeNs(pid);
+    const at = performance.now();
+    const hashing = Math.min(background.running.size, lanes.background.concurrency);
+    // A new process (the last one died) starts a new baseline.
+    const comparable = pid === probe.pid && cpuNs !== undefined && probe.cpuNs !== undefined;
+    probe.starving = comparable && cpuNs - (probe.cpuNs as number) < starvingShare * hashing * (at - (probe.at as number)) * 1e6;
+    Object.assign(probe, { pid, cpuNs, at });
+    if (probe.starving) onStarving();
+    if (background.running.size === 0) stopProbe();
+  }, probeMs);
+  probe.timer.unref();
+}
+
+function stopProbe(): void {
+  clearInterval(state.probe.timer);
+  state.probe = { starving: false };
+}
+
+/** CPU time a process's threads have had, in ns, from /proc/<pid>/task/<tid>/schedstat; undefined where there is none. */
+function cpuTimeNs(pid: number | undefined): number | undefined {
+  if (pid === undefined || process.platform !== "linux") return undefined;
+  try {
+    let total = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    return Number.isFinite(total) ? total : undefined;
+  } catch {
+    return undefined; // the process ended, or no schedstat in this kernel
   }
 }
 
@@ -212,8 +270,9 @@ function dispatch(lane: Lane): void {
       settle(job, new Error(`could not start the password hashing process: ${error instanceof Error ? error.message : error}`));
       continue;
     }
-    if (lane.name === "background") setTimeout(() => onPatienceOver(run), run.deadline - run.startedAt + 1).unref();
+    if (lane.name === "background") setTimeout(onStarving, run.deadline - run.startedAt + 1).unref();
   }
+  if (lane.name === "background") probeBackground();
   keepAlive(lane);
 }
 
