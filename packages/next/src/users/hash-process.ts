@@ -160,7 +160,7 @@ export class HashingBusyError extends Error {
 
 /** scrypt in a hashing process; same result as `crypto.scrypt`. Rejects with HashingBusyError at once when the queue is full. */
 export function scryptInBackground(password: string, salt: Uint8Array, keyLength: number, options: ScryptOptions): Promise<Buffer> {
-  // Only new hashes meet the bound: those re-run after a crash (endRun, below) were admitted and go back in front.
+  // Only new hashes meet the bound: those re-run after a crash (fail, in hashingProcess) were admitted and go back in front.
   if (state.background.queue.length + state.fair.queue.length >= maxWaitingHashes) return Promise.reject(new HashingBusyError());
   return new Promise<Buffer>((resolve, reject) => {
     const job: Job = { password, salt, keyLength, options: { ...options, maxmem }, attempts: 0, holders: 0, escalated: false, settled: false, resolve, reject };

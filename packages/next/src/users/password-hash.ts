@@ -3,8 +3,9 @@ import { normalizePassword } from "../validation";
 import { scryptInBackground } from "./hash-process";
 
 /**
- * scrypt from node:crypto, in a low-priority process of its own (./hash-process), so hashing never blocks
- * or outcompetes the event loop that serves session reads. Parameters are stored with each hash, so they
+ * scrypt from node:crypto, in hashing processes of their own (./hash-process: idle priority first, a bounded
+ * ordinary share when that starves), so hashing never blocks or outcompetes the event loop that serves
+ * session reads, and is never starved by it. Parameters are stored with each hash, so they
  * can be raised later without breaking existing accounts.
  */
 const defaults = { N: 2 ** 15, r: 8, p: 1, keyLength: 32, saltLength: 16 } as const;
