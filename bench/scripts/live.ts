@@ -11,17 +11,14 @@
  *     that session's stream, one at a time, p50 / p99 over the samples, while the others stay open;
  *   - the streams closed by the clients are released: a new stream opens afterwards.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { startRedis } from "@ironlink/testing";
 import type { Session } from "@ironlink/session";
 import { createFleet, type FleetSessionData } from "@ironlink/session/fleet";
 import { Redis } from "ioredis";
-import { MemoryCookies } from "./cookie-store";
-import { freePort, onCleanup, spawnManaged, waitForHttp } from "./processes";
+import { freePort, onCleanup } from "./processes";
 import { type CommandCounts, commandDelta, commandStats, describeCounts, total } from "./redis-stats";
+import { ensureAppOneBuild, fleetEnv, mintSession, startAppOne } from "./servers";
 import { median, percentile, sleep } from "./timing";
 
 export interface LiveResult {
@@ -69,9 +66,6 @@ interface OpenStream {
 const eventsPath = "/api/ironlink/events";
 /** What Chromium sends with an EventSource request: the streams are opened as the browser would. */
 export const browserAcceptEncoding = "gzip, deflate, br, zstd";
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const appDir = join(repoRoot, "apps", "one");
-const ironlinkNext = join(repoRoot, "node_modules", "@ironlink", "next", "bin", "ironlink-next.js");
 
 /** VmRSS of a process, bytes. */
 export function rssBytes(pid: number): number {
@@ -126,29 +120,11 @@ export async function runLive({
   stats.on("error", () => {});
   onCleanup(() => stats.disconnect());
 
-  // App one's own build (`npm run build`, or the e2e suite's): rebuilt here only when there is none, since
-  // rewriting apps/one/.next would pull it from under any app one already running from it.
-  if (!skipBuild && !existsSync(join(appDir, ".next", "BUILD_ID"))) {
-    log("live: building app one (turbo)…");
-    execFileSync("npx", ["turbo", "run", "build", "--filter=@ironlink/app-one", "--output-logs=errors-only"], { cwd: repoRoot, stdio: ["ignore", "ignore", "inherit"] });
-  }
-  log(`live: app one's build from ${statSync(join(appDir, ".next", "BUILD_ID")).mtime.toISOString()} (\`npm run build\` after changing packages/)`);
+  ensureAppOneBuild({ skipBuild, log });
   const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: "production",
-    NEXT_TELEMETRY_DISABLED: "1",
-    REDIS_URL: redis.url,
-    SESSION_PASSWORD: `bench-live-${Math.random().toString(36).slice(2)}-0123456789abcdefghijklmnop`,
-    APP_ONE_PORT: String(port),
-    APP_ONE_URL: origin,
-    APP_ORIGINS: origin,
-  };
-  const server = spawnManaged(process.execPath, [ironlinkNext, "start", "--port", String(port), "--hostname", "127.0.0.1"], { cwd: appDir, env });
-  await waitForHttp(`${origin}/api/health`, server);
-  const pid = server.child.pid as number;
+  const env = fleetEnv(redis.url, `http://127.0.0.1:${port}`);
+  const server = await startAppOne(port, env);
+  const { origin, pid } = server;
   log(`live: app one ${origin} (pid ${pid}), redis ${redis.url}`);
 
   // This process is another app of the fleet: the same settings, its own connection to the store.
@@ -161,14 +137,8 @@ export async function runLive({
   };
   onCleanup(closeFleet);
   const cookieName = fleet.config.cookieName;
-  const mint = async (i: number) => {
-    const cookies = new MemoryCookies();
-    const session = await fleet.sessions.getSession(cookies);
-    const data: FleetSessionData = { user: { id: `live-${i}`, username: `live-${i}` }, signedInAt: Date.now(), signedInOn: "bench", userAgent: "bench" };
-    Object.assign(session, data);
-    await session.save();
-    return { session, cookie: `${cookieName}=${cookies.get(cookieName)?.value}` };
-  };
+  const mint = (i: number) =>
+    mintSession(fleet.sessions, cookieName, { user: { id: `live-${i}`, username: `live-${i}` }, signedInAt: Date.now(), signedInOn: "bench", userAgent: "bench" });
   const url = `${origin}${eventsPath}`;
 
   // Warm-up: the route compiled and loaded, the process's one subscription made, a few streams opened and closed.

@@ -133,8 +133,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `url` until it answers 200, or fails with the server's output. */
-export async function waitForHttp(url: string, server: Managed, timeoutMs = 60_000): Promise<void> {
+/** Polls `url` until it answers 2xx (or `readyStatus`, for a route that has no 2xx without a session), or fails with the server's output. */
+export async function waitForHttp(url: string, server: Managed, timeoutMs = 60_000, readyStatus?: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void server.exited.then((code) => {
@@ -144,7 +144,7 @@ export async function waitForHttp(url: string, server: Managed, timeoutMs = 60_0
     if (exitCode !== undefined) throw new Error(`the server exited (${exitCode}) before answering:\n${server.output()}`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (response.ok) return;
+      if (readyStatus === undefined ? response.ok : response.status === readyStatus) return;
     } catch {
       // not up yet
     }

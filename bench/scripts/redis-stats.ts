@@ -4,12 +4,29 @@ import { Redis } from "ioredis";
 export type CommandCounts = Map<string, number>;
 
 export async function commandStats(client: Redis): Promise<CommandCounts> {
+  return parseCommandStats(await client.info("commandstats"));
+}
+
+function parseCommandStats(info: string): CommandCounts {
   const counts: CommandCounts = new Map();
-  for (const line of (await client.info("commandstats")).split("\n")) {
+  for (const line of info.split("\n")) {
     const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
     if (match) counts.set(match[1] as string, Number(match[2]));
   }
   return counts;
+}
+
+export interface RedisSample {
+  commands: CommandCounts;
+  /** used_cpu_user + used_cpu_sys: seconds, to the microsecond (finer than /proc's clock ticks). */
+  cpuSeconds: number;
+}
+
+/** Command counts and CPU time from one INFO call (so commandDelta's one `info` is the right one to leave out). */
+export async function redisSample(client: Redis): Promise<RedisSample> {
+  const info = await client.info("all");
+  const field = (name: string) => Number(new RegExp(`^${name}:(.*)$`, "m").exec(info)?.[1]);
+  return { commands: parseCommandStats(info), cpuSeconds: field("used_cpu_user") + field("used_cpu_sys") };
 }
 
 /** Commands run between two snapshots, without the INFO calls that took them. */

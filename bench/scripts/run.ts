@@ -9,40 +9,44 @@
  *   6. library micro-benchmarks (no HTTP);
  *   7. memory: bytes per session, 1,000,000 sessions, listSessions at 1,000 and 1,000,000;
  *   8. live sign-out (live.ts): app one with 1,000 open event streams on a Redis of its own: destroy() → the
- *      `ended` event (p50, p99), memory per open stream, Redis commands while they idle.
+ *      `ended` event (p50, p99), memory per open stream, Redis commands while they idle;
+ *   9. contenders (contenders.ts): the real app one, stateless iron-session in a bare Next app,
+ *      express-session + connect-redis and @ironlink/express, at 1, 4 and 16 kB of session data.
  *
  * Options: --quick (short turns, 100,000 sessions: a smoke test, not a measurement), --cpu-prof (writes a
  * CPU profile of the Next server to bench/.profiles/), --skip-build (reuse bench/.next and apps/one/.next),
- * --live-only (only part 8).
+ * --live-only (only part 8), --contenders-only (only part 9, with the builds it needs).
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { startRedis } from "@ironlink/testing";
-import { createSessionManager } from "@ironlink/session";
-import { createRedisClient, RedisStore } from "@ironlink/session/redis";
+import { createRedisClient } from "@ironlink/session/redis";
 import { sealData } from "iron-session";
 import { Redis } from "ioredis";
-import { type BenchSessionData, ironCookieName, ironlinkCookieName, ironlinkOptions, keyPrefix, sessionData, ttl } from "../lib/fixture";
-import { MemoryCookies } from "./cookie-store";
+import { ironCookieName, ironlinkCookieName, sessionData, ttl } from "../lib/fixture";
+import { benchSessions } from "../lib/ironlink";
+import { type ContendersResult, contenderGoals, contendersReport, runContenders } from "./contenders";
 import { assertClean, type LoadResult, load } from "./http";
 import { type LiveResult, liveGoals, liveReport, runLive } from "./live";
 import { type MemoryResult, runMemory } from "./memory";
 import { runMicro } from "./micro";
 import { runSignInUnderReads, signInUnderReadsGoal, signInUnderReadsReport } from "./sign-in-under-reads";
 import { pacedLoad } from "./paced";
-import { cleanup, cpuSeconds, freePort, installSignalHandlers, interrupted, onCleanup, runQueueWaitNs, runToCompletion, spawnManaged, waitForHttp } from "./processes";
+import { cleanup, cpuSeconds, freePort, installSignalHandlers, interrupted, onCleanup, runQueueWaitNs } from "./processes";
 import { type CommandCounts, commandDelta, commandStats, describeCounts, infoField, total, traceCommands } from "./redis-stats";
-import { type LoopResult, median, percentile, sleep } from "./timing";
+import { type Goal, goalsTable, packageVersion, resultsFile, table } from "./report";
+import { benchDir, mintSession, nextBuild, startNext } from "./servers";
+import { type LoopResult, median, percentile, rotate, sleep } from "./timing";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
 const cpuProfile = args.has("--cpu-prof");
 const skipBuild = args.has("--skip-build");
 const liveOnly = args.has("--live-only");
+const contendersOnly = args.has("--contenders-only");
 
 const config = {
   connections: 20,
@@ -67,8 +71,6 @@ const config = {
   liveIdleSeconds: quick ? 2 : 6,
 };
 
-const benchDir = join(dirname(fileURLToPath(import.meta.url)), "..");
-const nextBin = join(dirname(fileURLToPath(import.meta.resolve("next/package.json"))), "dist", "bin", "next");
 const log = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 interface BurstSample extends LoadResult {
@@ -79,21 +81,36 @@ interface BurstSample extends LoadResult {
   signInsPerSecond?: number;
 }
 
-interface Goal {
-  goal: string;
-  measured: string;
-  target: string;
-  pass: boolean;
-}
-
-/** Part 8 alone (`--live-only`): its own Redis and app, its section of the report. */
-async function mainLive(): Promise<void> {
+/** One part alone (`--live-only`, `--contenders-only`): its own Redis and servers, its section of the report, its figures. */
+async function mainPart<R>(name: string, measure: () => Promise<R>, report: (result: R) => string[], goalsOf: (result: R) => Goal[]): Promise<void> {
   installSignalHandlers();
   const startedAt = performance.now();
-  log(`machine: ${cpus().length} CPUs (${cpuModel()}), Node ${process.version}, Next ${packageVersion("next")}; load average ${loadAverage()}`);
-  const live = await measureLive();
-  console.log(["", ...liveReport(live), "", table(["goal", "measured", "target", "result"], liveGoals(live).map((g) => [g.goal, g.measured, g.target, g.pass ? "PASS" : "FAIL"])), "", `Load average at the end: ${loadAverage()}. Total time: ${((performance.now() - startedAt) / 1000).toFixed(0)} s.`].join("\n"));
-  if (liveGoals(live).some((g) => !g.pass)) process.exitCode = 1;
+  const machine = `${cpus().length} CPUs (${cpuModel()}), Node ${process.version}, Next ${packageVersion("next")}`;
+  const loadAtStart = loadAverage();
+  log(`machine: ${machine}; load average ${loadAtStart}`);
+  const result = await measure();
+  const goals = goalsOf(result);
+  console.log(
+    [
+      "",
+      `Machine: ${machine}. Load average (1, 5, 15 min) at the start: ${loadAtStart}, at the end: ${loadAverage()}.`,
+      "",
+      ...report(result),
+      "",
+      goalsTable(goals),
+      "",
+      `Total time: ${((performance.now() - startedAt) / 1000).toFixed(0)} s.`,
+    ].join("\n"),
+  );
+  writeResults({ machine, config: { quick }, [name]: result, goals });
+  if (goals.some((g) => !g.pass)) process.exitCode = 1;
+}
+
+function writeResults(results: Record<string, unknown>): void {
+  const path = resultsFile("bench", "json");
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results: ${path}`);
 }
 
 function measureLive(): Promise<LiveResult> {
@@ -101,6 +118,11 @@ function measureLive(): Promise<LiveResult> {
   // BENCH_LIVE_ACCEPT_ENCODING=identity: the streams without compression (a diagnostic; browsers send gzip).
   const acceptEncoding = process.env.BENCH_LIVE_ACCEPT_ENCODING || undefined;
   return runLive({ streams: config.liveStreams, samples: config.liveSamples, idleSeconds: config.liveIdleSeconds, skipBuild, acceptEncoding, log });
+}
+
+/** Part 9. The fixture (for Ironlink-on-Next writes) is built here only when part 2 did not build it. */
+function measureContenders(buildFixture: boolean): Promise<ContendersResult> {
+  return runContenders({ quick, skipBuild, buildFixture, log });
 }
 
 async function main(): Promise<void> {
@@ -136,19 +158,14 @@ async function main(): Promise<void> {
     REDIS_URL: redis.url,
     BENCH_SESSION_PASSWORD: password,
   };
-  if (!skipBuild) {
-    log("next build (bench fixture)…");
-    await runToCompletion(process.execPath, [nextBin, "build"], { cwd: benchDir, env });
-  }
-  const port = await freePort();
+  if (!skipBuild) await nextBuild(benchDir, env, "bench fixture", log);
   const profileDir = join(benchDir, ".profiles");
   if (cpuProfile) mkdirSync(profileDir, { recursive: true });
   const nodeArgs = cpuProfile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const server = spawnManaged(process.execPath, [...nodeArgs, nextBin, "start", "--port", String(port), "--hostname", "127.0.0.1"], { cwd: benchDir, env });
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${base}/plain`, server);
-  log(`next start ${base} (pid ${server.child.pid})`);
-  const nextPid = server.child.pid as number;
+  const server = await startNext({ dir: benchDir, port: await freePort(), env, healthPath: "/plain", nodeArgs });
+  const base = server.origin;
+  const nextPid = server.pid;
+  log(`next start ${base} (pid ${nextPid})`);
   const redisPid = Number(await infoField(stats, "server", "process_id"));
   /** A load run, with the CPU time the Next server and Redis spent on it (µs per response). */
   const measure = async (run: () => Promise<LoadResult>) => {
@@ -166,15 +183,11 @@ async function main(): Promise<void> {
   // Cookies: minted here with the fixture's own options, as a sign-in would.
   const mintClient = createRedisClient(redis.url);
   onCleanup(() => mintClient.disconnect());
-  const manager = createSessionManager<BenchSessionData>(ironlinkOptions({ store: new RedisStore({ client: mintClient, prefix: keyPrefix }) }));
+  const manager = benchSessions(mintClient);
   let minted = 0;
   const mintIronlinkCookie = async (user = `u-reader-${minted}`) => {
     minted++;
-    const cookies = new MemoryCookies();
-    const session = await manager.getSession(cookies);
-    Object.assign(session, sessionData({ id: user, username: user }));
-    await session.save();
-    return `${ironlinkCookieName}=${cookies.get(ironlinkCookieName)?.value}`;
+    return (await mintSession(manager, ironlinkCookieName, sessionData({ id: user, username: user }))).cookie;
   };
   const ironCookie = `${ironCookieName}=${await sealData(sessionData({ id: "u-reader", username: "u-reader" }), { password, ttl })}`;
   for (const [path, cookie] of [["/iron", ironCookie], ["/ironlink", await mintIronlinkCookie()]] as const) {
@@ -417,6 +430,9 @@ async function main(): Promise<void> {
   // 8. Live sign-out: a Redis and an app of its own, so the million sessions above do not weigh on it.
   const live = await measureLive();
 
+  // 9. Contenders: a Redis and servers of their own again; the fixture is already built (part 2).
+  const peers = await measureContenders(false);
+
   // Report.
   const goals: Goal[] = [
     { goal: "read: ironlink / iron-session (req/s)", measured: `${ratioIron.toFixed(2)}x`, target: "≥ 1.00x", pass: ratioIron >= 1 },
@@ -447,6 +463,7 @@ async function main(): Promise<void> {
       pass: memory.large.listing.p50 <= 1.5 * memory.small.listing.p50,
     },
     ...liveGoals(live),
+    ...contenderGoals(peers),
   ];
 
   const out: string[] = [];
@@ -564,54 +581,42 @@ async function main(): Promise<void> {
   out.push("");
   out.push(...liveReport(live));
   out.push("");
+  out.push(...contendersReport(peers));
+  out.push("");
   out.push("### Goals");
   out.push("");
-  out.push(table(["goal", "measured", "target", "result"], goals.map((g) => [g.goal, g.measured, g.target, g.pass ? "PASS" : "FAIL"])));
+  out.push(goalsTable(goals));
   out.push("");
   out.push(`Total time: ${((performance.now() - startedAt) / 1000).toFixed(0)} s.`);
   console.log(out.join("\n"));
 
-  const resultsPath = join(benchDir, ".results", `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  mkdirSync(dirname(resultsPath), { recursive: true });
-  writeFileSync(
-    resultsPath,
-    `${JSON.stringify(
-      {
-        machine,
-        config,
-        turns,
-        readSummary,
-        ratioIron,
-        ratioPlain,
-        commandsPerRead,
-        readDelta: [...readDelta],
-        writeTurns,
-        writeDelta: [...writeDelta],
-        readTrace: mapsToObject(readTrace),
-        writeTrace: mapsToObject(writeTrace),
-        signInUnderReads,
-        burst: Object.fromEntries(Object.entries(burst).map(([k, v]) => [k, v.map(({ latencies: _, ...rest }) => rest)])),
-        micro,
-        memory: memory satisfies MemoryResult,
-        live: live satisfies LiveResult,
-        goals,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  log(`results: ${resultsPath}`);
+  writeResults({
+    machine,
+    config,
+    turns,
+    readSummary,
+    ratioIron,
+    ratioPlain,
+    commandsPerRead,
+    readDelta: [...readDelta],
+    writeTurns,
+    writeDelta: [...writeDelta],
+    readTrace: mapsToObject(readTrace),
+    writeTrace: mapsToObject(writeTrace),
+    signInUnderReads,
+    burst: Object.fromEntries(Object.entries(burst).map(([k, v]) => [k, v.map(({ latencies: _, ...rest }) => rest)])),
+    micro,
+    memory: memory satisfies MemoryResult,
+    live: live satisfies LiveResult,
+    contenders: peers satisfies ContendersResult,
+    goals,
+  });
   if (goals.some((g) => !g.pass)) process.exitCode = 1;
 }
 
 /** A percentile over the latencies of several turns together. */
 function pooled(samples: LoadResult[], q: number): number {
   return percentile(samples.flatMap((s) => s.latencies ?? []).sort((a, b) => a - b), q);
-}
-
-function rotate<T>(list: T[], by: number): T[] {
-  const k = by % list.length;
-  return [...list.slice(k), ...list.slice(0, k)];
 }
 
 function sumCounts(list: CommandCounts[]): CommandCounts {
@@ -649,28 +654,6 @@ const ms = (value: number) => value.toFixed(2);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const fmtCount = (n: number) => n.toLocaleString("en-US");
 
-/** A Markdown table, padded so it also reads as plain text. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
-  return [line(header), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...rows.map(line)].join("\n");
-}
-
-/** The installed version of a package, from the package.json above its entry point (some do not export it). */
-function packageVersion(name: string): string {
-  let dir = dirname(fileURLToPath(import.meta.resolve(name)));
-  while (dir !== dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === name) return pkg.version ?? "unknown";
-    } catch {
-      // not here
-    }
-    dir = dirname(dir);
-  }
-  return "unknown";
-}
-
 function cpuModel(): string {
   try {
     const match = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
@@ -688,7 +671,12 @@ function loadAverage(): string {
   }
 }
 
-(liveOnly ? mainLive() : main())
+const run = liveOnly
+  ? mainPart("live", measureLive, liveReport, liveGoals)
+  : contendersOnly
+    ? mainPart("contenders", () => measureContenders(!skipBuild), contendersReport, contenderGoals)
+    : main();
+run
   .catch((error: unknown) => {
     if (interrupted()) return; // the signal handler reports, cleans up and exits
     console.error("bench failed:", error instanceof Error ? (error.stack ?? error.message) : error);

@@ -53,3 +53,14 @@ export function median(values: number[]): number {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The list started `by` places later (A B C, B C A, C A B, …): turns whose order rotates every round. */
+export function rotate<T>(list: T[], by: number): T[] {
+  const k = by % Math.max(1, list.length);
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
+/** Smallest and largest, as "min–max". */
+export function spread(values: number[], format: (value: number) => string): string {
+  return values.length ? `${format(Math.min(...values))}–${format(Math.max(...values))}` : "-";
+}
