@@ -1,26 +1,7 @@
-/**
- * `npm run bench`: everything, in one run, on this machine.
- *
- *   1. a private redis-server (free port, temp dir, no persistence);
- *   2. `next build` + `next start` of the fixture app (bench/app: /plain, /iron, /ironlink, …);
- *   3. reads: /plain, /iron, /ironlink in turns (A B C, B C A, C A B, …), autocannon, ratios per round;
- *   4. commands per read (INFO commandstats over the /ironlink turns) and per write (/ironlink-save);
- *   5. p99 of /ironlink reads, quiet and during a burst of sign-ins (scrypt in the low-priority hashing process);
- *   6. library micro-benchmarks (no HTTP);
- *   7. memory: bytes per session, 1,000,000 sessions, listSessions at 1,000 and 1,000,000;
- *   8. live sign-out (live.ts): app one with 1,000 open event streams on a Redis of its own: destroy() → the
- *      `ended` event (p50, p99), memory per open stream, Redis commands while they idle;
- *   9. contenders (contenders.ts): the real app one, stateless iron-session in a bare Next app,
- *      express-session + connect-redis and @ironlink/express, at 1, 4 and 16 kB of session data.
- *
- * Options: --quick (short turns, 100,000 sessions: a smoke test, not a measurement), --cpu-prof (writes a
- * CPU profile of the Next server to bench/.profiles/), --skip-build (reuse bench/.next and apps/one/.next),
- * --live-only (only part 8), --contenders-only (only part 9, with the builds it needs).
- */
-import { execFileSync } from "node:child_process";
+
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, } from "node:os";
 import { dirname, join } from "node:path";
 import { startRedis } from "@ironlink/testing";
 import { createRedisClient } from "@ironlink/session/redis";
@@ -33,13 +14,12 @@ import { assertClean, type LoadResult, load } from "./http";
 import { type LiveResult, liveGoals, liveReport, runLive } from "./live";
 import { type MemoryResult, runMemory } from "./memory";
 import { runMicro } from "./micro";
-import { runSignInUnderReads, signInUnderReadsGoal, signInUnderReadsReport } from "./sign-in-under-reads";
-import { pacedLoad } from "./paced";
-import { cleanup, cpuSeconds, freePort, installSignalHandlers, interrupted, onCleanup, runQueueWaitNs } from "./processes";
+import { runSignIn, type SignInResult, signInFigures, signInGoals, signInReport } from "./sign-in";
+import { cleanup, cpuSeconds, freePort, installSignalHandlers, interrupted, onCleanup, } from "./processes";
 import { type CommandCounts, commandDelta, commandStats, describeCounts, infoField, total, traceCommands } from "./redis-stats";
 import { type Goal, goalsTable, packageVersion, resultsFile, table } from "./report";
 import { benchDir, mintSession, nextBuild, startNext } from "./servers";
-import { type LoopResult, median, percentile, rotate, sleep } from "./timing";
+import { type LoopResult, median, rotate, sleep } from "./timing";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
@@ -47,6 +27,7 @@ const cpuProfile = args.has("--cpu-prof");
 const skipBuild = args.has("--skip-build");
 const liveOnly = args.has("--live-only");
 const contendersOnly = args.has("--contenders-only");
+const signInOnly = args.has("--sign-in-only");
 
 const config = {
   connections: 20,
@@ -55,14 +36,6 @@ const config = {
   warmupSeconds: quick ? 2 : 3,
   writeRounds: quick ? 1 : 3,
   writeSessions: 20,
-  /** The reads whose p99 we watch: a steady open-loop load (evenly spaced) well under capacity. */
-  burstReadRate: 400,
-  /** Concurrent sign-ins: each is a 32 MiB, ~100 ms scrypt in packages/next's hashing process (SCHED_IDLE; CPUs − 1 at once). */
-  burstSignInConnections: 8,
-  burstRounds: quick ? 1 : 8,
-  burstSeconds: quick ? 3 : 6,
-  signInUnderReadsRounds: quick ? 1 : 4,
-  signInsPerTurn: quick ? 5 : 15,
   microBudgetMs: quick ? 500 : 1500,
   sessionsLarge: quick ? 100_000 : 1_000_000,
   sessionsSmall: 1_000,
@@ -72,14 +45,6 @@ const config = {
 };
 
 const log = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-
-interface BurstSample extends LoadResult {
-  /** µs per read that the server's event loop thread waited on a run queue (runnable, not running). */
-  runQueueWait: number;
-  /** The same for this process's own event loop, which sends the reads and times them. */
-  clientRunQueueWait: number;
-  signInsPerSecond?: number;
-}
 
 /** One part alone (`--live-only`, `--contenders-only`): its own Redis and servers, its section of the report, its figures. */
 async function mainPart<R>(name: string, measure: () => Promise<R>, report: (result: R) => string[], goalsOf: (result: R) => Goal[]): Promise<void> {
@@ -125,10 +90,8 @@ function measureContenders(buildFixture: boolean): Promise<ContendersResult> {
   return runContenders({ quick, skipBuild, buildFixture, log });
 }
 
-async function main(): Promise<void> {
-  installSignalHandlers();
-  const startedAt = performance.now();
-  const loadAtStart = loadAverage();
+/** Parts 1 and 2: a private Redis, the fixture app built and started on it, and the sessions its routes read. */
+async function startFixture() {
   const password = randomBytes(32).toString("base64url");
   process.env.BENCH_SESSION_PASSWORD = password; // the micro-benchmarks and cookie minting use the fixture's options too
 
@@ -178,7 +141,6 @@ async function main(): Promise<void> {
       redisCpu: (((after[1] as number) - (before[1] as number)) * 1e6) / result.responses,
     };
   };
-  type Measured = Awaited<ReturnType<typeof measure>>;
 
   // Cookies: minted here with the fixture's own options, as a sign-in would.
   const mintClient = createRedisClient(redis.url);
@@ -195,6 +157,18 @@ async function main(): Promise<void> {
     const body = (await response.json()) as { user?: { id: string } };
     if (!response.ok || !body.user) throw new Error(`${path} did not read its session: ${response.status} ${JSON.stringify(body)}`);
   }
+
+  /** One more `next start` of the fixture, with the same settings. */
+  const startAnother = async () => startNext({ dir: benchDir, port: await freePort(), env, healthPath: "/plain" });
+  return { password, redis, stats, machine, env, server, base, nextPid, redisPid, profileDir, measure, mintIronlinkCookie, ironCookie, startAnother };
+}
+
+async function main(): Promise<void> {
+  installSignalHandlers();
+  const startedAt = performance.now();
+  const loadAtStart = loadAverage();
+  const { password, redis, stats, machine, server, base, nextPid, profileDir, measure, mintIronlinkCookie, ironCookie, startAnother } = await startFixture();
+  type Measured = Awaited<ReturnType<typeof measure>>;
 
   // Warm-up: JIT, module loading, Redis connection, the verified-seal cache.
   log(`warm-up: ${config.warmupSeconds} s per route`);
@@ -301,120 +275,8 @@ async function main(): Promise<void> {
   // A write request is a read (one GET: load the session) and then the save.
   const commandsPerSave = clientCommandsPerWrite - total(readTrace.client) / 100;
 
-  // 5. Sign-in burst: the same steady read load, quiet and during concurrent sign-ins, interleaved.
-  log(
-    `sign-in burst: ${config.burstRounds} × (quiet, sign-ins) × ${config.burstSeconds} s; reads ${config.burstReadRate}/s evenly spaced, ` +
-      `${config.burstSignInConnections} concurrent sign-ins`,
-  );
-  /** A session younger than touchInterval, read once: no read of the next ~20 s is due an idle extension. */
-  const freshCookie = async () => {
-    const cookie = await mintIronlinkCookie();
-    await fetch(`${base}/ironlink`, { headers: { cookie } });
-    return cookie;
-  };
-  /** The steady read load, with the time the server's event loop thread spent runnable but not running. */
-  const readLoad = async (path: string, cookie: string): Promise<BurstSample> => {
-    const waitBefore = runQueueWaitNs(nextPid);
-    const clientWaitBefore = runQueueWaitNs(process.pid);
-    const result = await pacedLoad({ url: base + path, cookie, rate: config.burstReadRate, durationSeconds: config.burstSeconds, leadInSeconds: 1 });
-    assertClean(`${path} (steady reads)`, result);
-    const reads = result.responses + config.burstReadRate; // the lead-in second's reads were waited for too
-    return {
-      ...result,
-      runQueueWait: (runQueueWaitNs(nextPid) - waitBefore) / 1000 / reads,
-      clientRunQueueWait: (runQueueWaitNs(process.pid) - clientWaitBefore) / 1000 / reads,
-    };
-  };
-  /** Waits for the server to go idle: sign-ins still in flight when a load ends keep hashing for a while. */
-  const settle = async () => {
-    for (let i = 0; i < 40; i++) {
-      const before = cpuSeconds(nextPid);
-      await sleep(250);
-      if (cpuSeconds(nextPid) - before < 0.02) return;
-    }
-  };
-  const withSignIns = async (path: string, work: () => Promise<BurstSample>): Promise<BurstSample> => {
-    const signInLoad = load({ url: base + path, method: "POST", connections: config.burstSignInConnections, durationSeconds: config.burstSeconds + 2 });
-    await sleep(500); // hashing is under way before the reads start
-    const result = await work();
-    const signIns = await signInLoad;
-    assertClean(path, signIns);
-    await settle();
-    return { ...result, signInsPerSecond: signIns.rps };
-  };
-  const burst: Record<"quiet" | "signIn" | "poolQuiet" | "poolBlocked" | "ironQuiet" | "ironSignIn", BurstSample[]> = {
-    quiet: [],
-    signIn: [],
-    poolQuiet: [],
-    poolBlocked: [],
-    ironQuiet: [],
-    ironSignIn: [],
-  };
-  await settle();
-  for (let round = 1; round <= config.burstRounds; round++) {
-    const burstCookie = await freshCookie();
-    const q = await readLoad("/ironlink", burstCookie);
-    const b = await withSignIns("/signin", () => readLoad("/ironlink", burstCookie));
-    burst.quiet.push(q);
-    burst.signIn.push(b);
-    log(
-      `  round ${round} /ironlink p99: quiet ${ms(q.p99)} ms, during sign-ins ${ms(b.p99)} ms (${b.signInsPerSecond?.toFixed(1)} sign-ins/s); ` +
-        `event-loop run-queue wait per read ${q.runQueueWait.toFixed(0)} → ${b.runQueueWait.toFixed(0)} µs`,
-    );
-  }
-  // Diagnostic: every pool thread taken (without CPU). A read path that needed the pool would stall here.
-  {
-    const poolThreads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
-    const fifo = join(tmpdir(), `ironlink-bench-fifo-${process.pid}`);
-    execFileSync("mkfifo", [fifo]);
-    const release = () => {
-      try {
-        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)); // every waiting open() returns
-      } catch {
-        // no reader left
-      }
-    };
-    onCleanup(() => {
-      release();
-      rmSync(fifo, { force: true });
-    });
-    const burstCookie = await freshCookie();
-    burst.poolQuiet.push(await readLoad("/ironlink", burstCookie));
-    const blocked = await fetch(`${base}/pool-block?fifo=${encodeURIComponent(fifo)}&threads=${poolThreads}`, { method: "POST" });
-    if (!blocked.ok) throw new Error(`/pool-block answered ${blocked.status}`);
-    await sleep(200);
-    // Proof that the pool is taken: iron-session's unseal (WebCrypto, on the pool) does not answer meanwhile.
-    const ironProbe = fetch(`${base}/iron`, { headers: { cookie: ironCookie }, signal: AbortSignal.timeout(1000) }).then(
-      () => "answered",
-      () => "stalled",
-    );
-    burst.poolBlocked.push(await readLoad("/ironlink", burstCookie));
-    const probe = await ironProbe;
-    release();
-    rmSync(fifo, { force: true });
-    if (probe !== "stalled") log("  warning: an /iron read answered while the pool was meant to be blocked");
-    log(`  libuv pool blocked (${poolThreads} threads, no CPU): /ironlink p99 ${ms(burst.poolQuiet[0]?.p99 ?? 0)} → ${ms(burst.poolBlocked[0]?.p99 ?? 0)} ms; /iron ${probe}`);
-    await settle();
-  }
-  // For contrast (not a goal): stateless iron-session, whose unseals run on libuv's pool in the server.
-  burst.ironQuiet.push(await readLoad("/iron", ironCookie));
-  burst.ironSignIn.push(await withSignIns("/signin", () => readLoad("/iron", ironCookie)));
-  log(`  /iron p99: quiet ${ms(burst.ironQuiet[0]?.p99 ?? 0)} ms, sign-ins ${ms(burst.ironSignIn[0]?.p99 ?? 0)} ms`);
-  // p99 over every read of every round: one hiccup of the shared machine in one 6 s turn cannot decide it.
-  const p99Quiet = pooled(burst.quiet, 0.99);
-  const p99Burst = pooled(burst.signIn, 0.99);
-
-  // 5b. The other side: sign-ins one at a time while reads take every CPU they can.
-  log(`sign-in while reads saturate: ${config.signInUnderReadsRounds} × (quiet, saturated) × ${config.signInsPerTurn} sign-ins`);
-  await settle();
-  const signInUnderReads = await runSignInUnderReads({
-    base,
-    cookie: await freshCookie(),
-    rounds: config.signInUnderReadsRounds,
-    signInsPerTurn: config.signInsPerTurn,
-    connections: config.connections,
-    log,
-  });
+  // 5. Sign-in: reads during a burst of sign-ins, and sign-ins while reads saturate (sign-in.ts).
+  const signIn = await runSignIn({ base, nextPid, mintCookie: mintIronlinkCookie, ironCookie, startAnother, quick, connections: config.connections, log });
 
   await server.stop(); // frees both CPUs for the rest (and writes the CPU profile, with --cpu-prof)
   if (cpuProfile) log(`CPU profile of the Next server written to ${profileDir}`);
@@ -449,13 +311,7 @@ async function main(): Promise<void> {
       target: "≤ 2",
       pass: commandsPerSave <= 2,
     },
-    {
-      goal: "read p99 during sign-in burst / quiet",
-      measured: `${(p99Burst / p99Quiet).toFixed(2)}x (${p99Quiet.toFixed(2)} → ${p99Burst.toFixed(2)} ms)`,
-      target: "≤ 2.00x",
-      pass: p99Burst <= 2 * p99Quiet,
-    },
-    signInUnderReadsGoal(signInUnderReads),
+    ...signInGoals(signIn),
     {
       goal: `listSessions at ${fmtCount(memory.large.sessions)} / at ${fmtCount(memory.small.sessions)} (p50)`,
       measured: `${(memory.large.listing.p50 / memory.small.listing.p50).toFixed(2)}x (${memory.small.listing.p50.toFixed(0)} → ${memory.large.listing.p50.toFixed(0)} µs)`,
@@ -513,45 +369,7 @@ async function main(): Promise<void> {
   out.push(`- Per write request, INFO commandstats over the timed turns (scripts' inner commands included): ${(total(writeDelta) / writesSent).toFixed(2)} (${describeCounts(writeDelta, writesSent)})`);
   out.push(`- Per sign-in (new session + save), MONITOR: ${describeCounts(signInTrace.client, 10)}`);
   out.push("");
-  out.push(
-    `### Sign-in burst: ${config.burstReadRate} reads/s evenly spaced (open loop, latency from the due instant), quiet and during ${config.burstSignInConnections} concurrent POST /signin ` +
-      `(scrypt N=2^15, r=8, p=1), ${config.burstRounds} rounds × ${config.burstSeconds} s interleaved (percentiles over all rounds' reads)`,
-  );
-  out.push("");
-  const row = (label: string, quiet: BurstSample[], loaded: BurstSample[]) => {
-    const q99 = pooled(quiet, 0.99);
-    const l99 = pooled(loaded, 0.99);
-    const perSecond = loaded.map((r) => r.signInsPerSecond).filter((x): x is number => x !== undefined);
-    return [
-      label,
-      `${ms(pooled(quiet, 0.5))} / ${ms(q99)}`,
-      `${ms(pooled(loaded, 0.5))} / ${ms(l99)}`,
-      `${(l99 / q99).toFixed(2)}x`,
-      perSecond.length ? median(perSecond).toFixed(1) : "-",
-      `${median(quiet.map((r) => r.runQueueWait)).toFixed(0)} → ${median(loaded.map((r) => r.runQueueWait)).toFixed(0)}`,
-      `${median(quiet.map((r) => r.clientRunQueueWait)).toFixed(0)} → ${median(loaded.map((r) => r.clientRunQueueWait)).toFixed(0)}`,
-    ];
-  };
-  out.push(
-    table(
-      [
-        "reads of",
-        "quiet p50 / p99 ms",
-        "loaded p50 / p99 ms",
-        "p99 loaded/quiet",
-        "sign-ins/s",
-        "server event loop: run-queue wait µs/read",
-        "bench client: same",
-      ],
-      [
-        row("/ironlink, during sign-ins", burst.quiet, burst.signIn),
-        row("/ironlink, libuv pool fully blocked (no CPU used)", burst.poolQuiet, burst.poolBlocked),
-        row("/iron (iron-session), during sign-ins", burst.ironQuiet, burst.ironSignIn),
-      ],
-    ),
-  );
-  out.push("");
-  out.push(...signInUnderReadsReport(signInUnderReads, config.connections));
+  out.push(...signInReport(signIn));
   out.push("");
   out.push("### Library micro-benchmarks (no HTTP; one at a time, awaited)");
   out.push("");
@@ -603,8 +421,7 @@ async function main(): Promise<void> {
     writeDelta: [...writeDelta],
     readTrace: mapsToObject(readTrace),
     writeTrace: mapsToObject(writeTrace),
-    signInUnderReads,
-    burst: Object.fromEntries(Object.entries(burst).map(([k, v]) => [k, v.map(({ latencies: _, ...rest }) => rest)])),
+    signIn: signInFigures(signIn),
     micro,
     memory: memory satisfies MemoryResult,
     live: live satisfies LiveResult,
@@ -612,11 +429,6 @@ async function main(): Promise<void> {
     goals,
   });
   if (goals.some((g) => !g.pass)) process.exitCode = 1;
-}
-
-/** A percentile over the latencies of several turns together. */
-function pooled(samples: LoadResult[], q: number): number {
-  return percentile(samples.flatMap((s) => s.latencies ?? []).sort((a, b) => a - b), q);
 }
 
 function sumCounts(list: CommandCounts[]): CommandCounts {
@@ -671,9 +483,17 @@ function loadAverage(): string {
   }
 }
 
+/** `--sign-in-only`: parts 1, 2 and 5. */
+async function measureSignIn(): Promise<SignInResult> {
+  const { base, nextPid, mintIronlinkCookie, ironCookie, startAnother } = await startFixture();
+  return runSignIn({ base, nextPid, mintCookie: mintIronlinkCookie, ironCookie, startAnother, quick, connections: config.connections, log });
+}
+
 const run = liveOnly
   ? mainPart("live", measureLive, liveReport, liveGoals)
-  : contendersOnly
+  : signInOnly
+    ? mainPart("signIn", measureSignIn, signInReport, signInGoals)
+    : contendersOnly
     ? mainPart("contenders", () => measureContenders(!skipBuild), contendersReport, contenderGoals)
     : main();
 run

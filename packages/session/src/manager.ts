@@ -39,7 +39,7 @@ export function createSessionManager<T extends object>(options: SessionOptions):
     const now = clock();
     const sessions: ListedSession<T>[] = [];
     for (const [key, raw] of await store.listByUser(userId, now)) {
-      const record = await unsealStoredValue<Partial<T>>(raw, key, normalized.passwords, normalized.ttl);
+      const record = await unsealStoredValue<Partial<T>>(raw, key, normalized.passwords);
       if (!record || ownerOf(record.data) !== userId) continue;
       const expiresAt = expiryOf(record, normalized);
       if (expiresAt <= now) {
@@ -59,7 +59,7 @@ export function createSessionManager<T extends object>(options: SessionOptions):
       if (!isStoreKey(publicId)) return false;
       const raw = await store.get(publicId);
       if (raw === null) return false;
-      const record = await unsealStoredValue(raw, publicId, normalized.passwords, normalized.ttl);
+      const record = await unsealStoredValue(raw, publicId, normalized.passwords);
       const owner = record ? ownerOf(record.data) : undefined;
       if (userId !== undefined && owner !== userId) return false;
       await store.delete(publicId, owner);
@@ -71,7 +71,7 @@ export function createSessionManager<T extends object>(options: SessionOptions):
       for (const [key, raw] of entries) {
         if (key === except) continue;
         // The index is a hint: a session saved since under another user's data is no longer this user's to end.
-        const record = await unsealStoredValue(raw, key, normalized.passwords, normalized.ttl);
+        const record = await unsealStoredValue(raw, key, normalized.passwords);
         if (record && ownerOf(record.data) !== userId) continue;
         doomed.push(key);
       }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { sealData as ironSealData, unsealData as ironUnsealData } from "iron-session";
+import { sealIron, unsealIron } from "./iron-seal";
 import type { Password } from "./options";
 import { isSessionId } from "./session-id";
 
@@ -54,16 +55,16 @@ export const ironClockSkewMs = 60_000;
 
 export async function sealCookie(sessionId: string, passwords: Passwords, ttl: number): Promise<string> {
   const payload: CookiePayload = { sid: sessionId };
-  return rememberSeal(await ironSealData(payload, { password: passwords, ttl }), payload, passwords);
+  return rememberSeal(sealIron(payload, passwords, ttl), payload, passwords);
 }
 
 /**
  * What a genuine seal holds: our session id, or, for a seal without one, the data a stateless
  * iron-session app put in its cookie. Undefined for anything forged, tampered with, expired or empty.
  */
-export async function openCookie(seal: string, passwords: Passwords, ttl: number): Promise<CookieContent | undefined> {
+export async function openCookie(seal: string, passwords: Passwords): Promise<CookieContent | undefined> {
   if (typeof seal !== "string" || seal.length > maxCookieLength) return undefined;
-  const payload = await safeUnseal<Record<string, unknown>>(seal, passwords, ttl);
+  const payload = await safeUnseal<Record<string, unknown>>(seal, passwords);
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return undefined;
   if ("sid" in payload) return isSessionId(payload.sid) && Object.keys(payload).length === 1 ? { sessionId: payload.sid } : undefined;
   // A stored value (a Redis dump) is a genuine seal without sid too: it must never pass for a cookie.
@@ -97,12 +98,12 @@ function expirationOf(seal: string): number | undefined {
 }
 
 export async function sealStoredValue<T>(value: StoredValue<T>, passwords: Passwords, ttl: number): Promise<string> {
-  return rememberSeal(await ironSealData(value, { password: passwords, ttl }), value, passwords);
+  return rememberSeal(sealIron(value, passwords, ttl), value, passwords);
 }
 
 /** A stored seal, or undefined when it does not open or was written for another key. */
-export async function unsealStoredValue<T>(seal: string, key: string, passwords: Passwords, ttl: number): Promise<StoredValue<T> | undefined> {
-  const value = await safeUnseal<Partial<StoredValue<T>>>(seal, passwords, ttl);
+export async function unsealStoredValue<T>(seal: string, key: string, passwords: Passwords): Promise<StoredValue<T> | undefined> {
+  const value = await safeUnseal<Partial<StoredValue<T>>>(seal, passwords);
   if (!value || value.key !== key || typeof value.data !== "object" || value.data === null) return undefined;
   if (typeof value.createdAt !== "number" || typeof value.touchedAt !== "number") return undefined;
   if (value.cookieOpensUntil !== undefined && typeof value.cookieOpensUntil !== "number") return undefined;
@@ -110,7 +111,7 @@ export async function unsealStoredValue<T>(seal: string, key: string, passwords:
 }
 
 /**
- * iron-session's unsealData, behind a cache of verified seals. Unsealing (PBKDF2 key derivation, HMAC,
+ * iron-session's unsealData (iron-seal.ts), behind a cache of verified seals. Unsealing (PBKDF2 key derivation, HMAC,
  * AES) is the costly part of a read, and most requests carry the same cookie and read the same stored
  * value as the last one. An entry is keyed by the exact seal string (a tampered seal is another string,
  * and still goes through full verification), holds the opened content as JSON (each hit gets a fresh
@@ -160,7 +161,7 @@ function rememberSeal(seal: string, value: unknown, passwords: Passwords): strin
  * iron-session answers `{}` for a bad HMAC or an expired seal but throws on malformed input: both mean "no session".
  * A string in neither of the forms iron-session writes is not opened at all (see sealForms).
  */
-async function safeUnseal<T>(seal: string, passwords: Passwords, ttl: number): Promise<T | undefined> {
+async function safeUnseal<T>(seal: string, passwords: Passwords): Promise<T | undefined> {
   if (typeof seal !== "string" || !sealForms.test(seal)) return undefined;
   const cache = cacheFor(passwords);
   const hit = cache.get(seal);
@@ -173,7 +174,7 @@ async function safeUnseal<T>(seal: string, passwords: Passwords, ttl: number): P
   }
   let value: T;
   try {
-    value = await ironUnsealData<T>(seal, { password: passwords, ttl });
+    value = unsealIron(seal, passwords) as T;
   } catch {
     return undefined;
   }

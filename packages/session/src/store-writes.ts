@@ -47,7 +47,7 @@ export async function updateStoredSession(
       const result = await options.store.set(key, raw, write);
       if (result.status === "written") return { raw, record };
       if (result.status === "gone") return undefined; // signed out or revoked meanwhile: never resurrect
-      const changed = await unsealStoredValue<Data>(result.current, key, options.passwords, options.ttl);
+      const changed = await unsealStoredValue<Data>(result.current, key, options.passwords);
       if (!changed) return undefined;
       current = { raw: result.current, record: changed };
     }

@@ -16,27 +16,30 @@ import { availableParallelism } from "node:os";
  *   so a burst of sign-ins leaves the reads' latency alone (docs/benchmarks.md, "Sign-in burst").
  * - The **fair** lane is an ordinary process, at most `maxFairHashes` hashes at once: a bounded share.
  *
- * Every hash goes to the background lane first. Alone, it would starve while reads keep every CPU busy: a
- * sign-in took 7x its quiet time. So while it hashes, the background process's CPU time is sampled
- * (Linux's per-thread schedstat) every `probeMs`: when it got under `starvingShare` of what its hashes
- * would use, or a hash there has run `patience` without finishing (elsewhere, or if sampling fails), the
- * background lane is starving. Its hashes (in both lanes then: the first answer wins) and every hash waiting
- * go to the fair lane, and so do new ones while it starves. Sign-in never waits for reads to stop, and
+ * Every hash waits for the background lane. Alone, it would starve while reads keep every CPU busy: a
+ * sign-in took 7x its quiet time. So while it hashes, its process's CPU time is sampled (Linux's
+ * per-thread schedstat) every `probeMs`. A sample in which it got under `starvingShare` of a CPU per hash,
+ * while the fair lane was idle, means the machine has no CPU to spare: the fair lane, when it has a free
+ * slot, takes over the oldest waiting hash (or, with none waiting, runs the oldest running one as well: the
+ * first answer wins); while that one still sits in the background process, new hashes go straight to the
+ * fair lane. Samples taken while the fair lane hashed prove nothing (it is what took the CPU), so a burst
+ * with CPU to spare stays in the background lane. Where the process cannot be sampled, a hash that
+ * has run `patience` without finishing is the sign instead. Sign-in never waits for reads to stop, and
  * reads never lose more than `maxFairHashes` CPUs to it.
  */
 export const maxConcurrentHashes = Math.max(1, availableParallelism() - 1);
 /** Hashes at once in the fair lane: a quarter of the CPUs, at least one. */
 export const maxFairHashes = Math.max(1, Math.floor(availableParallelism() / 4));
 /**
- * Hashes that may wait for a free slot, in both lanes together; the next is refused at once
+ * Hashes that may wait for a free slot; the next is refused at once
  * (HashingBusyError, a 503 with Retry-After) rather than queued: unbounded, 60 parallel sign-ins for unknown
  * names held a real one up from 157 ms to 7.2 s. A hash takes ~100 ms, so the last of 8 rounds waits ~0.8 s.
  */
 export const maxWaitingHashes = 8 * maxConcurrentHashes;
 /** How often the background process's CPU time is sampled while it hashes. */
-const probeMs = 50;
-/** Under this share of a CPU per running hash, between two samples, the background lane is starving. */
-const starvingShare = 0.25;
+const probeMs = 25;
+/** Under this share of a CPU per running hash, between two samples (the fair lane idle), the background lane is starving. */
+const starvingShare = 0.5;
 /** A background hash that has run this many times the quickest recent hash (per unit of work) is starving. */
 const patienceFactor = 1.5;
 /** The patience before any hash was timed: a first hash includes starting its process. */
@@ -94,7 +97,7 @@ interface Job {
   attempts: number;
   /** Lanes that hold the job (waiting or running): a lane whose process dies leaves it to the other one. */
   holders: number;
-  /** Sent on to the fair lane already. */
+  /** Taken over by the fair lane already. */
   escalated: boolean;
   settled: boolean;
   resolve: (key: Buffer) => void;
@@ -122,14 +125,14 @@ interface Lane {
   idleTimer?: ReturnType<typeof setTimeout>;
 }
 
-/** The background process's CPU time at the last sample, and whether it got too little since the one before. */
+/** The background process's CPU time at the last sample, and what else was true then. */
 interface Probe {
   timer?: ReturnType<typeof setInterval>;
   pid?: number;
   cpuNs?: number;
   /** performance.now() of that sample: a busy event loop runs the timer late. */
   at?: number;
-  starving: boolean;
+  fairWasIdle?: boolean;
 }
 
 interface HashingState {
@@ -145,7 +148,7 @@ interface HashingState {
 const globals = globalThis as { [key: symbol]: HashingState | undefined };
 const stateKey = Symbol.for("ironlink.password-hashing.v2");
 const newLane = (name: LaneName): Lane => ({ name, queue: [], running: new Map() });
-globals[stateKey] ??= { background: newLane("background"), fair: newLane("fair"), probe: { starving: false }, nextId: 0, recentMsPerWork: [] };
+globals[stateKey] ??= { background: newLane("background"), fair: newLane("fair"), probe: {}, nextId: 0, recentMsPerWork: [] };
 const state = globals[stateKey];
 
 /** The hashing queue is full: this hash was refused before any work, so a burst cannot stall the sign-ins behind it. */
@@ -161,12 +164,21 @@ export class HashingBusyError extends Error {
 /** scrypt in a hashing process; same result as `crypto.scrypt`. Rejects with HashingBusyError at once when the queue is full. */
 export function scryptInBackground(password: string, salt: Uint8Array, keyLength: number, options: ScryptOptions): Promise<Buffer> {
   // Only new hashes meet the bound: those re-run after a crash (fail, in hashingProcess) were admitted and go back in front.
-  if (state.background.queue.length + state.fair.queue.length >= maxWaitingHashes) return Promise.reject(new HashingBusyError());
+  if (state.background.queue.length >= maxWaitingHashes) return Promise.reject(new HashingBusyError());
   return new Promise<Buffer>((resolve, reject) => {
     const job: Job = { password, salt, keyLength, options: { ...options, maxmem }, attempts: 0, holders: 0, escalated: false, settled: false, resolve, reject };
-    if (backgroundIsStarving()) escalate(job);
+    // A hash the fair lane took over still sits in the background process: it has had no CPU since, so
+    // this one would wait for nothing. Straight to the fair lane, while it has a slot.
+    if (fairHasSlot() && [...state.background.running.values()].some((run) => run.job.escalated)) escalate(job);
     else enqueue(state.background, job);
   });
+}
+
+const fairHasSlot = () => state.fair.running.size + state.fair.queue.length < lanes.fair.concurrency;
+
+function escalate(job: Job): void {
+  job.escalated = true;
+  enqueue(state.fair, job, true);
 }
 
 /** scrypt's work: N × r × p blocks (Node takes either spelling of each). */
@@ -179,13 +191,6 @@ function patienceMs(job: Job): number {
   return state.recentMsPerWork.length === 0 ? firstPatienceMs : patienceFactor * Math.min(...state.recentMsPerWork) * workOf(job.options);
 }
 
-function backgroundIsStarving(): boolean {
-  if (state.probe.starving) return true;
-  const now = performance.now();
-  for (const run of state.background.running.values()) if (now > run.deadline) return true;
-  return false;
-}
-
 function enqueue(lane: Lane, job: Job, front = false): void {
   job.holders++;
   if (front) lane.queue.unshift(job);
@@ -193,41 +198,42 @@ function enqueue(lane: Lane, job: Job, front = false): void {
   dispatch(lane);
 }
 
-/** Sends a job on to the fair lane, once. */
-function escalate(job: Job, front = false): void {
-  if (job.escalated || job.settled) return;
-  job.escalated = true;
-  enqueue(state.fair, job, front);
+/**
+ * The background lane starves: the fair lane, if it has a free slot, takes the oldest waiting hash, or with
+ * none waiting runs the oldest running one too.
+ */
+function takeOver(): void {
+  const { background } = state;
+  if (!fairHasSlot()) return;
+  let job = background.queue.shift();
+  if (job) job.holders--;
+  else job = [...background.running.values()].map((run) => run.job).find((running) => !running.escalated && !running.settled);
+  if (job) escalate(job);
 }
 
-/** The background lane starves: its hashes, oldest first, and everything waiting behind them go to the fair lane. */
-function onStarving(): void {
-  if (!backgroundIsStarving()) return;
-  for (const run of [...state.background.running.values()].reverse()) escalate(run.job, true);
-  const waiting = state.background.queue.splice(0);
-  for (const job of waiting) {
-    job.holders--;
-    escalate(job);
-  }
+/** Where the background process cannot be sampled: a hash there past its patience is the sign of starving. */
+function pastPatience(): boolean {
+  const now = performance.now();
+  for (const run of state.background.running.values()) if (now > run.deadline) return true;
+  return false;
 }
 
-/** Samples the background process's CPU time every probeMs while it hashes (Linux; elsewhere patience alone decides). */
+/** Samples the background process's CPU time every probeMs while it hashes (Linux; elsewhere patience decides). */
 function probeBackground(): void {
-  const { probe, background } = state;
+  const { probe, background, fair } = state;
   if (probe.timer || background.running.size === 0) return;
-  probe.pid = background.child?.pid;
-  probe.cpuNs = cpuTimeNs(probe.pid);
-  probe.at = performance.now();
+  Object.assign(probe, { pid: background.child?.pid, cpuNs: cpuTimeNs(background.child?.pid), at: performance.now(), fairWasIdle: fair.running.size === 0 });
   probe.timer = setInterval(() => {
     const pid = background.child?.pid;
     const cpuNs = cpuTimeNs(pid);
     const at = performance.now();
+    const fairIsIdle = fair.running.size === 0;
     const hashing = Math.min(background.running.size, lanes.background.concurrency);
-    // A new process (the last one died) starts a new baseline.
-    const comparable = pid === probe.pid && cpuNs !== undefined && probe.cpuNs !== undefined;
-    probe.starving = comparable && cpuNs - (probe.cpuNs as number) < starvingShare * hashing * (at - (probe.at as number)) * 1e6;
-    Object.assign(probe, { pid, cpuNs, at });
-    if (probe.starving) onStarving();
+    // Evidence only from a window the fair lane sat out, in one and the same process (a new one starts over).
+    const evidence = probe.fairWasIdle && fairIsIdle && pid === probe.pid && cpuNs !== undefined && probe.cpuNs !== undefined;
+    const starving = evidence && cpuNs - (probe.cpuNs as number) < starvingShare * hashing * (at - (probe.at as number)) * 1e6;
+    Object.assign(probe, { pid, cpuNs, at, fairWasIdle: fairIsIdle });
+    if (starving) takeOver();
     if (background.running.size === 0) stopProbe();
   }, probeMs);
   probe.timer.unref();
@@ -235,7 +241,7 @@ function probeBackground(): void {
 
 function stopProbe(): void {
   clearInterval(state.probe.timer);
-  state.probe = { starving: false };
+  state.probe = {};
 }
 
 /** CPU time a process's threads have had, in ns, from /proc/<pid>/task/<tid>/schedstat; undefined where there is none. */
@@ -248,6 +254,11 @@ function cpuTimeNs(pid: number | undefined): number | undefined {
   } catch {
     return undefined; // the process ended, or no schedstat in this kernel
   }
+}
+
+/** Without samples, patience decides: checked when a background hash's runs out, and when the fair lane frees a slot. */
+function takeOverIfPastPatience(): void {
+  if (state.probe.cpuNs === undefined && pastPatience()) takeOver();
 }
 
 function dispatch(lane: Lane): void {
@@ -270,9 +281,20 @@ function dispatch(lane: Lane): void {
       settle(job, new Error(`could not start the password hashing process: ${error instanceof Error ? error.message : error}`));
       continue;
     }
-    if (lane.name === "background") setTimeout(onStarving, run.deadline - run.startedAt + 1).unref();
+    if (lane.name === "background") setTimeout(takeOverIfPastPatience, run.deadline - run.startedAt + 1).unref();
+  }
+  // The fair lane's process starts with the background one (and idles out like it), so the first hash it
+  // takes over on a busy machine does not also wait for a Node process to boot there.
+  if (lane.name === "background" && lane.child && !state.fair.child?.connected) {
+    try {
+      hashingProcess(state.fair);
+      keepAlive(state.fair);
+    } catch {
+      // it is started again when first needed
+    }
   }
   if (lane.name === "background") probeBackground();
+  else takeOverIfPastPatience();
   keepAlive(lane);
 }
 
