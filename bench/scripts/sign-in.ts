@@ -28,7 +28,10 @@ type BurstTurns = Record<"quiet" | "signIn" | "poolQuiet" | "poolBlocked" | "iro
 export interface SignInResult {
   config: ReturnType<typeof signInConfig>;
   burst: BurstTurns;
+  /** Reads saturate the app: the one server that signs in (the goal). */
   signInUnderReads: SignInUnderReadsRound[];
+  /** Reads saturate the machine: that server and a second one, both CPUs busy (where idle priority alone starved). */
+  signInUnderMachineLoad: SignInUnderReadsRound[];
 }
 
 function signInConfig(quick: boolean, connections: number) {
@@ -163,18 +166,16 @@ export async function runSignIn({ base, nextPid, mintCookie, ironCookie, startAn
   // (b) The other side: sign-ins one at a time while reads take every CPU they can.
   log(`sign-in while reads saturate: ${config.signInUnderReadsRounds} × (quiet, saturated) × ${config.signInsPerTurn} sign-ins`);
   await settle();
+  const cookie = await freshCookie();
+  const underReads = (others: string[]) =>
+    runSignInUnderReads({ base, others, cookie, rounds: config.signInUnderReadsRounds, signInsPerTurn: config.signInsPerTurn, connections: config.connections, log });
+  log("  the app saturated (one server):");
+  const signInUnderReads = await underReads([]);
   const another = await startAnother();
-  const signInUnderReads = await runSignInUnderReads({
-    base,
-    others: [another.origin],
-    cookie: await freshCookie(),
-    rounds: config.signInUnderReadsRounds,
-    signInsPerTurn: config.signInsPerTurn,
-    connections: config.connections,
-    log,
-  });
+  log("  the machine saturated (a second server of the fixture read too):");
+  const signInUnderMachineLoad = await underReads([another.origin]);
   await another.stop();
-  return { config, burst, signInUnderReads };
+  return { config, burst, signInUnderReads, signInUnderMachineLoad };
 
 }
 
@@ -199,7 +200,7 @@ export function signInGoals({ burst, signInUnderReads }: SignInResult): Goal[] {
   ];
 }
 
-export function signInReport({ config, burst, signInUnderReads }: SignInResult): string[] {
+export function signInReport({ config, burst, signInUnderReads, signInUnderMachineLoad }: SignInResult): string[] {
   const lines: string[] = [];
   lines.push(
     `### Sign-in burst: ${config.burstReadRate} reads/s evenly spaced (open loop, latency from the due instant), quiet and during ${config.burstSignInConnections} concurrent POST /signin ` +
@@ -239,11 +240,14 @@ export function signInReport({ config, burst, signInUnderReads }: SignInResult):
     ),
   );
   lines.push("");
-  lines.push(...signInUnderReadsReport(signInUnderReads, config.connections, 2));
+  lines.push(...signInUnderReadsReport(signInUnderReads, config.connections, 1));
+  lines.push("");
+  lines.push(...signInUnderReadsReport(signInUnderMachineLoad, config.connections, 2));
   return lines;
 }
 
 /** The figures for the results file: every turn but its raw latencies. */
-export function signInFigures({ config, burst, signInUnderReads }: SignInResult) {
-  return { config, burst: Object.fromEntries(Object.entries(burst).map(([k, v]) => [k, v.map(({ latencies: _, ...rest }) => rest)])), signInUnderReads };
+export function signInFigures({ config, burst, signInUnderReads, signInUnderMachineLoad }: SignInResult) {
+  const turns = Object.fromEntries(Object.entries(burst).map(([k, v]) => [k, v.map(({ latencies: _, ...rest }) => rest)]));
+  return { config, burst: turns, signInUnderReads, signInUnderMachineLoad };
 }

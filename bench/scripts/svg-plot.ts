@@ -37,7 +37,9 @@ export function barChartsSvg(rows: BarChart[][], { panelWidth = 540, panelHeight
   const height = panelHeight * rows.length + legendHeight + captionHeight;
   const panels = rows.flatMap((row, r) => row.map((chart, i) => panel(chart, { x: i * panelWidth, y: r * panelHeight, width: panelWidth, height: panelHeight })));
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${font} font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${font} font-size="12" role="img">`,
+    // Screen readers (and GitHub's alt text) read the title: the charts' own titles, in order.
+    `<title>${escapeXml(rows.flat().map((chart) => chart.title).join("; "))}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     ...panels,
     legend(rows[0]?.[0]?.series ?? [], width, panelHeight * rows.length + 8),

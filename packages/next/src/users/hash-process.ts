@@ -18,8 +18,8 @@ import { availableParallelism } from "node:os";
  *
  * Every hash waits for the background lane. Alone, it would starve while reads keep every CPU busy: a
  * sign-in took 7x its quiet time. So while it hashes, its process's CPU time is sampled (Linux's
- * per-thread schedstat) every `probeMs`. A sample in which it got under `starvingShare` of a CPU per hash,
- * while the fair lane was idle, means the machine has no CPU to spare: the fair lane, when it has a free
+ * per-thread schedstat) every `probeMs`. `starvingSamples` samples in a row in which it got under
+ * `starvingShare` of a CPU per hash, while the fair lane was idle, mean the machine has no CPU to spare: the fair lane, when it has a free
  * slot, takes over the oldest waiting hash (or, with none waiting, runs the oldest running one as well: the
  * first answer wins); while that one still sits in the background process, new hashes go straight to the
  * fair lane. Samples taken while the fair lane hashed prove nothing (it is what took the CPU), so a burst
@@ -38,8 +38,10 @@ export const maxFairHashes = Math.max(1, Math.floor(availableParallelism() / 4))
 export const maxWaitingHashes = 8 * maxConcurrentHashes;
 /** How often the background process's CPU time is sampled while it hashes. */
 const probeMs = 25;
-/** Under this share of a CPU per running hash, between two samples (the fair lane idle), the background lane is starving. */
-const starvingShare = 0.5;
+/** Under this share of a CPU per running hash, between two samples (the fair lane idle), the background lane got too little. */
+const starvingShare = 0.1;
+/** Samples in a row that must find too little before it is starving: a busy moment is not a busy machine. */
+const starvingSamples = 2;
 /** A background hash that has run this many times the quickest recent hash (per unit of work) is starving. */
 const patienceFactor = 1.5;
 /** The patience before any hash was timed: a first hash includes starting its process. */
@@ -133,6 +135,8 @@ interface Probe {
   /** performance.now() of that sample: a busy event loop runs the timer late. */
   at?: number;
   fairWasIdle?: boolean;
+  /** Samples in a row that found too little. */
+  short?: number;
 }
 
 interface HashingState {
@@ -231,9 +235,11 @@ function probeBackground(): void {
     const hashing = Math.min(background.running.size, lanes.background.concurrency);
     // Evidence only from a window the fair lane sat out, in one and the same process (a new one starts over).
     const evidence = probe.fairWasIdle && fairIsIdle && pid === probe.pid && cpuNs !== undefined && probe.cpuNs !== undefined;
-    const starving = evidence && cpuNs - (probe.cpuNs as number) < starvingShare * hashing * (at - (probe.at as number)) * 1e6;
-    Object.assign(probe, { pid, cpuNs, at, fairWasIdle: fairIsIdle });
-    if (starving) takeOver();
+    const tooLittle = evidence && cpuNs - (probe.cpuNs as number) < starvingShare * hashing * (at - (probe.at as number)) * 1e6;
+    // A window the fair lane hashed in leaves the count as it was: it proves nothing either way.
+    const short = tooLittle ? (probe.short ?? 0) + 1 : evidence ? 0 : (probe.short ?? 0);
+    Object.assign(probe, { pid, cpuNs, at, fairWasIdle: fairIsIdle, short });
+    if (short >= starvingSamples) takeOver();
     if (background.running.size === 0) stopProbe();
   }, probeMs);
   probe.timer.unref();
