@@ -33,7 +33,19 @@ describe("the published package, from a project outside the workspace", { timeou
       env: { IRONLINK_APP_NAME: "Reports", IRONLINK_APP_ACCENT: "#2563eb" },
       poweredByHeader: false,
       output: "standalone",
-      headers: [{ source: "/:path*", headers: [{ key: "X-Content-Type-Options", value: "nosniff" }] }],
+      headers: [
+        { source: "/:path*", headers: [{ key: "X-Content-Type-Options", value: "nosniff" }] },
+        {
+          // An app's own routes under /api/: the API's headers, which the kit's route handlers send at runtime.
+          source: "/api/:path*",
+          headers: [
+            { key: "X-Content-Type-Options", value: "nosniff" },
+            { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" },
+            { key: "X-Frame-Options", value: "DENY" },
+            { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+          ],
+        },
+      ],
     });
   });
 

@@ -19,12 +19,12 @@ import { availableParallelism } from "node:os";
  * Every hash waits for the background lane. Alone, it would starve while reads keep every CPU busy: a
  * sign-in took 7x its quiet time. So while it hashes, its process's CPU time is sampled (Linux's
  * per-thread schedstat) every `probeMs`. `starvingSamples` samples in a row in which it got under
- * `starvingShare` of a CPU per hash, while the fair lane was idle, mean the machine has no CPU to spare: the fair lane, when it has a free
- * slot, takes over the oldest waiting hash (or, with none waiting, runs the oldest running one as well: the
- * first answer wins); while that one still sits in the background process, new hashes go straight to the
- * fair lane. Samples taken while the fair lane hashed prove nothing (it is what took the CPU), so a burst
- * with CPU to spare stays in the background lane. Where the process cannot be sampled, a hash that
- * has run `patience` without finishing is the sign instead. Sign-in never waits for reads to stop, and
+ * `starvingShare` of a CPU per hash, while the fair lane was idle, mean the machine has no CPU to spare:
+ * the fair lane, when it has a free slot, takes over the oldest waiting hash (or, with none waiting, runs
+ * the oldest running one as well: the first answer wins); while that one still sits in the background
+ * process, new hashes go straight to the fair lane. Samples taken while the fair lane hashed prove nothing
+ * (it is what took the CPU), so a burst with CPU to spare stays in the background lane. Where the process
+ * cannot be sampled, a hash that has run `patience` without finishing is the sign instead. Sign-in never waits for reads to stop, and
  * reads never lose more than `maxFairHashes` CPUs to it.
  */
 export const maxConcurrentHashes = Math.max(1, availableParallelism() - 1);
@@ -95,8 +95,8 @@ interface Job {
   salt: Uint8Array;
   keyLength: number;
   options: ScryptOptions;
-  /** Runs started, in either lane: a job whose process dies mid-hash (killed, out of memory) is re-run once. */
-  attempts: number;
+  /** Processes that died holding it last (killed, out of memory): it is re-run after the first, failed after the second. */
+  deaths: number;
   /** Lanes that hold the job (waiting or running): a lane whose process dies leaves it to the other one. */
   holders: number;
   /** Taken over by the fair lane already. */
@@ -170,7 +170,7 @@ export function scryptInBackground(password: string, salt: Uint8Array, keyLength
   // Only new hashes meet the bound: those re-run after a crash (fail, in hashingProcess) were admitted and go back in front.
   if (state.background.queue.length >= maxWaitingHashes) return Promise.reject(new HashingBusyError());
   return new Promise<Buffer>((resolve, reject) => {
-    const job: Job = { password, salt, keyLength, options: { ...options, maxmem }, attempts: 0, holders: 0, escalated: false, settled: false, resolve, reject };
+    const job: Job = { password, salt, keyLength, options: { ...options, maxmem }, deaths: 0, holders: 0, escalated: false, settled: false, resolve, reject };
     // A hash the fair lane took over still sits in the background process: it has had no CPU since, so
     // this one would wait for nothing. Straight to the fair lane, while it has a slot.
     if (fairHasSlot() && [...state.background.running.values()].some((run) => run.job.escalated)) escalate(job);
@@ -278,7 +278,6 @@ function dispatch(lane: Lane): void {
     const startedAt = performance.now();
     const run: Run = { job, startedAt, deadline: startedAt + patienceMs(job) };
     lane.running.set(id, run);
-    job.attempts++;
     try {
       hashingProcess(lane).send({ id, password: job.password, salt: job.salt, keyLength: job.keyLength, options: job.options });
     } catch (error) {
@@ -332,7 +331,8 @@ function hashingProcess(lane: Lane): ChildProcess {
     for (const { job } of runs) {
       job.holders--;
       if (job.settled || job.holders > 0) continue; // answered already, or the other lane has it
-      if (job.attempts < 2) enqueue(lane, job, true);
+      job.deaths++;
+      if (job.deaths < 2) enqueue(lane, job, true);
       else settle(job, error);
     }
     dispatch(lane);
