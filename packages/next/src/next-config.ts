@@ -26,12 +26,15 @@ export function ironlinkNextConfig(app: IronlinkAppIdentity, overrides: NextConf
     // Server actions take small forms only; Next answers 413 beyond this, before parsing.
     experimental: { serverActions: { bodySizeLimit: maxBodyBytes } },
     // The proxy (pages) and the kit's route handlers send every security header; what neither sees gets the
-    // static ones here: static assets, and an app's own routes under /api/ (all but HSTS, which depends on the
-    // runtime COOKIE_SECURE). Where a header is also set at runtime, the answer still carries it once.
+    // static ones here: static assets, and an app's own routes under /api/. Not HSTS (it depends on the
+    // runtime COOKIE_SECURE) and not Referrer-Policy: a header here overrides the route's own, and the
+    // cross-site callback answers `no-referrer` (its URL carries a one-time code). A JSON answer is no
+    // document, so it sends no Referer anyway.
     async headers() {
+      const { "Referrer-Policy": _routesOwn, ...apiHeaders } = securityHeaders({ api: true, secure: false });
       return [
         { source: "/:path*", headers: headerList(staticAssetHeaders) },
-        { source: "/api/:path*", headers: headerList(securityHeaders({ api: true, secure: false })) },
+        { source: "/api/:path*", headers: headerList(apiHeaders) },
       ];
     },
     ...overrides,

@@ -42,7 +42,6 @@ describe("the published package, from a project outside the workspace", { timeou
             { key: "X-Content-Type-Options", value: "nosniff" },
             { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" },
             { key: "X-Frame-Options", value: "DENY" },
-            { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
           ],
         },
       ],
