@@ -60,6 +60,9 @@ const describe: Record<Name, { label: string; short: string; color: string; writ
   "express-ironlink": { label: "@ironlink/express (same Express 5 app)", short: "@ironlink/express", color: "#7c3aed", write: "POST /ironlink/api/session/save" },
 };
 
+/** A contender's name as the tables print it. */
+export const contenderName = (name: Name): string => describe[name].short;
+
 /** Where a turn sends its load and which server process answers it; `mint` makes a session holding `data`. */
 interface Target {
   url: string;

@@ -3,7 +3,7 @@
  * SIGTERM. Next runs in a process group of its own, so stopping it stops whatever it spawned.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 type Cleanup = () => unknown;
@@ -162,6 +162,22 @@ export function cpuSeconds(pid: number): number {
     return (Number(fields[11]) + Number(fields[12])) / clockTicks;
   } catch {
     return Number.NaN;
+  }
+}
+
+/**
+ * CPU seconds of a process and its children together (the hashing processes of a Next server run in
+ * sessions of their own, so its process group does not hold them); NaN where there is no /proc.
+ */
+export function cpuSecondsWithChildren(pid: number): number {
+  return [pid, ...childPids(pid)].reduce((sum, each) => sum + (cpuSeconds(each) || 0), 0) || Number.NaN;
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number));
+  } catch {
+    return [];
   }
 }
 

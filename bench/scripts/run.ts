@@ -9,6 +9,7 @@ import { sealData } from "iron-session";
 import { Redis } from "ioredis";
 import { ironCookieName, ironlinkCookieName, sessionData, ttl } from "../lib/fixture";
 import { benchSessions } from "../lib/ironlink";
+import { acrossRunsReport, fullRuns } from "./across-runs";
 import { type ContendersResult, contenderGoals, contendersReport, runContenders } from "./contenders";
 import { assertClean, type LoadResult, load } from "./http";
 import { type LiveResult, liveGoals, liveReport, runLive } from "./live";
@@ -28,6 +29,7 @@ const skipBuild = args.has("--skip-build");
 const liveOnly = args.has("--live-only");
 const contendersOnly = args.has("--contenders-only");
 const signInOnly = args.has("--sign-in-only");
+const acrossRuns = args.has("--across-runs");
 
 const config = {
   connections: 20,
@@ -410,7 +412,7 @@ async function main(): Promise<void> {
 
   writeResults({
     machine,
-    config,
+    config: { ...config, quick },
     turns,
     readSummary,
     ratioIron,
@@ -489,7 +491,17 @@ async function measureSignIn(): Promise<SignInResult> {
   return runSignIn({ base, nextPid, mintCookie: mintIronlinkCookie, ironCookie, startAnother, quick, connections: config.connections, log });
 }
 
-const run = liveOnly
+/** `--across-runs`: no measurement, the spread of the full runs already in bench/.results/. */
+async function printAcrossRuns(): Promise<void> {
+  const since = process.argv.find((arg) => arg.startsWith("--since="))?.slice("--since=".length);
+  const runs = fullRuns(since);
+  if (runs.length === 0) throw new Error(`no full run in bench/.results/${since ? ` since ${since}` : ""}: run \`npm run bench\` first`);
+  console.log(acrossRunsReport(runs).join("\n"));
+}
+
+const run = acrossRuns
+  ? printAcrossRuns()
+  : liveOnly
   ? mainPart("live", measureLive, liveReport, liveGoals)
   : signInOnly
     ? mainPart("signIn", measureSignIn, signInReport, signInGoals)

@@ -56,15 +56,22 @@ function route(method: "GET" | "POST" | "OPTIONS", path: string, request: Reques
 
 /**
  * The API answers' security headers, set here since the proxy does not run on /api/ (proxy.ts). A header the
- * route set itself wins (the callback's `Referrer-Policy: no-referrer`). The answer is copied: a redirect's
- * headers are immutable.
+ * route set itself wins (the callback's `Referrer-Policy: no-referrer`). Set in place: only an answer whose
+ * headers are immutable (`Response.redirect()`) is copied first, so no answer is copied on the read path.
  */
-function withSecurityHeaders(response: Response): Response {
-  const answer = new Response(response.body, response);
-  for (const [name, value] of Object.entries(securityHeaders({ api: true, secure: getConfig().cookieSecure }))) {
-    if (!answer.headers.has(name)) answer.headers.set(name, value);
+export function withSecurityHeaders(response: Response): Response {
+  try {
+    return addMissingHeaders(response);
+  } catch {
+    return addMissingHeaders(new Response(response.body, response));
   }
-  return answer;
+}
+
+function addMissingHeaders(response: Response): Response {
+  for (const [name, value] of Object.entries(securityHeaders({ api: true, secure: getConfig().cookieSecure }))) {
+    if (!response.headers.has(name)) response.headers.set(name, value);
+  }
+  return response;
 }
 
 /**

@@ -12,7 +12,7 @@ vi.mock("server-only", () => ({}));
 const { createIronlink } = await import("../src/index");
 const { register, signIn } = await import("../src/account");
 const { sessions } = await import("../src/session");
-const { handlers } = await import("../src/handlers");
+const { handlers, withSecurityHeaders } = await import("../src/handlers");
 const { configureIronlink, optionsProblem } = await import("../src/options");
 
 /** A cookie jar of Next's `cookies()` shape. */
@@ -89,5 +89,16 @@ describe("handlers", () => {
       expect(answer.headers.get("x-content-type-options")).toBe("nosniff");
       expect(answer.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
     }
+  });
+
+  it("sets them on the answer itself, copies only one whose headers are immutable, and keeps a route's own", async () => {
+    const own = new Response("{}", { headers: { "Referrer-Policy": "no-referrer" } });
+    expect(withSecurityHeaders(own)).toBe(own);
+    expect(own.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(own.headers.get("x-frame-options")).toBe("DENY");
+    const redirect = Response.redirect("http://127.0.0.1:5000/login", 303);
+    const answer = withSecurityHeaders(redirect);
+    expect([answer.status, answer.headers.get("location")]).toEqual([303, "http://127.0.0.1:5000/login"]);
+    expect(answer.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
   });
 });
