@@ -27,32 +27,39 @@ export async function pacedLoad(options: {
   const leadIn = Math.round(options.rate * (options.leadInSeconds ?? 0));
   const one = (due: number, recorded: boolean) => {
     if (recorded) sent++;
-    const done = new Promise<void>((resolve) => {
-      const req = request(
-        { agent, host: url.hostname, port: url.port, path: url.pathname + url.search, headers: options.cookie ? { cookie: options.cookie } : {} },
-        (res) => {
-          res.resume();
-          res.on("end", () => {
-            if (!recorded) return resolve();
-            if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - due);
-            else non2xx++;
-            resolve();
-          });
-          res.on("error", () => {
-            if (recorded) errors++;
-            resolve();
-          });
-        },
-      );
-      req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
-      req.on("error", () => {
-        if (recorded) errors++;
-        resolve();
-      });
-      req.end();
-    });
+    const done = new Promise<void>((resolve) => send(due, recorded, resolve));
     pending.add(done);
     void done.then(() => pending.delete(done));
+  };
+  /**
+   * One request, timed from `due`. A kept-alive socket the server closed as idle just as it was reused fails
+   * with ECONNRESET before any answer: sent again on a fresh socket, as browsers do (Node's documented retry
+   * for `reusedSocket`), still timed from the same due instant.
+   */
+  const send = (due: number, recorded: boolean, resolve: () => void) => {
+    const req = request(
+      { agent, host: url.hostname, port: url.port, path: url.pathname + url.search, headers: options.cookie ? { cookie: options.cookie } : {} },
+      (res) => {
+        res.resume();
+        res.on("end", () => {
+          if (!recorded) return resolve();
+          if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - due);
+          else non2xx++;
+          resolve();
+        });
+        res.on("error", () => {
+          if (recorded) errors++;
+          resolve();
+        });
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error("timeout")));
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (req.reusedSocket && error.code === "ECONNRESET") return send(due, recorded, resolve);
+      if (recorded) errors++;
+      resolve();
+    });
+    req.end();
   };
   const interval = 1000 / options.rate;
   const start = performance.now();
