@@ -71,12 +71,13 @@ export async function traceCommands(url: string, action: () => Promise<void>): P
   const client: CommandCounts = new Map();
   const lua: CommandCounts = new Map();
   const ownAddresses = new Set<string>();
-  monitor.on("monitor", (_time: string, args: string[], source: string) => {
+  const count = (_time: string, args: string[], source: string) => {
     const name = String(args[0]).toLowerCase();
     if (ownAddresses.has(source) || name === "monitor" || name === "echo") return;
     const counts = source === "lua" ? lua : client;
     counts.set(name, (counts.get(name) ?? 0) + 1);
-  });
+  };
+  monitor.on("monitor", count);
   try {
     await new Promise<void>((resolve) => {
       const onMarker = (_time: string, args: string[], source: string) => {
@@ -91,6 +92,9 @@ export async function traceCommands(url: string, action: () => Promise<void>): P
     });
     await action();
     await new Promise((r) => setTimeout(r, 200));
+    // Counting stops here: the monitor's connection closes a moment later, and the bench's next command
+    // (minting the next part's sessions) must not land in these counts.
+    monitor.off("monitor", count);
     return { client, lua };
   } finally {
     monitor.disconnect();
