@@ -11,7 +11,7 @@ import { type BenchSessionData, ironCookieName, ironlinkCookieName, ironlinkOpti
 import { MemoryCookies } from "./cookie-store";
 import { infoField, redisSample } from "./redis-stats";
 import { sealStoredValue } from "./session-internals";
-import { type LoopResult, sleep, timeLoop } from "./timing";
+import { type LoopResult, timeLoop, untilIdle } from "./timing";
 
 export interface MemoryResult {
   sessionKeyBytes: number;
@@ -113,7 +113,7 @@ export async function runMemory(
     const largeRss = Number(await infoField(raw, "memory", "used_memory_rss"));
     // Timed once Redis has done with the load (its incremental rehashing, the freed pipeline buffers): the
     // goal is what a listing costs among a million sessions, not in the wake of writing them.
-    await untilIdle(raw);
+    await untilIdle(async () => (await redisSample(raw)).cpuSeconds, 0.01, 500);
     const largeListing = await listing(`listSessions, ${large.toLocaleString("en-US")} sessions in Redis`);
     if (dbsize < large) throw new Error(`memory: expected at least ${large} keys in Redis, found ${dbsize}`);
     return {
@@ -130,15 +130,6 @@ export async function runMemory(
   } finally {
     raw.disconnect();
     client.disconnect();
-  }
-}
-
-/** Waits (10 s at most) until Redis spends under 1% of a CPU over half a second. */
-async function untilIdle(redis: Redis): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    const before = (await redisSample(redis)).cpuSeconds;
-    await sleep(500);
-    if ((await redisSample(redis)).cpuSeconds - before < 0.005) return;
   }
 }
 

@@ -170,7 +170,8 @@ export function cpuSeconds(pid: number): number {
  * sessions of their own, so its process group does not hold them); NaN where there is no /proc.
  */
 export function cpuSecondsWithChildren(pid: number): number {
-  return [pid, ...childPids(pid)].reduce((sum, each) => sum + (cpuSeconds(each) || 0), 0) || Number.NaN;
+  // A child that exits between the listing and the read counts for nothing.
+  return childPids(pid).reduce((sum, child) => sum + (cpuSeconds(child) || 0), cpuSeconds(pid));
 }
 
 function childPids(pid: number): number[] {

@@ -13,7 +13,7 @@ import { cpuSecondsWithChildren, onCleanup, runQueueWaitNs } from "./processes";
 import type { Goal } from "./report";
 import { table } from "./report";
 import { runSignInUnderReads, type SignInUnderReadsRound, signInUnderReadsGoal, signInUnderReadsReport } from "./sign-in-under-reads";
-import { median, percentile, sleep } from "./timing";
+import { median, percentile, sleep, untilIdle } from "./timing";
 
 export interface BurstSample extends LoadResult {
   /** µs per read that the server's event loop thread waited on a run queue (runnable, not running). */
@@ -92,13 +92,7 @@ export async function runSignIn({ base, nextPid, mintCookie, ironCookie, startAn
    * Waits for the server and its hashing processes to go idle: the hashes of sign-ins still waiting when a
    * load ends go on for a while, and would otherwise run into the next quiet turn.
    */
-  const settle = async () => {
-    for (let i = 0; i < 40; i++) {
-      const before = cpuSecondsWithChildren(nextPid);
-      await sleep(250);
-      if (cpuSecondsWithChildren(nextPid) - before < 0.02) return;
-    }
-  };
+  const settle = () => untilIdle(() => cpuSecondsWithChildren(nextPid), 0.08, 250);
   const withSignIns = async (path: string, work: () => Promise<BurstSample>): Promise<BurstSample> => {
     const signInLoad = load({ url: base + path, method: "POST", connections: config.burstSignInConnections, durationSeconds: config.burstSeconds + 2 });
     await sleep(500); // hashing is under way before the reads start
@@ -257,10 +251,10 @@ export function signInReport({ config, burst, signInUnderReads, signInUnderMachi
       ],
     ),
   );
-  const perRound = (quiet: BurstSample[], loaded: BurstSample[]) =>
-    quiet.map((q, i) => `${q.p99.toFixed(0)} → ${loaded[i]?.p99.toFixed(0)} ms (${burstRatios([q], [loaded[i] as BurstSample]).median.toFixed(2)}x)`).join(", ");
+  const ratios = burstRatios(burst.quiet, burst.signIn).perRound;
+  const perRound = burst.quiet.map((q, i) => `${q.p99.toFixed(0)} → ${burst.signIn[i]?.p99.toFixed(0)} ms (${ratios[i]?.toFixed(2)}x)`);
   lines.push("");
-  lines.push(`- /ironlink p99 per round, quiet → during sign-ins: ${perRound(burst.quiet, burst.signIn)}`);
+  lines.push(`- /ironlink p99 per round, quiet → during sign-ins: ${perRound.join(", ")}`);
   lines.push("");
   lines.push(...signInUnderReadsReport(signInUnderReads, config.connections, 1));
   lines.push("");

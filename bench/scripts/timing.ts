@@ -54,6 +54,18 @@ export function median(values: number[]): number {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits until `cpuSeconds` (a process's CPU time so far) grows by less than `maxShare` of a CPU over
+ * `intervalMs`, or 10 s have passed: work left over from one part must not run into the next measurement.
+ */
+export async function untilIdle(cpuSeconds: () => number | Promise<number>, maxShare: number, intervalMs: number): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += intervalMs) {
+    const before = await cpuSeconds();
+    await sleep(intervalMs);
+    if ((await cpuSeconds()) - before < (maxShare * intervalMs) / 1000) return;
+  }
+}
+
 /** The list started `by` places later (A B C, B C A, C A B, …): turns whose order rotates every round. */
 export function rotate<T>(list: T[], by: number): T[] {
   const k = by % Math.max(1, list.length);
