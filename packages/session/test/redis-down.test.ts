@@ -6,6 +6,7 @@ import {
   type SessionOptions,
   SessionStoreUnavailableError,
 } from "../src/index";
+import { createFleet, readFleetConfig } from "../src/fleet/index";
 import { createRedisClient, RedisStore } from "../src/redis";
 import { sealCookie } from "../src/seal";
 import { generateSessionId } from "../src/session-id";
@@ -136,4 +137,26 @@ describe("when Redis is down, getSession rejects with SessionStoreUnavailableErr
       logged.mockRestore();
     }
   });
+});
+
+test("a fleet closes while Redis is down with a command still waiting: no throw, the connection dropped", async () => {
+  const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+  const env = { SESSION_PASSWORD: password };
+  const config = { ...readFleetConfig(env), store: { kind: "redis" as const, redis: `redis://127.0.0.1:${await deadPort()}` } };
+  const fleet = createFleet({ env, config });
+  try {
+    // An app shutting down mid-outage: a request's command still waits in the client's queue.
+    const inFlight = fleet.isSignInUp().catch((error: unknown) => error);
+    await expect(fleet.close()).resolves.toBeUndefined();
+    expect(isSessionStoreUnavailable(await inFlight)).toBe(true);
+    // No reconnection attempts left running in the background (they come every 100-300 ms this early).
+    const attempts: string[] = [];
+    fleet.redis?.on("reconnecting", () => attempts.push("reconnecting"));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(attempts).toEqual([]);
+    expect(unhandled).toEqual([]);
+  } finally {
+    fleet.redis?.disconnect();
+    logged.mockRestore();
+  }
 });

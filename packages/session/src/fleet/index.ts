@@ -14,7 +14,7 @@ import type { Cluster, Redis } from "ioredis";
 import { SessionStoreUnavailableError } from "../errors";
 import { createSessionManager, type SessionManager } from "../manager";
 import type { SessionOptions } from "../options";
-import { createRedisClient, type RedisConnection } from "../stores/redis-client";
+import { closeRedisClient, createRedisClient, type RedisConnection } from "../stores/redis-client";
 import { RedisStore } from "../stores/redis-store";
 import { FileStore } from "../stores/file-store";
 import { writeFileAtomic } from "../stores/file-io";
@@ -186,7 +186,7 @@ function redisBackend(connection: RedisConnection, config: FleetConfig): Backend
     redis: client,
     isDown: () => down,
     ping: async () => void (await client.ping()),
-    close: async () => void (await client.quit()),
+    close: () => closeRedisClient(client),
   };
 }
 

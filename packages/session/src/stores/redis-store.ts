@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from "ioredis";
 import { SessionStoreUnavailableError } from "../errors";
+import { closeRedisClient } from "./redis-client";
 import { createHash } from "node:crypto";
 import type { SessionStore, StoreWrite, WriteResult } from "./session-store";
 
@@ -166,9 +167,7 @@ export class RedisStore implements SessionStore {
       subscriber.on("message", onMessage);
       await subscriber.subscribe(channel);
     }
-    return async () => {
-      await subscriber.quit().catch(() => subscriber.disconnect());
-    };
+    return () => closeRedisClient(subscriber);
   }
 
   async listByUser(userId: string, now: number): Promise<Array<[string, string]>> {
