@@ -84,6 +84,15 @@ test("behind a trusted proxy, the hop it appended is the address and the client'
   expect((await signIn(proxied, other, "198.51.100.8")).status()).toBe(200);
 });
 
+test("IPv6 clients are counted per /64: spraying from every address of one network stops at the per-address limit", async () => {
+  // 22 addresses of 2001:db8:1:2::/64, one guess each: one subscriber's network, one budget.
+  const statuses = await spray(proxied, 22, (i) => `2001:db8:1:2:${(i + 1).toString(16)}::${(i * 7 + 1).toString(16)}`);
+  expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
+  expect(statuses.slice(20)).toEqual([429, 429]);
+  // The next network over is another client.
+  expect((await spray(proxied, 1, () => "2001:db8:1:3::1"))[0]).toBe(401);
+});
+
 test("strangers cannot lock the owner out: refused from their address, slowed (seconds) from many, never blocked for the owner", async ({ page }) => {
   const owner = uniqueUser();
   expect((await register(proxied, owner, "198.51.100.20")).status()).toBe(201);

@@ -119,6 +119,7 @@ export function appEnvironment({ redisUrl, appOnePort, appTwoPort, servicePort }
     RATE_LIMIT_PER_USERNAME: "",
     RATE_LIMIT_PER_USERNAME_AND_ADDRESS: "",
     TRUSTED_PROXIES: "",
+    CLIENT_IPV6_PREFIX: "",
     RATE_LIMIT_WINDOW: "",
     MIGRATE_IRON_SESSION_COOKIES: "",
     // Every test signs in from 127.0.0.1, and many try wrong passwords on purpose, in parallel: the

@@ -68,6 +68,16 @@ test.describe("?next= after sign-in", () => {
     }
   });
 
+  test("the sign-in page names a refused host, and never prints the link's own text", async ({ page }) => {
+    await page.goto(`${appOne}/login?next=${encodeURIComponent("https://evil.example/x")}`);
+    await expect(page.getByText(/would have sent you to evil\.example after signing in/)).toBeVisible();
+
+    const planted = "javascript:Your account is locked, call +1 555 0100";
+    await page.goto(`${appOne}/login?next=${encodeURIComponent(planted)}`);
+    await expect(page.getByText(/would have sent you somewhere after signing in, which is not one of this fleet's apps/)).toBeVisible();
+    await expect(page.locator("body")).not.toContainText("Your account is locked");
+  });
+
   test("a same-site next is honoured", async ({ page }) => {
     const user = uniqueUser();
     await registerViaApi(user);

@@ -12,8 +12,9 @@ export const messages = {
   crossSite: "Cross-site requests are not allowed.",
   registrationClosed: "Accounts are not created on this app.",
   passwordChangeElsewhere: "Your password is managed where your account lives, not here.",
-  returnRefused: (host: string) =>
-    `The link you followed would have sent you to ${host} after signing in, which is not one of this fleet's apps. For your safety it will not be followed: you will stay on this app.`,
+  /** Names the refused host only when the link had one: never the link's own text, which an attacker chose. */
+  returnRefused: (host: string | undefined) =>
+    `The link you followed would have sent you ${host ? `to ${host}` : "somewhere"} after signing in, which is not one of this fleet's apps. For your safety it will not be followed: you will stay on this app.`,
 
   // Field errors. The limits come from validation.ts, where the rules are.
   usernameMissing: "Enter a username.",

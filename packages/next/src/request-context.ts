@@ -1,9 +1,14 @@
 import "server-only";
+import { addressBucket } from "@ironlink/session/fleet";
+import { getConfig } from "./config";
 import { currentClientAddress } from "./server/client-address";
 import { headers } from "next/headers";
 
 export interface RequestContext {
-  /** The client's address, for per-address rate limits; undefined if unknown. */
+  /**
+   * The client's address as per-address limits count it: IPv4 as it is, IPv6 per network (CLIENT_IPV6_PREFIX,
+   * a /64 by default); undefined if unknown.
+   */
   address: string | undefined;
   userAgent: string;
   /** The app serving the request (IRONLINK_APP_NAME, set by ironlinkNextConfig). */
@@ -21,7 +26,7 @@ export async function requestContext(): Promise<RequestContext> {
   const address = currentClientAddress();
   if (address === undefined) warnAddressUnknownOnce();
   return {
-    address,
+    address: addressBucket(address, getConfig().ipv6PrefixLength),
     userAgent: (list.get("user-agent") ?? "unknown browser").slice(0, 256),
     app: process.env.IRONLINK_APP_NAME ?? "unknown app",
   };

@@ -202,7 +202,8 @@ function seconds(value: number | undefined, name: string): number | undefined {
   return value;
 }
 
-function normalizePasswords(password: Password): Record<string, string> {
+/** A password or rotation map as the seals use it: `{ id: secret }`, every secret long enough, every id a whole number. */
+export function normalizePasswords(password: Password): Record<string, string> {
   const map: Record<string, string> =
     typeof password === "string" ? { 1: password } : password && typeof password === "object" ? { ...password } : {};
   const ids = Object.keys(map);

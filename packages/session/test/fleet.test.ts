@@ -89,6 +89,35 @@ describe("the fleet's settings record", () => {
     await expect(app(name).checkSettings()).rejects.toThrow(/this app has 1800, the fleet has 600/);
   });
 
+  test("IRONLINK_FLEET_ADOPT=true with another password is refused, and the record stays the fleet's", async () => {
+    const name = randomUUID();
+    await app(name).checkSettings();
+    const adopting = app(name, { SESSION_PASSWORD: otherPassword, SESSION_IDLE_TIMEOUT: "600", IRONLINK_FLEET_ADOPT: "true" });
+    await expect(adopting.checkSettings()).rejects.toThrow(/SESSION_PASSWORD cannot open the seals/);
+    await app(name).checkSettings();
+    // A rotation map that still holds the fleet's password may adopt; its probe is sealed with the map's newest id.
+    const rotated = JSON.stringify({ 1: password, 2: otherPassword });
+    await app(name, { SESSION_PASSWORD: rotated, IRONLINK_FLEET_ADOPT: "true" }).checkSettings();
+    const record = JSON.parse((await app(name).redis!.get(`ironlink:fleet:${name}`)) as string);
+    expect(record.passwordProbe).toMatch(/^Fe26\.2\*2\*/);
+    await expect(app(name, { SESSION_PASSWORD: password }).checkSettings()).rejects.toThrow(/cannot open the seals/);
+  });
+
+  test("an unreadable record is refused loudly, adopting or not, and left as it was", async () => {
+    const name = randomUUID();
+    const fleet = app(name);
+    await fleet.redis!.set(`ironlink:fleet:${name}`, "{not json");
+    for (const env of [{}, { IRONLINK_FLEET_ADOPT: "true" }] as Record<string, string>[]) {
+      await expect(app(name, env).checkSettings()).rejects.toThrow(/settings record in the store cannot be read.*Nothing was changed/);
+    }
+    expect(await fleet.redis!.get(`ironlink:fleet:${name}`)).toBe("{not json");
+  });
+
+  test("a rotation map's ids follow the session options' rules, with a FleetConfigError naming SESSION_PASSWORD", () => {
+    expect(() => readFleetConfig({ SESSION_PASSWORD: JSON.stringify({ old: password, new: otherPassword }) })).toThrow(FleetConfigError);
+    expect(() => readFleetConfig({ SESSION_PASSWORD: JSON.stringify({ "01": password }) })).toThrow(/SESSION_PASSWORD: password ids must be whole numbers/);
+  });
+
   test("the file store keeps the record beside the sessions", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ironlink-fleet-"));
     try {

@@ -62,10 +62,14 @@ describe("safeReturnAddress", () => {
     ["https:two.example.com/", "two.example.com"],
     ["javascript:alert(1)", ""],
     ["http://127.0.0.1:9000/\\evil", "127.0.0.1:9000"],
+    ["data:text/html,Your account is locked. Call +1 555 0100", ""],
+    ["https://", ""],
   ])("refuses %s, naming %s", (value, host) => {
     const address = safeReturnAddress(value, origins);
     expect(address.url).toBe("/");
-    expect(address.refusedHost).toBe(host || value);
+    expect(address.refused).toBe(true);
+    // Only a parsed host is named: never the raw text of the link.
+    expect(address.refusedHost).toBe(host || undefined);
   });
 
   it("treats a path as safeNextPath does, without a refusal", () => {

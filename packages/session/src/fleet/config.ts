@@ -1,5 +1,6 @@
 import { isAbsolute } from "node:path";
-import type { Password } from "../options";
+import { normalizePasswords, type Password } from "../options";
+import { defaultIpv6PrefixLength } from "./address-bucket";
 import { parseRedisNodes, type RedisConnection } from "../stores/redis-client";
 
 /**
@@ -37,6 +38,8 @@ export interface FleetConfig {
   migrateIronSessionCookies: boolean;
   /** IRONLINK_LIVE_SIGNOUT: signed-in pages hear of their session's end at once (default true). */
   liveSignOut: boolean;
+  /** CLIENT_IPV6_PREFIX: IPv6 clients are counted per network of this many bits by every per-address limit (default 64). */
+  ipv6PrefixLength: number;
 }
 
 export const fleetDefaults = {
@@ -96,6 +99,7 @@ export function readFleetConfig(env: Environment = process.env): FleetConfig {
     loginUrl: readLoginUrl(env.LOGIN_URL, appOrigins),
     migrateIronSessionCookies: readBoolean(env, "MIGRATE_IRON_SESSION_COOKIES") ?? true,
     liveSignOut: readBoolean(env, "IRONLINK_LIVE_SIGNOUT") ?? true,
+    ipv6PrefixLength: readIpv6PrefixLength(env),
   };
 }
 
@@ -108,6 +112,12 @@ function prefixedCookieName(name: string, secure: boolean, domain: string | unde
   return `${domain ? "__Secure-" : "__Host-"}${name}`;
 }
 
+function readIpv6PrefixLength(env: Environment): number {
+  const length = readInteger(env, "CLIENT_IPV6_PREFIX", 16) ?? defaultIpv6PrefixLength;
+  if (length > 128) throw new FleetConfigError(`CLIENT_IPV6_PREFIX must be a prefix length from 16 to 128 (got ${length}).`);
+  return length;
+}
+
 function readSessionPassword(raw: string | undefined, production: boolean): Password {
   if (!raw) {
     throw new FleetConfigError(
@@ -117,23 +127,24 @@ function readSessionPassword(raw: string | undefined, production: boolean): Pass
     );
   }
   // A JSON map `{"1":"old…","2":"new…"}` rotates passwords: the highest id seals, every id still opens.
+  let password: Password = raw;
+  if (!raw.trimStart().startsWith("{") && raw.length < 32) {
+    throw new FleetConfigError(`SESSION_PASSWORD must be at least 32 characters long (it has ${raw.length}). ${generateHint}`);
+  }
   if (raw.trimStart().startsWith("{")) {
-    let map: unknown;
     try {
-      map = JSON.parse(raw);
+      password = JSON.parse(raw) as Record<string, string>;
     } catch {
       throw new FleetConfigError('SESSION_PASSWORD looks like a JSON rotation map but is not valid JSON; expected {"1":"…","2":"…"}.');
     }
-    const entries = Object.entries(map as Record<string, unknown>);
-    if (entries.length === 0 || entries.some(([, v]) => typeof v !== "string" || v.length < 32)) {
-      throw new FleetConfigError(`every password in the SESSION_PASSWORD map must be at least 32 characters. ${generateHint}`);
-    }
-    return map as Record<string, string>;
   }
-  if (raw.length < 32) {
-    throw new FleetConfigError(`SESSION_PASSWORD must be at least 32 characters long (it has ${raw.length}). ${generateHint}`);
+  try {
+    // The session options' own rules (one home): every secret of 32 characters or more, ids whole numbers.
+    normalizePasswords(password);
+  } catch (error) {
+    throw new FleetConfigError(`SESSION_PASSWORD: ${(error as Error).message.replace(/^ironlink: (Bad usage\. )?/, "")}`);
   }
-  return raw;
+  return password;
 }
 
 function readStore(env: Environment): FleetConfig["store"] {

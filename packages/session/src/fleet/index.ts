@@ -49,6 +49,7 @@ export {
   type HandoffPage,
   type StartAnswer,
 } from "./satellite";
+export { addressBucket, defaultIpv6PrefixLength } from "./address-bucket";
 export { isAllowedOrigin, type RequestHeaders } from "./request-origin";
 
 /** The person a fleet session belongs to. */

@@ -32,7 +32,12 @@ export function safeNextPath(value: unknown, fallback = "/"): string {
 export interface ReturnAddress {
   /** Where to send the person: a same-app path, or an absolute URL on one of the fleet's origins. */
   url: string;
-  /** Set when `next` named a place outside the fleet: its host, to tell the person why it was not followed. */
+  /** Set when `next` named a place outside the fleet, to tell the person why it was not followed. */
+  refused?: true;
+  /**
+   * The host it named, when it had one (a URL's parsed host, never the raw text: the page must not print
+   * attacker-chosen sentences). Unset for something that is no URL with a host (`javascript:…`).
+   */
   refusedHost?: string;
 }
 
@@ -43,7 +48,8 @@ export interface ReturnAddress {
  */
 export function safeReturnAddress(value: unknown, appOrigins: readonly string[]): ReturnAddress {
   if (typeof value !== "string" || !/^[a-z][a-z0-9+.-]*:/i.test(value)) return { url: safeNextPath(value) };
-  const refused = { url: "/", refusedHost: hostOf(value) };
+  const host = hostOf(value);
+  const refused: ReturnAddress = { url: "/", refused: true, ...(host ? { refusedHost: host } : {}) };
   if (value.length > 2048 || /[\\\u0000-\u001f\u007f\s]/.test(value)) return refused;
   let url: URL;
   try {
@@ -58,10 +64,10 @@ export function safeReturnAddress(value: unknown, appOrigins: readonly string[])
   return { url: url.origin + safeNextPath(url.pathname + url.search + url.hash) };
 }
 
-function hostOf(value: string): string {
+function hostOf(value: string): string | undefined {
   try {
-    return new URL(value).host || value.slice(0, 64);
+    return new URL(value).host || undefined;
   } catch {
-    return value.slice(0, 64);
+    return undefined;
   }
 }

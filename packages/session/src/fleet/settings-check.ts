@@ -1,4 +1,5 @@
-import { sealData, unsealData } from "../seal";
+import { sealIron, unsealIron } from "../iron-seal";
+import { normalizePasswords } from "../options";
 import type { FleetConfig } from "./config";
 
 /**
@@ -45,34 +46,37 @@ const probeContent = "ironlink fleet password probe";
 
 /**
  * Compares this app's settings with the fleet's record, writing the record if this is the fleet's first app.
- * With `adopt` (IRONLINK_FLEET_ADOPT=true), this app's settings replace the record: how a fleet changes a setting.
+ * With `adopt` (IRONLINK_FLEET_ADOPT=true), this app's settings replace the record: how a fleet changes a
+ * setting. Adopting never changes the password: the app must open the record's probe first (a rotation map
+ * that still holds the fleet's password does), or every session of the fleet would stop opening. A record
+ * that is there but cannot be read is never replaced silently: someone must look at it.
  */
 export async function checkFleetRecord(config: FleetConfig, records: FleetRecordStore, { appName, adopt }: { appName: string; adopt: boolean }): Promise<void> {
-  const mine = await recordFor(config, appName);
-  if (adopt) return records.replace(JSON.stringify(mine));
+  const mine = recordFor(config, appName);
   const raw = await records.read();
   if (raw === null && (await records.create(JSON.stringify(mine)))) return;
-  const fleet = parseRecord(raw ?? (await records.read()));
-  if (!fleet) return records.replace(JSON.stringify(mine));
-  const differences = (Object.keys(sharedSettings) as (keyof SharedSettings)[]).filter((name) => fleet.settings[name] !== mine.settings[name]);
-  if (differences.length > 0) throw new FleetMismatchError(describeDifferences(config, fleet, mine, differences));
-  if (!(await opensProbe(fleet.passwordProbe, config))) {
+  const fleet = parseRecord(raw ?? (await records.read()), config);
+  if (!opensProbe(fleet.passwordProbe, config)) {
     throw new FleetMismatchError(
       `ironlink: this app's SESSION_PASSWORD cannot open the seals of the fleet "${config.fleetName}" (recorded by ${fleet.recordedBy}). Every app of a fleet must share it; to rotate, give every app the map {"1":"old…","2":"new…"}.`,
     );
   }
+  if (adopt) return records.replace(JSON.stringify(mine));
+  const differences = (Object.keys(sharedSettings) as (keyof SharedSettings)[]).filter((name) => fleet.settings[name] !== mine.settings[name]);
+  if (differences.length > 0) throw new FleetMismatchError(describeDifferences(config, fleet, mine, differences));
 }
 
-async function recordFor(config: FleetConfig, appName: string): Promise<FleetRecord> {
+function recordFor(config: FleetConfig, appName: string): FleetRecord {
   const settings = Object.fromEntries(Object.entries(sharedSettings).map(([name, read]) => [name, read(config)])) as SharedSettings;
-  // No expiry (ttl 0): the probe must still open when the fleet's last app restarts months later.
-  const passwordProbe = await sealData({ probe: probeContent }, { password: config.password, ttl: 0 });
+  // Sealed as the fleet seals its sessions (the highest id of the map), with no expiry (ttl 0): the probe must
+  // still open when the fleet's last app restarts months later.
+  const passwordProbe = sealIron({ probe: probeContent }, normalizePasswords(config.password), 0);
   return { settings, passwordProbe, recordedBy: appName, recordedAt: new Date().toISOString() };
 }
 
-async function opensProbe(probe: string, config: FleetConfig): Promise<boolean> {
+function opensProbe(probe: string, config: FleetConfig): boolean {
   try {
-    const opened = await unsealData<{ probe?: string }>(probe, { password: config.password, ttl: 0 });
+    const opened = unsealIron(probe, normalizePasswords(config.password)) as { probe?: string };
     return opened.probe === probeContent;
   } catch {
     return false;
@@ -89,14 +93,15 @@ function describeDifferences(config: FleetConfig, fleet: FleetRecord, mine: Flee
   ].join("\n");
 }
 
-function parseRecord(raw: string | null): FleetRecord | undefined {
-  if (raw === null) return undefined;
+/** The record as stored; one that is there but unreadable stops the app (it is never overwritten unseen). */
+function parseRecord(raw: string | null, config: FleetConfig): FleetRecord {
   try {
-    const record = JSON.parse(raw) as Partial<FleetRecord>;
-    return typeof record.settings === "object" && record.settings !== null && typeof record.passwordProbe === "string"
-      ? (record as FleetRecord)
-      : undefined;
+    const record = JSON.parse(raw ?? "null") as Partial<FleetRecord> | null;
+    if (typeof record?.settings === "object" && record.settings !== null && typeof record.passwordProbe === "string") return record as FleetRecord;
   } catch {
-    return undefined;
+    // reported below
   }
+  throw new FleetMismatchError(
+    `ironlink: the fleet "${config.fleetName}"'s settings record in the store cannot be read (${raw === null ? "it vanished while this app started" : "it is not the JSON ironlink writes"}). Nothing was changed. Look at it (Redis key ironlink:fleet:${config.fleetName}, or fleet-${config.fleetName}.json in the session directory), then delete it if it is not needed: the next app to start records the fleet again.`,
+  );
 }

@@ -32,13 +32,13 @@ async function AuthPage({ mode, searchParams }: AuthPageProps & { mode: "login" 
   // On another site than the sign-in app, signing in happens there: this app's own start of it.
   if (isSatellite()) redirect(signInLocation(safeNextPath(params.next)));
   // A return address on another app of the fleet is followed; one outside it is named and refused.
-  const { url: next, refusedHost } = safeReturnAddress(params.next, getConfig().appOrigins);
+  const { url: next, refused, refusedHost } = safeReturnAddress(params.next, getConfig().appOrigins);
   const challenge = typeof params.challenge === "string" ? params.challenge.slice(0, 64) : undefined;
   const viewer = await getViewer();
   if (viewer.status === "signed-in") redirect(await destinationAfterSignIn(await getCurrentSession(), next, challenge));
   if (viewer.status === "legacy") redirect(`/api/session/migrate?next=${encodeURIComponent(next)}`);
   if (viewer.status === "unavailable") return <ServiceUnavailable />;
-  const notice = refusedHost !== undefined ? messages.returnRefused(refusedHost) : viewer.status === "expired" ? messages.expired : undefined;
+  const notice = refused ? messages.returnRefused(refusedHost) : viewer.status === "expired" ? messages.expired : undefined;
 
   const query = new URLSearchParams({ ...(next === "/" ? {} : { next }), ...(challenge ? { challenge } : {}) }).toString();
   const satellite = next.startsWith("/") || sharesSignInCookie(getConfig(), new URL(next).origin) ? undefined : new URL(next);
