@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
+import { chromiumPath } from "./scripts/system-tools.mjs";
 import { appEnvironment, appOne, appTwo, fileFleet, hostResolverRules, ports, redisUrl, service } from "./tests/e2e/env";
 
 /**
@@ -32,7 +33,7 @@ const browser = {
   ...devices["Desktop Chrome"],
   // Debian's Chromium: `npx playwright install` cannot download browsers here.
   launchOptions: {
-    executablePath: "/usr/bin/chromium",
+    executablePath: chromiumPath,
     args: [
       "--no-sandbox",
       "--disable-gpu",

@@ -1,0 +1,51 @@
+// `node --test scripts/`: the system-tools check, run with a PATH and CHROMIUM_PATH of the test's choosing.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'system-tools.mjs');
+// The script runs by node's full path: PATH holds only what a test puts there (node may live in /usr/bin, beside redis-server and apt-get).
+const emptyDir = mkdtempSync(path.join(os.tmpdir(), 'system-tools-empty-'));
+process.on('exit', () => rmSync(emptyDir, { recursive: true, force: true }));
+
+function check(env) {
+  const started = Date.now();
+  const result = spawnSync(process.execPath, [script], { env: { HOME: os.tmpdir(), ...env }, encoding: 'utf8', timeout: 30_000 });
+  return { ...result, seconds: (Date.now() - started) / 1000 };
+}
+
+test('with neither tool and no apt-get, it stops within seconds naming both and how to install them', () => {
+  const result = check({ PATH: emptyDir, CHROMIUM_PATH: '/nonexistent/chromium' });
+  assert.equal(result.status, 1);
+  assert.ok(result.seconds < 10, `took ${result.seconds} s`);
+  assert.match(result.stderr, /the tests need redis-server and chromium/);
+  assert.match(result.stderr, /apt-get cannot run unattended here/);
+  assert.match(result.stderr, /sudo apt-get install -y redis-server chromium/);
+  assert.match(result.stderr, /brew install redis/);
+  assert.match(result.stderr, /brew install --cask chromium/);
+});
+
+test('with both tools present it says nothing and succeeds', () => {
+  const bin = mkdtempSync(path.join(os.tmpdir(), 'system-tools-'));
+  try {
+    const redis = path.join(bin, 'redis-server');
+    writeFileSync(redis, '#!/bin/sh\nexit 0\n');
+    chmodSync(redis, 0o755);
+    const result = check({ PATH: bin, CHROMIUM_PATH: process.execPath });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout + result.stderr, '');
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
+});
+
+test('only what is missing is named', () => {
+  const result = check({ PATH: emptyDir, CHROMIUM_PATH: process.execPath });
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /the tests need redis-server, which is not installed/);
+  assert.doesNotMatch(result.stderr, /chromium/);
+});
