@@ -15,7 +15,8 @@ import { registerViaUi, signedInAs, uniqueUser } from "./fixtures";
  * set it (an unprefixed name, not Secure: what a forged plain-HTTP answer can set).
  */
 
-test.describe.configure({ timeout: 120_000 });
+// One worker takes the file (one fleet, not one per worker): its tests are few and short.
+test.describe.configure({ mode: "default", timeout: 120_000 });
 
 let fleet: CrossSiteFleet;
 
