@@ -58,7 +58,7 @@ const stopGently = { signal: "SIGTERM", timeout: 5_000 } as const;
 const privateFleetSpecs = /(client-address|hashing-busy|live-idle-timeout|live-settings)\.spec\.ts/;
 const faultsSpec = /faults\.spec\.ts/;
 const outsideAppsSpec = /outside-apps\.spec\.ts/;
-const crossSiteSpecs = /cross-site(-subdomains)?\.spec\.ts/;
+const crossSiteSpecs = /cross-site(-subdomains|-secure)?\.spec\.ts/;
 
 export default defineConfig({
   testDir: "tests/e2e",

@@ -17,25 +17,30 @@ import { freePorts, ManagedProcess, PrivateFleet } from "./private-fleet";
  *   cookie for every app, no redirects between them.
  * - "sites": `one.alpha.test` (the sign-in app, `LOGIN_URL`), `two.beta.test`, `svc.gamma.test`, no
  *   `COOKIE_DOMAIN`: app two and the service are satellites, signed in through one-time codes.
+ * - "secure": the same on `one.localhost`, `two.localhost`, `svc.localhost` with Secure cookies (`__Host-`
+ *   prefixed), as in production: Chromium treats `*.localhost` as a secure context, whose plain-HTTP
+ *   answers may set Secure and `__Host-` cookies (it refuses them from `.test` names), and resolves it itself.
  *
  * The store is a PrivateFleet's own Redis (started without its apps), so the fleet shares nothing with the
  * config's fleet or another spec's.
  */
 
-export type Topology = "subdomains" | "sites";
+export type Topology = "subdomains" | "sites" | "secure";
 export type AppName = "one" | "two" | "service";
 
 export const topologies = {
   subdomains: { one: "one.fleet.test", two: "two.fleet.test", service: "svc.fleet.test", cookieDomain: "fleet.test" },
   sites: { one: "one.alpha.test", two: "two.beta.test", service: "svc.gamma.test", cookieDomain: "" },
+  secure: { one: "one.localhost", two: "two.localhost", service: "svc.localhost", cookieDomain: "" },
 } as const satisfies Record<Topology, Record<AppName, string> & { cookieDomain: string }>;
 
 export { hostResolverRules } from "./env";
 
 /** The session cookie's name with COOKIE_SECURE=false (no `__Host-`/`__Secure-` prefix). */
 export const plainSessionCookieName = "ironlink_session";
-/** The satellite's short-lived verifier cookie, set by /api/ironlink/start. */
+/** The satellite's short-lived verifier cookie, set by /api/ironlink/start (`__Host-` prefixed when Secure). */
 export const handoffCookieName = "ironlink_handoff";
+export const secureHandoffCookieName = `__Host-${handoffCookieName}`;
 
 const repoRoot = path.resolve(__dirname, "../..");
 
@@ -137,7 +142,7 @@ export class CrossSiteFleet {
 /**
  * The environment contract of a named fleet: appEnvironment() (one Redis, the pinned settings), then the
  * public URLs on host names, the three origins, the sign-in app, the cookie's domain, and a cookie that is
- * not Secure (plain HTTP).
+ * not Secure (plain HTTP), but for the "secure" topology.
  */
 export function crossSiteEnvironment(topology: Topology, redisUrl: string, ports: Record<AppName, number>): Record<string, string> {
   const hosts = topologies[topology];
@@ -155,7 +160,7 @@ export function crossSiteEnvironment(topology: Topology, redisUrl: string, ports
     APP_ORIGINS: [one, two, service].join(","),
     LOGIN_URL: new URL(one).origin,
     COOKIE_DOMAIN: hosts.cookieDomain,
-    COOKIE_SECURE: "false",
+    COOKIE_SECURE: topology === "secure" ? "true" : "false",
   };
 }
 

@@ -1,6 +1,6 @@
 import type { BrowserContext, Page, Request, Response } from "@playwright/test";
-import type { CrossSiteFleet } from "./cross-site-fleet";
-import { test as base, expect } from "./fixtures";
+import { type CrossSiteFleet, handoffCookieName } from "./cross-site-fleet";
+import { test as base, expect, registerViaUi, type TestUser, uniqueUser } from "./fixtures";
 
 export { expect };
 
@@ -187,4 +187,40 @@ export async function clickSignOut(page: Page, origin: string): Promise<void> {
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   expect((await signedOut).status()).toBeLessThan(400);
   await page.waitForLoadState("load");
+}
+
+export interface AttackersHandoff {
+  /** The callback URL with the attacker's code, never redeemed. */
+  url: string;
+  /** The verifier the attacker's browser holds for it. */
+  verifier: string;
+  user: TestUser;
+  /** The attacker's browser, which still holds its verifier. */
+  page: Page;
+}
+
+/**
+ * A login-CSRF attacker's first step: a fresh account signed in on the sign-in app in a browser of the
+ * attacker's, a hand-off to `origin` started there, and the callback stopped before it is redeemed: its URL
+ * (with the code) and the verifier that browser got, to plant in a victim's.
+ */
+export async function attackersHandoff(newContext: () => Promise<BrowserContext>, fleet: CrossSiteFleet, origin: string): Promise<AttackersHandoff> {
+  const page = await (await newContext()).newPage();
+  const user = uniqueUser();
+  await registerViaUi(page, fleet.one, user);
+  const intercepted = await interceptCallback(page, origin);
+  await page.goto(`${origin}/`).catch(() => {});
+  const { url, cookies } = await intercepted.captured();
+  const verifier = cookies.find((cookie) => cookie.name.endsWith(handoffCookieName))?.value;
+  if (!verifier) throw new Error(`no verifier cookie for ${origin}: ${cookies.map((cookie) => cookie.name).join(", ")}`);
+  return { url, verifier, user, page };
+}
+
+/**
+ * Plants `verifier` in `context` as an attacker can: an unprefixed `ironlink_handoff`, not Secure, `Path=/`,
+ * for `domain` (a parent domain, as a sibling subdomain sets it with `Domain=`; or the host itself, as a
+ * plain-HTTP answer forged on the network sets it).
+ */
+export async function plantVerifier(context: BrowserContext, verifier: string, domain: string): Promise<void> {
+  await context.addCookies([{ name: handoffCookieName, value: verifier, domain, path: "/", httpOnly: false, secure: false, sameSite: "Lax" }]);
 }

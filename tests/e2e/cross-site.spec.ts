@@ -11,6 +11,7 @@ import {
   type AppName,
 } from "./cross-site-fleet";
 import {
+  attackersHandoff,
   callbackPath,
   clickSignOut,
   countNavigations,
@@ -19,6 +20,7 @@ import {
   interceptCallback,
   pauseRequests,
   place,
+  plantVerifier,
   record,
   redirectChain,
   seenCodes,
@@ -42,9 +44,9 @@ import { fillCredentials, registerViaUi, sessionIdOf, signedInAs, signInViaUi, t
  * unit-tested in packages/session (a clock the test moves).
  */
 
-/** A refused code: on to the callback's page without it (one redirect, no Referer), which answers 400. */
-function expectRefused(response: PageResponse | null, page: Page, reason: "invalid" | "cookie-missing"): void {
-  expect(response?.status()).toBe(400);
+/** A refused code: on to the callback's page without it (one redirect, no Referer), which answers 400 (409 for another user). */
+function expectRefused(response: PageResponse | null, page: Page, reason: "invalid" | "cookie-missing" | "other-user"): void {
+  expect(response?.status()).toBe(reason === "other-user" ? 409 : 400);
   expect(response?.headers()["referrer-policy"]).toBe("no-referrer");
   const chain = redirectChain(response);
   expect(chain.slice(-2).map((request) => new URL(request.url()).searchParams.has("code"))).toEqual([true, false]);
@@ -498,6 +500,52 @@ test.describe("apps on different sites", () => {
     const output = fleet.output;
     for (const code of traffic.codes) expect(output.includes(code), "a code in the servers' output").toBe(false);
   });
+
+  // Login CSRF (docs/cross-site.md, "Why a planted cookie cannot sign you in"): an attacker who can set cookies
+  // for a satellite's parent domain (a sibling subdomain, Domain=beta.test) plants the verifier of a hand-off
+  // of their own account in the victim's browser and sends it to the callback with their code. Over plain
+  // HTTP (this fleet) the satellite cannot tell a planted verifier that is the only one from its own (the
+  // "secure" spec covers that with __Host-), but it refuses two, and never switches a signed-in browser.
+  for (const app of ["two", "service"] as const) {
+    test(`${app}: an attacker's verifier planted beside the victim's own, with the attacker's code, signs no one in`, async ({ page, context, newContext }) => {
+      const origin = fleet.apps[app].origin;
+      const attacker = await attackersHandoff(newContext, fleet, origin);
+      // The victim's own hand-off under way: on the sign-in page, with the satellite's verifier in the browser.
+      await page.goto(`${origin}/`);
+      await expectOn(page, `${fleet.one}/login`);
+      await plantVerifier(context, attacker.verifier, `.${hosts[app].split(".").slice(1).join(".")}`);
+      const sent = (await context.cookies(attacker.url)).filter((cookie) => cookie.name.endsWith(handoffCookieName));
+      expect(sent.map((cookie) => cookie.value)).toContain(attacker.verifier);
+      expect(sent).toHaveLength(2);
+
+      const response = await page.goto(attacker.url);
+      expectRefused(response, page, "invalid");
+      await expectAnonymousThere(context, app);
+      // Spent: the attacker's own browser cannot redeem it either.
+      expectRefused(await attacker.page.goto(attacker.url), attacker.page, "invalid");
+    });
+
+    test(`${app}: a browser signed in there keeps its account when sent to the callback with another user's code and verifier`, async ({ page, context, newContext }) => {
+      const origin = fleet.apps[app].origin;
+      const attacker = await attackersHandoff(newContext, fleet, origin);
+      const victim = await signedInOnAppOne(page);
+      await page.goto(`${origin}/`);
+      await expect(page).toHaveURL(`${origin}/`);
+      await expect(signedInAs(page)).toHaveText(`Signed in as ${victim.username}`);
+      // The attacker's verifier is the only one the browser holds: over plain HTTP, as good as the satellite's own.
+      await plantVerifier(context, attacker.verifier, `.${hosts[app].split(".").slice(1).join(".")}`);
+
+      const response = await page.goto(attacker.url);
+      expectRefused(response, page, "other-user");
+      await expect(page.locator("h1")).toHaveText("You are signed in as someone else here");
+      await expect(page.locator("body")).toContainText(/sign out/i);
+      await expectSignedInThere(context, app, victim.username);
+      await page.goto(`${origin}/`);
+      await expect(signedInAs(page)).toHaveText(`Signed in as ${victim.username}`);
+      // The code is spent.
+      expectRefused(await attacker.page.goto(attacker.url), attacker.page, "invalid");
+    });
+  }
 
   // Last: it stops app one (and starts it again). Not on the suite's fixtures: its 503 is the point.
   test("with the sign-in app down, a satellite answers its own 503 page instead of sending the browser to a dead host", async ({ browser }) => {

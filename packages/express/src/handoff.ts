@@ -1,4 +1,4 @@
-import { callbackPath, type CookieWrite, type Fleet, finishSignIn, type HandoffPage, handoffPageHtml, handoffPages, markSeenOn, safeNextPath, startPath, startSignIn, startUrl, verifierFrom } from "@ironlink/session/fleet";
+import { callbackPath, type CookieWrite, type Fleet, finishSignIn, type HandoffPage, handoffPageHtml, handoffPages, markSeenOn, safeNextPath, startPath, startSignIn, startUrl } from "@ironlink/session/fleet";
 import type { Request, Response } from "express";
 
 /**
@@ -17,21 +17,21 @@ export async function answerHandoff(fleet: Fleet, publicUrl: string, req: Reques
     res.set(privateHeaders).redirect(303, answer.location);
     return true;
   }
-  const answer = await finishSignIn(fleet.config, fleet.handoff, { publicUrl, query, verifier: verifierFrom(req.headers.cookie) });
+  const answer = await finishSignIn(fleet.config, fleet.handoff, { publicUrl, query, cookieHeader: req.headers.cookie });
   if (answer.kind !== "signed-in") {
-    write(res, answer.clearVerifier);
+    for (const clear of answer.clearVerifier) write(res, clear);
     if (answer.kind === "refused") {
       res.set(privateHeaders).redirect(303, answer.location);
       return true;
     }
-    return page(res, answer.kind, answer.kind === "cancelled" ? undefined : startUrl(next));
+    return page(res, answer.kind, startUrl(next));
   }
   // Read through the session manager with the redeemed cookie alone: it rewrites the cookie for this app.
   req.headers.cookie = `${fleet.config.cookieName}=${answer.sessionCookie}`;
   const session = await fleet.sessions.getSession(req, res);
   markSeenOn(session, new URL(publicUrl).origin);
   await session.save();
-  write(res, answer.clearVerifier);
+  for (const clear of answer.clearVerifier) write(res, clear);
   res.set(privateHeaders).redirect(303, answer.location);
   return true;
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { newVerifier } from "@ironlink/session/fleet";
 import { beforeAll, describe, expect, test } from "vitest";
 import { createIronlink } from "../src/index";
-import { appOfFleet, browserAccept, fleetEnv, signIn, startApp } from "./helpers";
+import { appOfFleet, browserAccept, cookieHeader, fleetEnv, signIn, startApp } from "./helpers";
 
 // The service on another site than the sign-in app: its cookie never reaches here, so sign-in comes back with a code.
 const satelliteUrl = "http://svc.gamma.test:9000";
@@ -11,6 +11,7 @@ const env = fleetEnv({ APP_ORIGINS: `${login},${satelliteUrl}`, LOGIN_URL: login
 const signInApp = appOfFleet(env, "App One");
 const satellite = createIronlink({ publicUrl: satelliteUrl, fleet: appOfFleet(env, "Service") });
 const alice = { id: "u-alice-sat", username: "alice" };
+const bob = { id: "u-bob-sat", username: "bob" };
 
 let base: string;
 beforeAll(async () => {
@@ -77,5 +78,30 @@ describe("@ironlink/express on another site", () => {
     const down = await get("/api/ironlink/start?next=%2F");
     expect(down.status).toBe(503);
     expect(down.headers.get("location")).toBeNull();
+  });
+
+  test("login CSRF: a browser signed in here as someone else keeps its account (409); two verifiers (one planted) spend the code", async () => {
+    const attackerCookie = await signIn(signInApp, alice);
+    const attackerSession = await signInApp.sessions.getSession({ get: () => ({ value: attackerCookie }), set: () => {} });
+    const planted = newVerifier();
+    const victimCookie = await signIn(signInApp, bob);
+    const code = await signInApp.handoff.issue(attackerSession, { origin: satelliteUrl, challenge: planted.challenge });
+    const victim = `ironlink_handoff=${planted.verifier}; ${cookieHeader(signInApp, victimCookie)}`;
+    const answer = await get(`/api/ironlink/callback?code=${code}&next=%2F`, victim);
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get("location")).toBe("/api/ironlink/callback?error=other-user&next=%2F");
+    expect(setCookies(answer).some((entry) => entry.startsWith(`${signInApp.config.cookieName}=`))).toBe(false);
+    const page = await get(answer.headers.get("location")!);
+    expect(page.status).toBe(409);
+    expect(await page.text()).toContain("signed in as someone else");
+    expect(await (await get("/", cookieHeader(signInApp, victimCookie))).text()).toBe("Signed in as bob");
+    // Spent.
+    expect((await get(`/api/ironlink/callback?code=${code}&next=%2F`, `ironlink_handoff=${planted.verifier}`)).headers.get("location")).toContain("error=invalid");
+    const another = await signInApp.handoff.issue(attackerSession, { origin: satelliteUrl, challenge: planted.challenge });
+    // Two verifiers, one of them planted: no sign-in, and the code is spent.
+    const twice = await get(`/api/ironlink/callback?code=${another}&next=%2F`, `ironlink_handoff=${newVerifier().verifier}; ironlink_handoff=${planted.verifier}`);
+    expect(twice.headers.get("location")).toBe("/api/ironlink/callback?error=invalid&next=%2F");
+    expect(setCookies(twice).some((entry) => entry.startsWith(`${signInApp.config.cookieName}=`))).toBe(false);
+    expect((await get(`/api/ironlink/callback?code=${another}&next=%2F`, `ironlink_handoff=${planted.verifier}`)).headers.get("location")).toContain("error=invalid");
   });
 });

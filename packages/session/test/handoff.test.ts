@@ -28,11 +28,18 @@ async function fileFleet(): Promise<Fleet> {
   return createFleet({ env: { SESSION_PASSWORD: password, SESSION_STORE: "file", SESSION_FILE_PATH: dir } });
 }
 
+/** A signed-in session (of a new user, unless `user`) and the cookie that opens it. */
+async function signedIn(fleet: Fleet, user = { id: `u-${randomUUID()}`, username: "alice" }) {
+  const cookies = new MemoryCookieStore();
+  const session = await fleet.sessions.getSession(cookies);
+  Object.assign(session, { user, signedInAt: Date.now(), signedInOn: "one", userAgent: "test" });
+  await session.save();
+  return { session, cookie: cookies.written(fleet.config.cookieName) };
+}
+
 /** A signed-in session on the sign-in app, and a code for the satellite bound to a fresh verifier. */
 async function issued(fleet: Fleet, origin = satellite) {
-  const session = await fleet.sessions.getSession(new MemoryCookieStore());
-  Object.assign(session, { user: { id: `u-${randomUUID()}`, username: "alice" }, signedInAt: Date.now(), signedInOn: "one", userAgent: "test" });
-  await session.save();
+  const { session } = await signedIn(fleet);
   const { verifier, challenge } = newVerifier();
   const code = await fleet.handoff.issue(session, { origin, challenge });
   return { session, verifier, code };
@@ -46,9 +53,9 @@ describe.each([
     const fleet = await makeFleet();
     const { session, verifier, code } = await issued(fleet);
     expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits
-    const cookie = await fleet.handoff.redeem({ code, origin: satellite, verifier });
-    expect(cookie).toBeTruthy();
-    const there = await fleet.sessions.getSession(new MemoryCookieStore({ [fleet.config.cookieName]: cookie }));
+    const redeemed = await fleet.handoff.redeem({ code, origin: satellite, verifier });
+    if (redeemed?.kind !== "signed-in") throw new Error(`not signed in: ${JSON.stringify(redeemed)}`);
+    const there = await fleet.sessions.getSession(new MemoryCookieStore({ [fleet.config.cookieName]: redeemed.sessionCookie }));
     expect(there.user).toEqual(session.user);
     expect(await fleet.handoff.redeem({ code, origin: satellite, verifier })).toBeUndefined();
     // One session: ended at the satellite, it is over at the sign-in app too.
@@ -67,6 +74,33 @@ describe.each([
     const wrong = await issued(fleet);
     expect(await fleet.handoff.redeem({ code: wrong.code, origin: satellite, verifier: newVerifier().verifier })).toBeUndefined();
     expect(await fleet.handoff.redeem({ code: "../../etc/passwd", origin: satellite, verifier: wrong.verifier })).toBeUndefined();
+  });
+
+  test("a browser signed in at the satellite as another user keeps its session: the code is refused as 'other-user', and spent", async () => {
+    const fleet = await makeFleet();
+    const attacker = await issued(fleet);
+    const victim = await signedIn(fleet);
+    const cookieHeader = `other=1; ${fleet.config.cookieName}=${victim.cookie}`;
+    expect(await fleet.handoff.redeem({ code: attacker.code, origin: satellite, verifier: attacker.verifier, cookieHeader })).toEqual({ kind: "other-user" });
+    expect(await fleet.handoff.redeem({ code: attacker.code, origin: satellite, verifier: attacker.verifier })).toBeUndefined();
+    // The victim's session is untouched.
+    expect((await fleet.sessions.getSession(new MemoryCookieStore({ [fleet.config.cookieName]: victim.cookie }))).user).toEqual(victim.session.user);
+
+    // The same user (another of their sessions), a session without a user, or one that ended: the code signs in.
+    const again = await issued(fleet);
+    const sameUser = await signedIn(fleet, again.session.user as { id: string; username: string });
+    const withSameUser = await fleet.handoff.redeem({ code: again.code, origin: satellite, verifier: again.verifier, cookieHeader: `${fleet.config.cookieName}=${sameUser.cookie}` });
+    expect(withSameUser?.kind).toBe("signed-in");
+    const anonymous = new MemoryCookieStore();
+    const cart = await fleet.sessions.getSession(anonymous);
+    Object.assign(cart, { cart: ["tea"] });
+    await cart.save();
+    const third = await issued(fleet);
+    const withCart = await fleet.handoff.redeem({ code: third.code, origin: satellite, verifier: third.verifier, cookieHeader: `${fleet.config.cookieName}=${anonymous.written(fleet.config.cookieName)}` });
+    expect(withCart?.kind).toBe("signed-in");
+    await victim.session.destroy();
+    const fourth = await issued(fleet);
+    expect((await fleet.handoff.redeem({ code: fourth.code, origin: satellite, verifier: fourth.verifier, cookieHeader: `${fleet.config.cookieName}=${victim.cookie}` }))?.kind).toBe("signed-in");
   });
 
   test("a code for a session that ended meanwhile opens nothing", async () => {

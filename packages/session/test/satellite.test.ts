@@ -1,15 +1,28 @@
 import { describe, expect, test } from "vitest";
 import { readFleetConfig } from "../src/fleet/config";
-import type { Handoff } from "../src/fleet/handoff";
-import { callbackPath, cancelUrl, finishSignIn, markSeenOn, returnToSatellite, sharesSignInCookie, startSignIn, verifierCookieName, verifierFrom } from "../src/fleet/satellite";
+import type { Handoff, Redeemed } from "../src/fleet/handoff";
+import {
+  callbackPath,
+  cancelUrl,
+  finishSignIn,
+  handoffPageHtml,
+  markSeenOn,
+  returnToSatellite,
+  secureVerifierCookieName,
+  sharesSignInCookie,
+  startSignIn,
+  verifierCookieName,
+  verifierFrom,
+} from "../src/fleet/satellite";
 import { password } from "./helpers";
 
 const origins = "http://one.alpha.test:5000,http://two.beta.test:7000,http://one.fleet.test:5000,http://two.fleet.test:7000";
 const sites = readFleetConfig({ SESSION_PASSWORD: password, APP_ORIGINS: origins, LOGIN_URL: "http://one.alpha.test:5000" });
+const secureSites = readFleetConfig({ SESSION_PASSWORD: password, APP_ORIGINS: origins, LOGIN_URL: "http://one.alpha.test:5000", COOKIE_SECURE: "true" });
 const subdomains = readFleetConfig({ SESSION_PASSWORD: password, APP_ORIGINS: origins, LOGIN_URL: "http://one.fleet.test:5000", COOKIE_DOMAIN: "fleet.test" });
 
 /** A handoff that records what it was asked, so the flow's decisions can be checked without a store. */
-function recordingHandoff(redeemed: string | null = "sealed-cookie") {
+function recordingHandoff(redeemed: Redeemed | null = { kind: "signed-in", sessionCookie: "sealed-cookie" }) {
   const calls: unknown[] = [];
   const handoff: Handoff = {
     issue: async (_session, binding) => {
@@ -18,7 +31,8 @@ function recordingHandoff(redeemed: string | null = "sealed-cookie") {
     },
     redeem: async (input) => {
       calls.push(input);
-      return redeemed ?? undefined;
+      // As the real one: nothing without a verifier.
+      return input.verifier === undefined ? undefined : (redeemed ?? undefined);
     },
   };
   return { handoff, calls };
@@ -42,8 +56,22 @@ describe("the satellite flow", () => {
     expect(login.origin + login.pathname).toBe("http://one.alpha.test:5000/login");
     expect(login.searchParams.get("next")).toBe("http://two.beta.test:7000/reports?y=1");
     expect(login.searchParams.get("challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(answer.cookie).toMatchObject({ name: verifierCookieName, options: { httpOnly: true, sameSite: "lax", path: callbackPath } });
+    expect(answer.cookie).toEqual({ name: verifierCookieName, value: answer.cookie.value, options: { httpOnly: true, sameSite: "lax", secure: false, path: callbackPath, maxAge: 600 } });
     expect(answer.cookie.value).not.toBe(login.searchParams.get("challenge"));
+  });
+
+  test("start on a Secure app: the verifier is __Host- prefixed (host-only, Path=/, Secure), so no other host and no plain-HTTP answer can plant it", async () => {
+    const answer = await startSignIn(secureSites, async () => true, { publicUrl: "https://two.beta.test", next: "/" });
+    if (answer.kind !== "redirect") throw new Error(answer.kind);
+    expect(answer.cookie.name).toBe(`__Host-${verifierCookieName}`);
+    expect(answer.cookie.options).toEqual({ httpOnly: true, sameSite: "lax", secure: true, path: "/", maxAge: 600 });
+    expect(answer.cookie.options).not.toHaveProperty("domain");
+    // Every callback answer clears it, and the unprefixed one a Secure app set before the prefix (at the callback's path).
+    const done = await finishSignIn(secureSites, recordingHandoff().handoff, { publicUrl: "https://two.beta.test", query: new URLSearchParams("error=cancelled"), cookieHeader: "" });
+    expect(done.clearVerifier).toEqual([
+      { name: secureVerifierCookieName, value: "", options: { httpOnly: true, sameSite: "lax", secure: true, path: "/", maxAge: 0 } },
+      { name: verifierCookieName, value: "", options: { httpOnly: true, sameSite: "lax", secure: true, path: callbackPath, maxAge: 0 } },
+    ]);
   });
 
   test("start while the sign-in app is down: no redirect", async () => {
@@ -65,24 +93,59 @@ describe("the satellite flow", () => {
   test("callback: signed in with a normalised next; cancelled, no cookie and refused codes are told apart; the verifier is always cleared", async () => {
     const publicUrl = "http://two.beta.test:7000";
     const query = (value: string) => new URLSearchParams(value);
-    const ok = await finishSignIn(sites, recordingHandoff().handoff, { publicUrl, query: query("code=x&next=//evil.test"), verifier: "v" });
-    expect(ok).toMatchObject({ kind: "signed-in", location: "/", sessionCookie: "sealed-cookie", clearVerifier: { name: verifierCookieName, value: "", options: { maxAge: 0 } } });
-    expect((await finishSignIn(sites, recordingHandoff().handoff, { publicUrl, query: query("error=cancelled"), verifier: "v" })).kind).toBe("cancelled");
+    const cookieHeader = `${verifierCookieName}=v`;
+    const ok = await finishSignIn(sites, recordingHandoff().handoff, { publicUrl, query: query("code=x&next=//evil.test"), cookieHeader });
+    expect(ok).toMatchObject({ kind: "signed-in", location: "/", sessionCookie: "sealed-cookie", clearVerifier: [{ name: verifierCookieName, value: "", options: { maxAge: 0 } }] });
+    expect((await finishSignIn(sites, recordingHandoff().handoff, { publicUrl, query: query("error=cancelled"), cookieHeader })).kind).toBe("cancelled");
     // A code that opened nothing: on to a URL without it, which says why.
-    expect(await finishSignIn(sites, recordingHandoff(null).handoff, { publicUrl, query: query("code=x&next=/a"), verifier: undefined })).toMatchObject({
+    expect(await finishSignIn(sites, recordingHandoff(null).handoff, { publicUrl, query: query("code=x&next=/a"), cookieHeader: undefined })).toMatchObject({
       kind: "refused",
       location: `${callbackPath}?error=cookie-missing&next=%2Fa`,
     });
-    expect(await finishSignIn(sites, recordingHandoff(null).handoff, { publicUrl, query: query("code=x"), verifier: "v" })).toMatchObject({ location: `${callbackPath}?error=invalid&next=%2F` });
-    for (const kind of ["cookie-missing", "invalid"]) {
-      expect((await finishSignIn(sites, recordingHandoff().handoff, { publicUrl, query: query(`error=${kind}`), verifier: "v" })).kind).toBe(kind);
+    expect(await finishSignIn(sites, recordingHandoff(null).handoff, { publicUrl, query: query("code=x"), cookieHeader })).toMatchObject({ location: `${callbackPath}?error=invalid&next=%2F` });
+    for (const kind of ["cookie-missing", "invalid", "other-user"]) {
+      expect((await finishSignIn(sites, recordingHandoff().handoff, { publicUrl, query: query(`error=${kind}`), cookieHeader })).kind).toBe(kind);
     }
   });
 
-  test("the verifier is read only when the browser sent exactly one", () => {
-    expect(verifierFrom(`a=1; ${verifierCookieName}=abc`)).toBe("abc");
-    expect(verifierFrom(`${verifierCookieName}=abc; ${verifierCookieName}=planted`)).toBeUndefined();
-    expect(verifierFrom(undefined)).toBeUndefined();
+  test("callback with two verifiers (one planted): the code is spent without a verifier, and the answer is 'invalid'", async () => {
+    const { handoff, calls } = recordingHandoff();
+    const cookieHeader = `${verifierCookieName}=mine; ${verifierCookieName}=planted`;
+    const answer = await finishSignIn(sites, handoff, { publicUrl: "http://two.beta.test:7000", query: new URLSearchParams("code=x&next=/a"), cookieHeader });
+    expect(answer).toMatchObject({ kind: "refused", location: `${callbackPath}?error=invalid&next=%2Fa` });
+    expect(calls).toEqual([{ code: "x", origin: "http://two.beta.test:7000", verifier: undefined, cookieHeader }]);
+  });
+
+  test("callback while the browser is signed in here as someone else: refused with its own page (409, no retry link)", async () => {
+    const handoff = recordingHandoff({ kind: "other-user" }).handoff;
+    const answer = await finishSignIn(sites, handoff, { publicUrl: "http://two.beta.test:7000", query: new URLSearchParams("code=x&next=/a"), cookieHeader: `${verifierCookieName}=v` });
+    expect(answer).toMatchObject({ kind: "refused", location: `${callbackPath}?error=other-user&next=%2Fa` });
+    const html = handoffPageHtml("other-user", "/api/ironlink/start?next=%2Fa");
+    expect(html).toContain("signed in as someone else");
+    expect(html).toContain("sign out");
+    expect(html).not.toContain("Sign in again");
+    expect(handoffPageHtml("invalid", "/api/ironlink/start?next=%2Fa")).toContain("Sign in again");
+  });
+
+  test("the verifier is read from the raw header only when the browser sent exactly one, of the name this app sets", () => {
+    const plain = `${verifierCookieName}`;
+    const prefixed = `${secureVerifierCookieName}`;
+    expect(prefixed).toBe("__Host-ironlink_handoff");
+    expect(verifierFrom(sites, `a=1; ${plain}=abc`)).toEqual({ kind: "one", verifier: "abc" });
+    expect(verifierFrom(secureSites, `a=1; ${prefixed}=abc`)).toEqual({ kind: "one", verifier: "abc" });
+    expect(verifierFrom(sites, undefined)).toEqual({ kind: "none" });
+    expect(verifierFrom(secureSites, "a=1")).toEqual({ kind: "none" });
+    for (const config of [sites, secureSites]) {
+      // Duplicates, of either spelling or both, in any order: planted beside ours, so neither counts.
+      expect(verifierFrom(config, `${plain}=abc; ${plain}=planted`)).toEqual({ kind: "conflict" });
+      expect(verifierFrom(config, `${prefixed}=abc; ${prefixed}=planted`)).toEqual({ kind: "conflict" });
+      expect(verifierFrom(config, `${prefixed}=abc; ${plain}=planted`)).toEqual({ kind: "conflict" });
+      expect(verifierFrom(config, `${plain}=planted; x=1; ${prefixed}=abc`)).toEqual({ kind: "conflict" });
+      expect(verifierFrom(config, `${plain}=abc; ${plain}=abc`)).toEqual({ kind: "conflict" });
+    }
+    // One, but not of the name this app sets: a Secure app only ever sets __Host-, so an unprefixed one was planted.
+    expect(verifierFrom(secureSites, `${plain}=planted`)).toEqual({ kind: "conflict" });
+    expect(verifierFrom(sites, `${prefixed}=abc`)).toEqual({ kind: "conflict" });
   });
 
   test("seenOn keeps each origin once", () => {

@@ -10,7 +10,6 @@ import {
   safeNextPath,
   startSignIn,
   startUrl,
-  verifierCookieName,
 } from "@ironlink/session/fleet";
 import { getConfig } from "../config";
 import { getFleet } from "../fleet";
@@ -34,10 +33,12 @@ export const start = satelliteRoute(async (request, publicUrl) => {
 export const callback = satelliteRoute(async (request, publicUrl) => {
   const query = new URL(request.url).searchParams;
   const jar = await cookies();
-  const answer = await finishSignIn(getConfig(), getFleet().handoff, { publicUrl, query, verifier: jar.get(verifierCookieName)?.value });
-  await write(answer.clearVerifier);
+  // The raw header, not `jar`: Next's store keeps one of several cookies of a name, and a planted verifier
+  // must be seen beside ours (finishSignIn refuses both).
+  const answer = await finishSignIn(getConfig(), getFleet().handoff, { publicUrl, query, cookieHeader: request.headers.get("cookie") });
+  for (const clear of answer.clearVerifier) await write(clear);
   if (answer.kind === "refused") return redirect(answer.location);
-  if (answer.kind !== "signed-in") return page(answer.kind, answer.kind === "cancelled" ? undefined : startUrl(safeNextPath(query.get("next"))));
+  if (answer.kind !== "signed-in") return page(answer.kind, startUrl(safeNextPath(query.get("next"))));
   // Read through the session manager, which rewrites the cookie for this app and notes where it was used.
   const session = await getFleet().sessions.getSession(withCookie(jar, getConfig().cookieName, answer.sessionCookie));
   markSeenOn(session, new URL(publicUrl).origin);

@@ -1,6 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { cookieHeaderValues } from "../cookies";
+import { loadSession } from "../load";
 import type { NormalizedSessionOptions } from "../options";
-import { sealCookie, sealData, unsealData } from "../seal";
+import { sealCookie, sealData, unsealData, unsealStoredValue } from "../seal";
 import { activeSessionIdOf } from "../session";
 import { hashedName, storeKeyFor } from "../session-id";
 import type { SessionStore } from "../stores/session-store";
@@ -15,6 +17,7 @@ import type { SessionStore } from "../stores/session-store";
  * - 256 random bits; the store keeps only the code's SHA-256, and a value sealed with the fleet's password.
  * - Redeemed once: the store's take is atomic (GETDEL; a rename in the file store).
  * - Alive at most `codeLifetimeMs`, bound to one origin and one challenge.
+ * - Never over a live session of another user: a browser signed in at the satellite keeps its account.
  */
 export const codeLifetimeMs = 60_000;
 
@@ -44,14 +47,19 @@ export function challengeOf(verifier: string): string {
 
 const codeShape = /^[A-Za-z0-9_-]{43}$/;
 
+/** A code that opened something: the cookie for its session, or a refusal to replace another user's session. */
+export type Redeemed = { kind: "signed-in"; sessionCookie: string } | { kind: "other-user" };
+
 export interface Handoff {
   /** A code for `session` (signed in), redeemable once at `origin` by the browser holding the challenge's verifier. */
   issue(session: object, binding: { origin: string; challenge: string }): Promise<string>;
   /**
    * The cookie that opens the same session at `origin`, or undefined for a code that is unknown, used, expired,
-   * issued for another origin or redeemed without its verifier, or whose session has ended.
+   * issued for another origin or redeemed without its verifier, or whose session has ended. With `cookieHeader`
+   * (what the browser sent to `origin`): "other-user" when its own cookie there opens a live session of
+   * another user, which a code never replaces. Every attempt spends the code.
    */
-  redeem(input: { code: string; origin: string; verifier: string | undefined }): Promise<string | undefined>;
+  redeem(input: { code: string; origin: string; verifier: string | undefined; cookieHeader?: string }): Promise<Redeemed | undefined>;
 }
 
 export function createHandoff(options: NormalizedSessionOptions, store: SessionStore, codes: CodeStore, now = Date.now): Handoff {
@@ -65,7 +73,7 @@ export function createHandoff(options: NormalizedSessionOptions, store: SessionS
       await codes.put(hashedName(code), await sealData(record, { password, ttl: codeLifetimeMs / 1000 + 60 }), codeLifetimeMs);
       return code;
     },
-    async redeem({ code, origin, verifier }) {
+    async redeem({ code, origin, verifier, cookieHeader }) {
       if (!codeShape.test(code) || verifier === undefined) {
         // A code without its verifier is spent all the same: whoever else holds it gets nothing either.
         if (codeShape.test(code)) await codes.take(hashedName(code));
@@ -76,10 +84,27 @@ export function createHandoff(options: NormalizedSessionOptions, store: SessionS
       const record = await unsealData<Partial<CodeRecord>>(sealed, { password, ttl: codeLifetimeMs / 1000 + 60 }).catch(() => ({}) as Partial<CodeRecord>);
       if (typeof record.sessionId !== "string" || record.origin !== origin || typeof record.challenge !== "string") return undefined;
       if (typeof record.expiresAt !== "number" || record.expiresAt < now() || !sameText(challengeOf(verifier), record.challenge)) return undefined;
-      if ((await store.get(storeKeyFor(record.sessionId))) === null) return undefined;
-      return sealCookie(record.sessionId, password, options.ttl);
+      const key = storeKeyFor(record.sessionId);
+      const raw = await store.get(key);
+      if (raw === null) return undefined;
+      const stored = await unsealStoredValue<Record<string, unknown>>(raw, key, password);
+      if (await signedInAsSomeoneElse(options, cookieHeader, stored ? options.userId(stored.data) : undefined)) return { kind: "other-user" };
+      return { kind: "signed-in", sessionCookie: await sealCookie(record.sessionId, password, options.ttl) };
     },
   };
+}
+
+/**
+ * Whether the browser's own session cookie at the satellite opens a live session of a user other than
+ * `userId`: then a code must not switch its account (a planted code would sign the person into the
+ * attacker's). A session without a user (nobody signed in yet) is no one's: signing in replaces it.
+ */
+async function signedInAsSomeoneElse(options: NormalizedSessionOptions, cookieHeader: string | undefined, userId: string | undefined): Promise<boolean> {
+  if (!cookieHeader) return false;
+  const loaded = await loadSession<Record<string, unknown>>(cookieHeaderValues(cookieHeader, options.cookieName), options);
+  const data = loaded.state === "active" ? loaded.stored.record.data : loaded.state === "legacy" ? loaded.legacy.data : undefined;
+  const current = data ? options.userId(data) : undefined;
+  return current !== undefined && current !== userId;
 }
 
 function sameText(a: string, b: string): boolean {

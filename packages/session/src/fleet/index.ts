@@ -27,7 +27,7 @@ import { normalizedOnce } from "../manager";
 
 export { readFleetConfig, readBoolean, readInteger, fleetDefaults, FleetConfigError, type FleetConfig, type Environment } from "./config";
 export { FleetMismatchError } from "./settings-check";
-export { challengeOf, codeLifetimeMs, newVerifier, type Handoff } from "./handoff";
+export { challengeOf, codeLifetimeMs, newVerifier, type Handoff, type Redeemed } from "./handoff";
 export { liveClientScript, livePaths, liveStreamHeaders, openLiveStream, type LiveStreams } from "../live";
 export { safeNextPath, safeReturnAddress, type ReturnAddress } from "./return-address";
 export {
@@ -42,11 +42,14 @@ export {
   startPath,
   startSignIn,
   startUrl,
+  secureVerifierCookieName,
   verifierCookieName,
+  verifierCookieNameFor,
   verifierFrom,
   type CallbackAnswer,
   type CookieWrite,
   type HandoffPage,
+  type SentVerifier,
   type StartAnswer,
 } from "./satellite";
 export { addressBucket, defaultIpv6PrefixLength } from "./address-bucket";

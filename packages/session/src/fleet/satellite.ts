@@ -13,6 +13,12 @@ import { safeNextPath } from "./return-address";
 export const startPath = "/api/ironlink/start";
 export const callbackPath = "/api/ironlink/callback";
 export const verifierCookieName = "ironlink_handoff";
+/**
+ * Its name on an app whose cookies are Secure: browsers take a `__Host-` cookie only from an HTTPS answer of
+ * the host itself, host-only, with `Path=/` and `Secure`, so neither a sibling subdomain (`Domain=`) nor a
+ * plain-HTTP answer (an attacker on the network before HSTS) can plant or overwrite one.
+ */
+export const secureVerifierCookieName = `__Host-${verifierCookieName}`;
 /** Long enough to type a password (and a second try); the code itself lives a minute. */
 const verifierLifetimeSeconds = 10 * 60;
 
@@ -66,35 +72,57 @@ export function cancelUrl(next: URL): string {
 
 export type CallbackAnswer =
   /** `sessionCookie` opens the person's session here: read it with the session manager, which rewrites it. */
-  | { kind: "signed-in"; location: string; sessionCookie: string; clearVerifier: CookieWrite }
+  | { kind: "signed-in"; location: string; sessionCookie: string; clearVerifier: CookieWrite[] }
   /** A code that opened nothing: on to a URL without it, which shows why. */
-  | { kind: "refused"; location: string; clearVerifier: CookieWrite }
-  | { kind: "cancelled" | "cookie-missing" | "invalid"; clearVerifier: CookieWrite };
+  | { kind: "refused"; location: string; clearVerifier: CookieWrite[] }
+  | { kind: "cancelled" | "cookie-missing" | "invalid" | "other-user"; clearVerifier: CookieWrite[] };
 
-const pageErrors = new Set(["cancelled", "cookie-missing", "invalid"] as const);
+const pageErrors = new Set(["cancelled", "cookie-missing", "invalid", "other-user"] as const);
+type PageError = typeof pageErrors extends Set<infer T> ? T : never;
 
-/** The satellite's CALLBACK_PATH: redeems the code through the store; every answer clears the verifier. */
+/**
+ * The satellite's CALLBACK_PATH: redeems the code through the store; every answer clears the verifier.
+ * `cookieHeader` is the raw Cookie header (never a framework's cookie store, which keeps one of several
+ * cookies of a name): the verifier comes from it, and so does the session this browser may have here already.
+ */
 export async function finishSignIn(
   config: FleetConfig,
   handoff: Handoff,
-  { publicUrl, query, verifier }: { publicUrl: string; query: URLSearchParams; verifier: string | undefined },
+  { publicUrl, query, cookieHeader }: { publicUrl: string; query: URLSearchParams; cookieHeader: string | null | undefined },
 ): Promise<CallbackAnswer> {
-  const clearVerifier = verifierCookie(config, "", 0);
+  const clearVerifier = verifierClears(config);
   const error = query.get("error");
-  if (pageErrors.has(error as "invalid")) return { kind: error as "cancelled" | "cookie-missing" | "invalid", clearVerifier };
+  if (pageErrors.has(error as PageError)) return { kind: error as PageError, clearVerifier };
   const next = safeNextPath(query.get("next"));
-  const sessionCookie = await handoff.redeem({ code: query.get("code") ?? "", origin: new URL(publicUrl).origin, verifier: verifier || undefined });
-  if (!sessionCookie) {
-    const location = `${callbackPath}?error=${verifier ? "invalid" : "cookie-missing"}&next=${encodeURIComponent(next)}`;
-    return { kind: "refused", location, clearVerifier };
-  }
-  return { kind: "signed-in", location: next, sessionCookie, clearVerifier };
+  const sent = verifierFrom(config, cookieHeader);
+  // Several verifiers, or one this app never sets, is a planted one: the code is spent as without any.
+  const verifier = sent.kind === "one" ? sent.verifier : undefined;
+  const redeemed = await handoff.redeem({ code: query.get("code") ?? "", origin: new URL(publicUrl).origin, verifier, cookieHeader: cookieHeader ?? undefined });
+  if (redeemed?.kind === "signed-in") return { kind: "signed-in", location: next, sessionCookie: redeemed.sessionCookie, clearVerifier };
+  const reason: PageError = redeemed?.kind === "other-user" ? "other-user" : sent.kind === "none" ? "cookie-missing" : "invalid";
+  return { kind: "refused", location: `${callbackPath}?error=${reason}&next=${encodeURIComponent(next)}`, clearVerifier };
 }
 
-/** The verifier this browser sent with the callback, from a raw Cookie header; undefined unless exactly one. */
-export function verifierFrom(cookieHeader: string | undefined): string | undefined {
-  const values = cookieHeaderValues(cookieHeader ?? "", verifierCookieName);
-  return values.length === 1 ? values[0] : undefined;
+/** What the callback's Cookie header holds of the verifier. */
+export type SentVerifier = { kind: "one"; verifier: string } | { kind: "none" } | { kind: "conflict" };
+
+/**
+ * The verifier this browser sent with the callback, from the raw Cookie header: exactly one, under the name
+ * this app sets. Several (of either spelling, in any mix: one planted beside ours), or one of the other
+ * spelling (unprefixed on a Secure app, which only ever sets `__Host-`), is a conflict: no sign-in.
+ */
+export function verifierFrom(config: Pick<FleetConfig, "cookieSecure">, cookieHeader: string | null | undefined): SentVerifier {
+  const header = cookieHeader ?? "";
+  const mine = cookieHeaderValues(header, verifierCookieNameFor(config));
+  const other = cookieHeaderValues(header, config.cookieSecure ? verifierCookieName : secureVerifierCookieName);
+  if (mine.length === 0 && other.length === 0) return { kind: "none" };
+  if (mine.length !== 1 || other.length > 0) return { kind: "conflict" };
+  return { kind: "one", verifier: mine[0]! };
+}
+
+/** The one home of the verifier cookie's name: `__Host-` prefixed whenever the app's cookies are Secure. */
+export function verifierCookieNameFor(config: Pick<FleetConfig, "cookieSecure">): string {
+  return config.cookieSecure ? secureVerifierCookieName : verifierCookieName;
 }
 
 /** Adds `origin` to the places a session was used (FleetSessionData.seenOn), for the account page. */
@@ -109,28 +137,48 @@ export const handoffPages = {
     status: 503,
     title: "Sign-in is temporarily unavailable",
     body: "The fleet's sign-in service is not answering. You can keep using public pages; try signing in again in a moment.",
+    retry: true,
   },
-  cancelled: { status: 200, title: "Sign-in cancelled", body: "You chose not to sign in, so you are not signed in here." },
+  cancelled: { status: 200, title: "Sign-in cancelled", body: "You chose not to sign in, so you are not signed in here.", retry: false },
   "cookie-missing": {
     status: 400,
     title: "Your browser did not keep a cookie",
     body: "Signing in here needs a short-lived cookie this site sets before sending you to sign in, and your browser did not send it back. Allow cookies for this site and try again.",
+    retry: true,
   },
-  invalid: { status: 400, title: "This sign-in link is no longer valid", body: "It was used already, has expired, or was meant for another site. Nothing was signed in." },
+  invalid: { status: 400, title: "This sign-in link is no longer valid", body: "It was used already, has expired, or was meant for another site. Nothing was signed in.", retry: true },
+  "other-user": {
+    status: 409,
+    title: "You are signed in as someone else here",
+    body: "This browser is already signed in on this site with another account, and it stays so: the sign-in link was not used. To use the other account here, sign out on this site first, then sign in again.",
+    retry: false,
+  },
 } as const;
 
 export type HandoffPage = keyof typeof handoffPages;
 
-/** A page of handoffPages as HTML, with a link to try again (`retry`) when there is one. */
+/** A page of handoffPages as HTML, with a link to try again (`retry`) when the page offers one. */
 export function handoffPageHtml(page: HandoffPage, retry: string | undefined): string {
   const { title, body } = handoffPages[page];
-  const again = retry ? `<p><a href="${escapeHtml(retry)}">Sign in again</a></p>` : "";
+  const again = retry && handoffPages[page].retry ? `<p><a href="${escapeHtml(retry)}">Sign in again</a></p>` : "";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title></head><body><main role="alert"><h1>${title}</h1><p>${body}</p>${again}<p><a href="/">Home</a></p></main></body></html>`;
 }
 
+/**
+ * The verifier cookie: host-only, HttpOnly, SameSite=Lax, minutes. Secure: `__Host-` prefixed, which demands
+ * `Path=/` (the price of a cookie no one else can plant). Plain HTTP: only the callback's path sees it, as
+ * before, since nothing is gained by sending it to every page.
+ */
 function verifierCookie(config: FleetConfig, value: string, maxAge: number): CookieWrite {
-  // Host-only and only sent to the callback: no other page of the site, and no other site, ever sees it.
-  return { name: verifierCookieName, value, options: { httpOnly: true, sameSite: "lax", secure: config.cookieSecure, path: callbackPath, maxAge } };
+  const secure = config.cookieSecure;
+  return { name: verifierCookieNameFor(config), value, options: { httpOnly: true, sameSite: "lax", secure, path: secure ? "/" : callbackPath, maxAge } };
+}
+
+/** Every answer of the callback clears the verifier; a Secure app also the unprefixed one it set before `__Host-` (or one planted host-only). */
+function verifierClears(config: FleetConfig): CookieWrite[] {
+  const clear = verifierCookie(config, "", 0);
+  if (!config.cookieSecure) return [clear];
+  return [clear, { name: verifierCookieName, value: "", options: { ...clear.options, path: callbackPath } }];
 }
 
 function callbackUrl(next: URL, params: Record<string, string>): string {
