@@ -2,7 +2,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
-import { chromiumPath } from "./scripts/system-tools.mjs";
 import { appEnvironment, appOne, appTwo, fileFleet, hostResolverRules, ports, redisUrl, service } from "./tests/e2e/env";
 
 /**
@@ -33,7 +32,8 @@ const browser = {
   ...devices["Desktop Chrome"],
   // Debian's Chromium: `npx playwright install` cannot download browsers here.
   launchOptions: {
-    executablePath: chromiumPath,
+    // The browser scripts/system-tools.mjs checks for before the tests (npm test, .ci/run).
+    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
     args: [
       "--no-sandbox",
       "--disable-gpu",

@@ -135,17 +135,17 @@ describe("the satellite flow", () => {
     expect(verifierFrom(secureSites, `a=1; ${prefixed}=abc`)).toEqual({ kind: "one", verifier: "abc" });
     expect(verifierFrom(sites, undefined)).toEqual({ kind: "none" });
     expect(verifierFrom(secureSites, "a=1")).toEqual({ kind: "none" });
-    for (const config of [sites, secureSites]) {
-      // Duplicates, of either spelling or both, in any order: planted beside ours, so neither counts.
-      expect(verifierFrom(config, `${plain}=abc; ${plain}=planted`)).toEqual({ kind: "conflict" });
-      expect(verifierFrom(config, `${prefixed}=abc; ${prefixed}=planted`)).toEqual({ kind: "conflict" });
-      expect(verifierFrom(config, `${prefixed}=abc; ${plain}=planted`)).toEqual({ kind: "conflict" });
-      expect(verifierFrom(config, `${plain}=planted; x=1; ${prefixed}=abc`)).toEqual({ kind: "conflict" });
-      expect(verifierFrom(config, `${plain}=abc; ${plain}=abc`)).toEqual({ kind: "conflict" });
+    // Duplicates of the name the app sets, in any order: one was planted beside ours, so neither counts.
+    for (const [config, own] of [[sites, plain], [secureSites, prefixed]] as const) {
+      expect(verifierFrom(config, `${own}=abc; ${own}=planted`)).toEqual({ kind: "conflict" });
+      expect(verifierFrom(config, `${own}=planted; x=1; ${own}=abc`)).toEqual({ kind: "conflict" });
+      expect(verifierFrom(config, `${own}=abc; ${own}=abc`)).toEqual({ kind: "conflict" });
     }
-    // One, but not of the name this app sets: a Secure app only ever sets __Host-, so an unprefixed one was planted.
-    expect(verifierFrom(secureSites, `${plain}=planted`)).toEqual({ kind: "conflict" });
-    expect(verifierFrom(sites, `${prefixed}=abc`)).toEqual({ kind: "conflict" });
+    // A Secure app reads only __Host-: an unprefixed one (anyone who plants cookies can set it) neither signs in nor blocks.
+    expect(verifierFrom(secureSites, `${plain}=planted`)).toEqual({ kind: "none" });
+    expect(verifierFrom(secureSites, `${prefixed}=abc; ${plain}=planted`)).toEqual({ kind: "one", verifier: "abc" });
+    expect(verifierFrom(secureSites, `${plain}=planted; ${plain}=again; ${prefixed}=abc`)).toEqual({ kind: "one", verifier: "abc" });
+    expect(verifierFrom(sites, `${prefixed}=abc`)).toEqual({ kind: "none" });
   });
 
   test("seenOn keeps each origin once", () => {

@@ -95,7 +95,7 @@ export async function finishSignIn(
   if (pageErrors.has(error as PageError)) return { kind: error as PageError, clearVerifier };
   const next = safeNextPath(query.get("next"));
   const sent = verifierFrom(config, cookieHeader);
-  // Several verifiers, or one this app never sets, is a planted one: the code is spent as without any.
+  // Several verifiers: one was planted. The code is spent as without any.
   const verifier = sent.kind === "one" ? sent.verifier : undefined;
   const redeemed = await handoff.redeem({ code: query.get("code") ?? "", origin: new URL(publicUrl).origin, verifier, cookieHeader: cookieHeader ?? undefined });
   if (redeemed?.kind === "signed-in") return { kind: "signed-in", location: next, sessionCookie: redeemed.sessionCookie, clearVerifier };
@@ -108,16 +108,14 @@ export type SentVerifier = { kind: "one"; verifier: string } | { kind: "none" } 
 
 /**
  * The verifier this browser sent with the callback, from the raw Cookie header: exactly one, under the name
- * this app sets. Several (of either spelling, in any mix: one planted beside ours), or one of the other
- * spelling (unprefixed on a Secure app, which only ever sets `__Host-`), is a conflict: no sign-in.
+ * this app sets. Several of that name (one planted beside ours) are a conflict: no sign-in. A Secure app
+ * reads only `__Host-`, which no other host and no plain-HTTP answer can set: an unprefixed one, which
+ * anyone able to plant cookies can, is ignored, so it can neither sign anyone in nor block a real sign-in.
  */
 export function verifierFrom(config: Pick<FleetConfig, "cookieSecure">, cookieHeader: string | null | undefined): SentVerifier {
-  const header = cookieHeader ?? "";
-  const mine = cookieHeaderValues(header, verifierCookieNameFor(config));
-  const other = cookieHeaderValues(header, config.cookieSecure ? verifierCookieName : secureVerifierCookieName);
-  if (mine.length === 0 && other.length === 0) return { kind: "none" };
-  if (mine.length !== 1 || other.length > 0) return { kind: "conflict" };
-  return { kind: "one", verifier: mine[0]! };
+  const values = cookieHeaderValues(cookieHeader ?? "", verifierCookieNameFor(config));
+  if (values.length === 0) return { kind: "none" };
+  return values.length === 1 ? { kind: "one", verifier: values[0]! } : { kind: "conflict" };
 }
 
 /** The one home of the verifier cookie's name: `__Host-` prefixed whenever the app's cookies are Secure. */
