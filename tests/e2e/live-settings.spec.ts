@@ -12,9 +12,10 @@ import { cookieOf, RawStreams } from "./live-stream-limits";
  *   in a loop;
  * - IRONLINK_LIVE_SIGNOUT=false: no script on the pages, no event stream, and sign-out still holds at the
  *   next request;
- * - the per-session bound (IRONLINK_MAX_STREAMS_PER_SESSION, default 4) and IRONLINK_STREAM_MAX_AGE (issue 22):
- *   a fifth stream from one cookie gets 429 while another person's opens; a refused tab backs off; a stream
- *   ended at its maximum age comes back by itself and still hears the sign-out.
+ * - the per-session bound (IRONLINK_MAX_STREAMS_PER_SESSION, default 4), the per-address bound and
+ *   IRONLINK_STREAM_MAX_AGE (issue 22): a fifth stream from one cookie gets 429 while another person's opens;
+ *   one address past its bound gets 429; a refused tab backs off; a stream ended at its maximum age comes back
+ *   by itself and still hears the sign-out.
  */
 
 test.describe.configure({ timeout: 90_000 });
@@ -127,7 +128,9 @@ test.describe("streams per session and IRONLINK_STREAM_MAX_AGE", () => {
 
   test.beforeAll(async () => {
     test.setTimeout(120_000);
-    fleet = await PrivateFleet.start({ env: { IRONLINK_STREAM_MAX_AGE: String(maxAgeSeconds) }, apps: ["one"] });
+    // One trusted proxy hop: a raw stream says which address it comes from; the browser's is the socket's.
+    const env = { IRONLINK_STREAM_MAX_AGE: String(maxAgeSeconds), IRONLINK_MAX_STREAMS_PER_ADDRESS: "2", TRUSTED_PROXIES: "1" };
+    fleet = await PrivateFleet.start({ env, apps: ["one"] });
   });
 
   test.afterEach(() => raw.closeAll());
@@ -142,14 +145,26 @@ test.describe("streams per session and IRONLINK_STREAM_MAX_AGE", () => {
     for (const user of [mallory, alice]) await registerViaApi(user, one);
     const [malloryCookie, aliceCookie] = [await cookieOf(one, mallory), await cookieOf(one, alice)];
     const answers = [];
-    for (let i = 0; i < 10; i++) answers.push(await raw.ask(one, malloryCookie));
+    // From ten addresses: the session's bound, not the address's, is what refuses.
+    for (let i = 0; i < 10; i++) answers.push(await raw.ask(one, malloryCookie, `198.51.100.${i + 1}`));
     const statuses = answers.map((answer) => answer.statusCode);
     test.info().annotations.push({ type: "one cookie, 10 asks", description: statuses.join(" ") });
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429, 429, 429, 429, 429]);
     expect(answers[4]!.headers["retry-after"]).toBe("30");
-    const other = await raw.ask(one, aliceCookie);
+    const other = await raw.ask(one, aliceCookie, "198.51.100.1");
     expect(other.statusCode).toBe(200);
     expect(other.headers["content-type"]).toMatch(/^text\/event-stream/);
+  });
+
+  test("one address gets IRONLINK_MAX_STREAMS_PER_ADDRESS streams, whoever asks, then 429; another address still opens", async () => {
+    const one = fleet.apps[0]!.origin;
+    const users = [uniqueUser(), uniqueUser(), uniqueUser()];
+    for (const user of users) await registerViaApi(user, one);
+    const cookies = await Promise.all(users.map((user) => cookieOf(one, user)));
+    const statuses = [];
+    for (const cookie of cookies) statuses.push((await raw.ask(one, cookie, "203.0.113.5")).statusCode);
+    expect(statuses).toEqual([200, 200, 429]);
+    expect((await raw.ask(one, cookies[2]!, "203.0.113.6")).statusCode).toBe(200);
   });
 
   test("a tab refused (429) backs off; it gets its stream once one frees; a stream past its age comes back and still hears the sign-out", async ({ page, context }) => {
@@ -161,7 +176,7 @@ test.describe("streams per session and IRONLINK_STREAM_MAX_AGE", () => {
     expect((await context.request.post(`${one}/api/login`, { data: user, headers: { origin: one } })).status()).toBe(200);
     const cookie = (await context.cookies(one)).map((c) => `${c.name}=${c.value}`).join("; ");
     // Four streams held by this very cookie below the browser: the tab's own is the fifth.
-    for (let i = 0; i < 4; i++) expect((await raw.ask(one, cookie)).statusCode).toBe(200);
+    for (let i = 0; i < 4; i++) expect((await raw.ask(one, cookie, `192.0.2.${i + 1}`)).statusCode).toBe(200);
     const asked: { status: number; at: number }[] = [];
     page.on("response", (response) => {
       const url = new URL(response.url());

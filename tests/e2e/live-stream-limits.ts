@@ -10,10 +10,14 @@ import type { TestUser } from "./fixtures";
 export class RawStreams {
   readonly #open: ClientRequest[] = [];
 
-  /** Asks `origin` for the event stream with `cookie`; resolves at the answer's status and headers. */
-  ask(origin: string, cookie: string): Promise<IncomingMessage> {
+  /**
+   * Asks `origin` for the event stream with `cookie`; resolves at the answer's status and headers. `from`:
+   * the client's address as a trusted proxy would forward it (the app must trust one hop).
+   */
+  ask(origin: string, cookie: string, from?: string): Promise<IncomingMessage> {
+    const headers = { cookie, accept: "text/event-stream", ...(from ? { "x-forwarded-for": from } : {}) };
     return new Promise((resolve, reject) => {
-      const req = httpRequest(`${origin}${eventsPath}`, { headers: { cookie, accept: "text/event-stream" } }, (response) => {
+      const req = httpRequest(`${origin}${eventsPath}`, { headers }, (response) => {
         // A refusal's body is read to the end; a stream's is drained as it comes.
         response.resume();
         resolve(response);

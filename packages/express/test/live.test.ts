@@ -11,10 +11,20 @@ const env = fleetEnv({ IRONLINK_MAX_STREAMS: "50" });
 const signInApp = appOfFleet(env, "App One");
 const ironlink = ironlinkFor(env);
 
+/** Another app of its own fleet, bounded to 3 streams per address, behind one trusted proxy hop. */
+const officeEnv = fleetEnv({ IRONLINK_MAX_STREAMS_PER_ADDRESS: "3" });
+const officeSignIn = appOfFleet(officeEnv, "App One");
+const office = ironlinkFor(officeEnv);
+
 let base: string;
+let officeBase: string;
 beforeAll(async () => {
   base = await startApp((app) => {
     app.use(ironlink.session());
+  });
+  officeBase = await startApp((app) => {
+    app.set("trust proxy", 1);
+    app.use(office.session());
   });
 });
 
@@ -23,10 +33,14 @@ afterEach(() => {
   for (const req of open.splice(0)) req.destroy();
 });
 
-/** Asks for the event stream with `cookie` and resolves at its answer's headers; the stream stays open. */
-function askForStream(cookie: string): Promise<IncomingMessage> {
+/**
+ * Asks for the event stream with `cookie` and resolves at its answer's headers; the stream stays open.
+ * `from`: the client's address as the office app's trusted proxy forwards it.
+ */
+function askForStream(cookie: string, { at = base, from }: { at?: string; from?: string } = {}): Promise<IncomingMessage> {
+  const headers = { cookie: cookieHeader(signInApp, cookie), accept: "text/event-stream", ...(from ? { "x-forwarded-for": from } : {}) };
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${base}${livePaths.events}`, { headers: { cookie: cookieHeader(signInApp, cookie), accept: "text/event-stream" } }, resolve);
+    const req = httpRequest(`${at}${livePaths.events}`, { headers }, resolve);
     req.on("error", (error) => (open.includes(req) ? undefined : reject(error)));
     req.end();
     open.push(req);
@@ -71,4 +85,13 @@ test("a stream that goes away frees its place for the same cookie", async () => 
     if (status !== 200) response.resume();
   }
   expect(status).toBe(200);
+});
+
+test("one address (req.ip, through the app's trusted proxy) gets IRONLINK_MAX_STREAMS_PER_ADDRESS streams, whoever asks, then 429", async () => {
+  const cookies = [];
+  for (const name of ["ann", "ben", "cal", "dee"]) cookies.push(await signIn(officeSignIn, { id: `u-${name}`, username: name }));
+  const statuses = [];
+  for (const cookie of cookies) statuses.push((await askForStream(cookie, { at: officeBase, from: "203.0.113.5" })).statusCode);
+  expect(statuses).toEqual([200, 200, 200, 429]);
+  expect((await askForStream(cookies[3] as string, { at: officeBase, from: "203.0.113.6" })).statusCode).toBe(200);
 });
