@@ -97,9 +97,10 @@ function streamPlaces({ max, perSession, perAddress }: Required<Omit<LiveStreamL
     },
     /** The release function, or why there is no place. */
     take(publicId: string, address: string | undefined): (() => void) | "busy" | "limited" {
+      // A full process is the truth for everyone (503); only then is one session's or address's share asked.
+      if (size >= max) return "busy";
       if ((bySession.get(publicId) ?? 0) >= perSession) return "limited";
       if (address !== undefined && (byAddress.get(address) ?? 0) >= perAddress) return "limited";
-      if (size >= max) return "busy";
       size += 1;
       bySession.set(publicId, (bySession.get(publicId) ?? 0) + 1);
       if (address !== undefined) byAddress.set(address, (byAddress.get(address) ?? 0) + 1);

@@ -186,3 +186,14 @@ test("revoking a session, and revoking every session of its user, ends their str
   expect(streams.size).toBe(0);
   await streams.close();
 });
+
+test("a full process answers 'busy' (503) to everyone, before any session's or address's share is asked", async () => {
+  const [store] = redisStores();
+  const streams = createLiveStreams(store, { max: 2, perSession: 1, perAddress: 1 });
+  const [a, b, c] = [await liveSession(store), await liveSession(store), await liveSession(store)];
+  expect(typeof (await streams.open(a, () => {}, { address: "192.0.2.1" }))).toBe("function");
+  expect(typeof (await streams.open(b, () => {}, { address: "192.0.2.2" }))).toBe("function");
+  expect(await streams.open(a, () => {}, { address: "192.0.2.1" })).toBe("busy");
+  expect(await streams.open(c, () => {}, { address: "192.0.2.3" })).toBe("busy");
+  await streams.close();
+});
