@@ -5,6 +5,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { afterAll, describe, expect, test } from "vitest";
 import { createLiveStreams, liveEvents, liveStreamDefaults, openLiveStream } from "../src/live";
 import { createSessionManager, sessionInfo } from "../src/index";
+import { readLiveStreamLimits } from "../src/fleet/index";
 import { FileStore } from "../src/file";
 import { RedisStore } from "../src/redis";
 import type { SessionStore } from "../src/stores/session-store";
@@ -196,4 +197,13 @@ test("a full process answers 'busy' (503) to everyone, before any session's or a
   expect(await streams.open(a, () => {}, { address: "192.0.2.1" })).toBe("busy");
   expect(await streams.open(c, () => {}, { address: "192.0.2.3" })).toBe("busy");
   await streams.close();
+});
+
+test("the bounds' settings: read from the environment, unset keeps the defaults, a bad value names its variable", () => {
+  expect(readLiveStreamLimits({})).toEqual({ max: undefined, perSession: undefined, perAddress: undefined, maxAgeMs: undefined });
+  const env = { IRONLINK_MAX_STREAMS: "500", IRONLINK_MAX_STREAMS_PER_SESSION: "2", IRONLINK_MAX_STREAMS_PER_ADDRESS: "300", IRONLINK_STREAM_MAX_AGE: "60" };
+  expect(readLiveStreamLimits(env)).toEqual({ max: 500, perSession: 2, perAddress: 300, maxAgeMs: 60_000 });
+  expect(() => readLiveStreamLimits({ IRONLINK_MAX_STREAMS_PER_SESSION: "0" })).toThrow(/IRONLINK_MAX_STREAMS_PER_SESSION/);
+  expect(() => readLiveStreamLimits({ IRONLINK_STREAM_MAX_AGE: "soon" })).toThrow(/IRONLINK_STREAM_MAX_AGE/);
+  expect(liveStreamDefaults).toMatchObject({ perSession: 4, perAddress: 1000, maxAgeSeconds: 900 });
 });
