@@ -42,9 +42,6 @@ export interface LiveStreamLimits {
 /** The bounds' defaults: per address, more than an office behind one NAT opens on one process. */
 export const liveStreamDefaults = { max: 1000, perSession: 4, perAddress: 1000, maxAgeSeconds: 15 * 60 } as const;
 
-/** Default bound on open streams per process, beyond which new ones are refused. */
-export const defaultMaxStreams = liveStreamDefaults.max;
-
 /** What a kit answers for a stream it cannot open: the same status, code, sentence and Retry-After everywhere. */
 export const liveRefusals = {
   busy: {
