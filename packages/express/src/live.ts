@@ -1,5 +1,5 @@
 import { sessionInfo } from "@ironlink/session";
-import { type Fleet, liveClientScript, livePaths, liveStreamHeaders, openLiveStream } from "@ironlink/session/fleet";
+import { type Fleet, liveClientScript, livePaths, liveRefusals, liveStreamHeaders, openLiveStream } from "@ironlink/session/fleet";
 import type { Request, Response } from "express";
 import { refuse, refusals } from "./answers";
 
@@ -28,9 +28,13 @@ export async function answerLive(fleet: Fleet, req: Request, res: Response): Pro
     begin: () => res.writeHead(200, liveStreamHeaders).flushHeaders(),
     write: (chunk) => res.write(chunk),
     end: () => res.end(),
+    // Express's own reading of the client: the socket, or X-Forwarded-For as far as the app's "trust proxy" allows.
+    address: req.ip ?? req.socket.remoteAddress,
   });
-  if (opened === "busy") refuse(req, res, { ...refusals.unavailable, message: "Too many open tabs on this app right now: the page will try again." });
-  else if (opened === "gone") refuse(req, res, refusals.unauthenticated);
+  if (opened === "busy" || opened === "limited") {
+    res.set("Retry-After", String(liveRefusals[opened].retryAfterSeconds));
+    refuse(req, res, liveRefusals[opened]);
+  } else if (opened === "gone") refuse(req, res, refusals.unauthenticated);
   else req.on("close", opened);
   return true;
 }

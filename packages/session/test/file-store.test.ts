@@ -1,8 +1,28 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unsealData } from "iron-session";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+
+/**
+ * Watches (never changes) the file store's stat() of ended/ markers: a poll stats them one after another,
+ * so two at once means two polls at once.
+ */
+const markerStats = vi.hoisted(() => ({ inFlight: 0, most: 0 }));
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:fs/promises")>();
+  const stat = (async (path: Parameters<typeof actual.stat>[0], ...rest: []) => {
+    if (!String(path).includes("/ended/")) return actual.stat(path, ...rest);
+    markerStats.most = Math.max(markerStats.most, ++markerStats.inFlight);
+    try {
+      return await actual.stat(path, ...rest);
+    } finally {
+      markerStats.inFlight--;
+    }
+  }) as typeof actual.stat;
+  return { ...actual, stat, default: { ...actual, stat } };
+});
 import { createSessionManager, sessionInfo, type SessionOptions } from "../src/index";
 import { FileStore } from "../src/file";
 import { cookieName, MemoryCookieStore, password, sidOf, storedValue } from "./helpers";
@@ -103,5 +123,73 @@ describe("FileStore behind getSession: one session across two apps through a sha
     );
     const final = { ...(await one.getSession(new MemoryCookieStore({ [cookieName]: cookie }))) } as Record<string, unknown>;
     for (let i = 0; i < 30; i++) expect(final[`field${i}`]).toBe(i);
+  });
+});
+
+describe("FileStore's ended/ markers (live sign-out): swept, and polled without overlap", () => {
+  const newKey = () => createHash("sha256").update(randomBytes(32)).digest("base64url");
+  const until = async (condition: () => boolean | Promise<boolean>, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!(await condition()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    return condition();
+  };
+  const markers = async (base: string) => readdir(join(base, "ended")).catch(() => [] as string[]);
+  /** Makes the marker look written `ms` ago, as if that much time had passed. */
+  const age = (base: string, key: string, ms: number) => utimes(join(base, "ended", key), new Date(Date.now() - ms), new Date(Date.now() - ms));
+
+  test("a subscriber removes a marker once it is a minute old, and announces it once", async () => {
+    const base = await mkdtemp(join(tmpdir(), "ironlink-ended-"));
+    const [one, two] = [new FileStore({ dir: base }), new FileStore({ dir: base })];
+    const heard: string[] = [];
+    const stop = await two.subscribeEnded((key) => heard.push(key), () => {});
+    try {
+      const key = newKey();
+      await one.delete(key);
+      expect(await until(() => heard.includes(key), 3_000)).toBe(true);
+      expect(await markers(base)).toEqual([key]);
+      // The minute passes (its last 15 s are the ~75 s the issue allows): the next poll removes it.
+      await age(base, key, 61_000);
+      expect(await until(async () => (await markers(base)).length === 0, 3_000)).toBe(true);
+      expect(heard).toEqual([key]);
+    } finally {
+      await stop();
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  test("the sweep removes markers over a minute old even where nobody subscribes, and keeps newer ones", async () => {
+    const base = await mkdtemp(join(tmpdir(), "ironlink-ended-"));
+    const store = new FileStore({ dir: base });
+    try {
+      const [old, recent] = [newKey(), newKey()];
+      await store.delete(old);
+      await store.delete(recent);
+      await age(base, old, 61_000);
+      await store.sweep();
+      expect(await markers(base)).toEqual([recent]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  test("polls never overlap, however long one takes; each marker is announced once", async () => {
+    const base = await mkdtemp(join(tmpdir(), "ironlink-ended-"));
+    const store = new FileStore({ dir: base });
+    const heard = new Map<string, number>();
+    const stop = await store.subscribeEnded((key) => heard.set(key, (heard.get(key) ?? 0) + 1), () => {});
+    try {
+      await mkdir(join(base, "ended"), { recursive: true });
+      // More markers than one poll reads in its 250 ms on this machine.
+      const keys = Array.from({ length: 3_000 }, newKey);
+      for (let i = 0; i < keys.length; i += 200) await Promise.all(keys.slice(i, i + 200).map((key) => writeFile(join(base, "ended", key), "ended")));
+      markerStats.most = 0;
+      expect(await until(() => heard.size === keys.length, 30_000)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(markerStats.most).toBe(1);
+      expect([...heard.values()].filter((count) => count > 1)).toEqual([]);
+    } finally {
+      await stop();
+      await rm(base, { recursive: true, force: true });
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { sessionInfo } from "@ironlink/session";
-import { liveClientScript, liveStreamHeaders, openLiveStream } from "@ironlink/session/fleet";
+import { liveClientScript, liveRefusals, liveStreamHeaders, openLiveStream } from "@ironlink/session/fleet";
 import { getCurrentSession } from "../dal";
 import { getFleet } from "../fleet";
 import { apiRoute, jsonError } from "../http";
+import { currentClientAddress } from "../server/client-address";
 
 /**
  * GET /api/ironlink/events: a signed-in tab's stream of its session's end (Server-Sent Events), so a tab
@@ -27,8 +28,14 @@ export const events = apiRoute(async (request) => {
   const opened = await openLiveStream(getFleet().liveStreams(), publicId, {
     write: (chunk) => controller.enqueue(encoder.encode(chunk)),
     end: () => controller.close(),
+    address: currentClientAddress(),
   });
-  if (opened === "busy") return jsonError(503, "busy", "Too many open tabs on this app right now: the page will try again.");
+  if (opened === "busy" || opened === "limited") {
+    const { status, error, message, retryAfterSeconds } = liveRefusals[opened];
+    const response = jsonError(status, error, message);
+    response.headers.set("Retry-After", String(retryAfterSeconds));
+    return response;
+  }
   if (opened === "gone") return jsonError(401, "unauthenticated", "Not signed in.");
   stop = opened;
   request.signal.addEventListener("abort", opened);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { readTextIfExists, withFileLock, writeFileAtomic } from "@ironlink/session/file";
 import type { AttemptCounters, UserRecords } from "./account-storage";
@@ -37,25 +37,28 @@ export function fileUserRecords(dir: string): UserRecords {
   };
 }
 
-/** Counters as files `attempts/<sha256(key)>` holding `{ count, expiresAt }`, changed under a lock. */
+/** How often a process sweeps expired counters, at its next count. */
+const counterSweepMs = 60_000;
+
+/**
+ * Counters as files `attempts/<sha256(key)>` holding `{ count, expiresAt }`, changed under a lock. A counter
+ * given back to zero is removed (a refused attempt leaves nothing), and expired ones are swept once a minute.
+ */
 export function fileAttemptCounters(dir: string): AttemptCounters {
   const pathOf = async (key: string) => join(/*turbopackIgnore: true*/ await folder(dir, "attempts"), fileName(key));
-  const read = async (path: string, now: number) => {
-    const text = await readTextIfExists(path);
-    if (!text) return undefined;
-    try {
-      const counter = JSON.parse(text) as { count: number; expiresAt: number };
-      return counter.expiresAt > now ? counter : undefined;
-    } catch {
-      return undefined;
-    }
+  let lastSweep = 0;
+  const sweepNow = () => {
+    if (Date.now() - lastSweep < counterSweepMs) return;
+    lastSweep = Date.now();
+    void sweepCounters(join(/*turbopackIgnore: true*/ dir, "attempts")).catch(() => undefined); // best effort: expired counts are ignored when read
   };
   return {
     async increment(key, windowMs) {
       const path = await pathOf(key);
+      sweepNow();
       return withFileLock(path, async () => {
         const now = Date.now();
-        const current = (await read(path, now)) ?? { count: 0, expiresAt: now + windowMs };
+        const current = (await readCounter(path, now)) ?? { count: 0, expiresAt: now + windowMs };
         const next = { count: current.count + 1, expiresAt: current.expiresAt };
         await writeFileAtomic(path, JSON.stringify(next));
         return { count: next.count, remainingMs: next.expiresAt - now };
@@ -64,8 +67,9 @@ export function fileAttemptCounters(dir: string): AttemptCounters {
     async decrement(key) {
       const path = await pathOf(key);
       await withFileLock(path, async () => {
-        const current = await read(path, Date.now());
-        if (current && current.count > 0) await writeFileAtomic(path, JSON.stringify({ ...current, count: current.count - 1 }));
+        const current = await readCounter(path, Date.now());
+        if (current && current.count > 1) await writeFileAtomic(path, JSON.stringify({ ...current, count: current.count - 1 }));
+        else await rm(/*turbopackIgnore: true*/ path, { force: true });
       });
     },
     async clear(key) {
@@ -73,4 +77,27 @@ export function fileAttemptCounters(dir: string): AttemptCounters {
       await withFileLock(path, () => rm(/*turbopackIgnore: true*/ path, { force: true }));
     },
   };
+}
+
+/** The counter in `path` while its window lasts; undefined when missing, expired or unreadable. */
+async function readCounter(path: string, now: number): Promise<{ count: number; expiresAt: number } | undefined> {
+  const text = await readTextIfExists(path);
+  if (!text) return undefined;
+  try {
+    const counter = JSON.parse(text) as { count: number; expiresAt: number };
+    return counter.expiresAt > now ? counter : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the counters whose window is over, each under its lock (a count may be restarting it). */
+async function sweepCounters(attempts: string): Promise<void> {
+  for (const name of await readdir(/*turbopackIgnore: true*/ attempts)) {
+    if (name.includes(".")) continue; // locks and temporary files; hashed names have no dots
+    const path = join(/*turbopackIgnore: true*/ attempts, name);
+    await withFileLock(path, async () => {
+      if ((await readCounter(path, Date.now())) === undefined) await rm(/*turbopackIgnore: true*/ path, { force: true });
+    }).catch(() => undefined);
+  }
 }

@@ -19,7 +19,7 @@ import { RedisStore } from "../stores/redis-store";
 import { FileStore } from "../stores/file-store";
 import { writeFileAtomic } from "../stores/file-io";
 import type { SessionStore } from "../stores/session-store";
-import { createLiveStreams, defaultMaxStreams, type LiveStreams } from "../live";
+import { createLiveStreams, type LiveStreamLimits, type LiveStreams } from "../live";
 import { readBoolean, readInteger, readFleetConfig, type Environment, type FleetConfig } from "./config";
 import { checkFleetRecord, type FleetRecordStore } from "./settings-check";
 import { type CodeStore, createHandoff, type Handoff } from "./handoff";
@@ -28,7 +28,7 @@ import { normalizedOnce } from "../manager";
 export { readFleetConfig, readBoolean, readInteger, fleetDefaults, FleetConfigError, type FleetConfig, type Environment } from "./config";
 export { FleetMismatchError } from "./settings-check";
 export { challengeOf, codeLifetimeMs, newVerifier, type Handoff, type Redeemed } from "./handoff";
-export { liveClientScript, livePaths, liveStreamHeaders, openLiveStream, type LiveStreams } from "../live";
+export { liveClientScript, livePaths, liveRefusals, liveStreamDefaults, liveStreamHeaders, openLiveStream, type LiveStreamLimits, type LiveStreams } from "../live";
 export { safeNextPath, safeReturnAddress, type ReturnAddress } from "./return-address";
 export {
   callbackPath,
@@ -130,6 +130,7 @@ export function createFleet({ appName = "an app", env = process.env, config = re
   const backend = config.store.kind === "file" ? fileBackend(config.store.dir, config.fleetName) : redisBackend(config.store.redis, config);
   const adopt = readBoolean(env, "IRONLINK_FLEET_ADOPT") ?? false;
   const options = fleetSessionOptions(config, backend.store);
+  const liveLimits = readLiveStreamLimits(env);
   let live: LiveStreams | undefined;
   return {
     config,
@@ -139,7 +140,7 @@ export function createFleet({ appName = "an app", env = process.env, config = re
     markSignInUp: () => backend.beat.mark(signInUpForMs),
     isSignInUp: () => backend.beat.isFresh(),
     liveStreams: () => {
-      live ??= createLiveStreams(backend.store, { max: readInteger(env, "IRONLINK_MAX_STREAMS", 1) ?? defaultMaxStreams });
+      live ??= createLiveStreams(backend.store, liveLimits);
       return live;
     },
     redis: backend.redis,
@@ -150,6 +151,21 @@ export function createFleet({ appName = "an app", env = process.env, config = re
       await live?.close();
       await backend.close();
     },
+  };
+}
+
+/**
+ * The live streams' bounds (docs/live-signout.md): IRONLINK_MAX_STREAMS per process (503 beyond),
+ * IRONLINK_MAX_STREAMS_PER_SESSION and IRONLINK_MAX_STREAMS_PER_ADDRESS (429 beyond), and
+ * IRONLINK_STREAM_MAX_AGE, seconds after which a stream ends and its page reconnects. Unset: the defaults.
+ */
+export function readLiveStreamLimits(env: Environment): LiveStreamLimits {
+  const maxAge = readInteger(env, "IRONLINK_STREAM_MAX_AGE", 1);
+  return {
+    max: readInteger(env, "IRONLINK_MAX_STREAMS", 1),
+    perSession: readInteger(env, "IRONLINK_MAX_STREAMS_PER_SESSION", 1),
+    perAddress: readInteger(env, "IRONLINK_MAX_STREAMS_PER_ADDRESS", 1),
+    maxAgeMs: maxAge === undefined ? undefined : maxAge * 1000,
   };
 }
 

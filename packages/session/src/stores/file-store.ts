@@ -28,6 +28,8 @@ export interface FileStoreOptions {
 
 /** How often a subscription looks for sessions ended by other apps. */
 const endedPollMs = 250;
+/** How long an ended/ marker stays: every subscriber polls it many times over by then. */
+const endedRetentionMs = 60_000;
 
 export class FileStore implements SessionStore {
   readonly dir: string;
@@ -95,34 +97,54 @@ export class FileStore implements SessionStore {
     await writeFileAtomic(join(dir, key), replaced ? "replaced" : "ended");
   }
 
-  /** Polls `ended/` every `endedPollMs`: the same contract as Redis's channel, a little later. */
+  /**
+   * Polls `ended/` every `endedPollMs`: the same contract as Redis's channel, a little later. The next poll
+   * is scheduled when the previous one has finished, so a slow directory never has two polls at once.
+   */
   async subscribeEnded(onEnded: (key: string, replaced: boolean) => void, _onResync: () => void): Promise<() => Promise<void>> {
     const dir = join(/*turbopackIgnore: true*/ this.dir, "ended");
     const seen = new Map<string, number>();
     const started = Date.now();
     let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let polling: Promise<void> = Promise.resolve();
     const poll = async () => {
-      const now = Date.now();
-      const names = await readdir(dir).catch(() => [] as string[]);
-      for (const name of seen.keys()) if (!names.includes(name)) seen.delete(name);
+      const names = new Set(await readdir(/*turbopackIgnore: true*/ dir).catch(() => [] as string[]));
+      for (const name of seen.keys()) if (!names.has(name)) seen.delete(name);
       for (const name of names) {
+        if (stopped) return;
         if (!isStoreKey(name)) continue;
-        const modified = (await stat(join(dir, name)).catch(() => undefined))?.mtimeMs;
-        if (modified === undefined || modified < started - 1_000 || seen.get(name) === modified) continue;
+        const path = join(/*turbopackIgnore: true*/ dir, name);
+        const modified = (await stat(/*turbopackIgnore: true*/ path).catch(() => undefined))?.mtimeMs;
+        if (modified === undefined || (await this.#removeIfOld(path, modified))) continue;
+        if (modified < started - 1_000 || seen.get(name) === modified) continue;
         seen.set(name, modified);
-        onEnded(name, (await readTextIfExists(join(dir, name)).catch(() => undefined)) === "replaced");
-        // A minute later no subscriber needs it: the first to notice removes it.
-        if (modified < now - 60_000) await rm(join(dir, name), { force: true });
+        onEnded(name, (await readTextIfExists(path).catch(() => undefined)) === "replaced");
       }
     };
-    const timer = setInterval(() => {
-      if (!stopped) void poll();
-    }, endedPollMs);
-    timer.unref();
+    const next = () => {
+      if (stopped) return;
+      timer = setTimeout(() => {
+        polling = poll().catch(() => undefined).then(next);
+      }, endedPollMs);
+      timer.unref();
+    };
+    next();
     return async () => {
       stopped = true;
-      clearInterval(timer);
+      clearTimeout(timer);
+      await polling;
     };
+  }
+
+  /**
+   * Removes an ended/ marker older than `endedRetentionMs` (by then every subscriber has seen it): the first
+   * poll to notice does, or the sweep where nobody subscribes. True if it was that old.
+   */
+  async #removeIfOld(path: string, modified: number, now = Date.now()): Promise<boolean> {
+    if (modified >= now - endedRetentionMs) return false;
+    await removeFile(path).catch(() => undefined);
+    return true;
   }
 
   async listByUser(userId: string, now: number): Promise<Array<[string, string]>> {
@@ -154,7 +176,7 @@ export class FileStore implements SessionStore {
     return (await this.#readEntry(join(/*turbopackIgnore: true*/ this.dir, "claimed", hashedName(key)))) !== undefined;
   }
 
-  /** Removes every expired session, claim and index entry. Runs by itself once per `sweepInterval`. */
+  /** Removes every expired session, claim and index entry, and ended/ markers over a minute old. Runs by itself once per `sweepInterval`. */
   async sweep(now = Date.now()): Promise<number> {
     await this.#ensureDirs();
     let removed = 0;
@@ -165,6 +187,7 @@ export class FileStore implements SessionStore {
         if ((await this.#readEntry(path, now)) === undefined && !(await exists(path))) removed++;
       }
     }
+    removed += await this.#sweepEnded(now);
     for (const name of await readdir(/*turbopackIgnore: true*/ join(/*turbopackIgnore: true*/ this.dir, "users"))) {
       if (!name.endsWith(".json")) continue;
       await this.#locked(join(/*turbopackIgnore: true*/ this.dir, "users", name), async () => {
@@ -174,6 +197,18 @@ export class FileStore implements SessionStore {
         if (Object.keys(live).length === 0) await removeFile(path);
         else if (Object.keys(live).length !== Object.keys(index).length) await this.#writeAtomic(path, JSON.stringify(live));
       });
+    }
+    return removed;
+  }
+
+  /** The ended/ markers past their minute, for a fleet where no app subscribes (live sign-out off). */
+  async #sweepEnded(now: number): Promise<number> {
+    const dir = join(/*turbopackIgnore: true*/ this.dir, "ended");
+    let removed = 0;
+    for (const name of await readdir(/*turbopackIgnore: true*/ dir).catch(() => [] as string[])) {
+      if (!isStoreKey(name)) continue; // temporary files of a marker being written
+      const modified = (await stat(/*turbopackIgnore: true*/ join(/*turbopackIgnore: true*/ dir, name)).catch(() => undefined))?.mtimeMs;
+      if (modified !== undefined && (await this.#removeIfOld(join(/*turbopackIgnore: true*/ dir, name), modified, now))) removed++;
     }
     return removed;
   }

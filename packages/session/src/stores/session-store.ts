@@ -30,13 +30,13 @@ export interface SessionStore {
   /** Whether `key` was claimed and the claim has not expired. */
   isClaimed(key: string): Promise<boolean>;
   /**
-   * Optional, for live sign-out: calls `onEnded(key)` for every session that any app deletes from now on
+   * Optional, for live sign-out: calls `onEnded(key, replaced)` for every session that any app deletes from now on
    * (delete() announces it), and `onResync()` after a lost connection comes back, when announcements may
    * have been missed. Resolves to a function that stops listening. Announcements carry the key only.
    */
   /** Optional, for live sign-out: milliseconds until `key` expires if nothing touches it, or null when it is gone. */
   expiresIn?(key: string): Promise<number | null>;
-  subscribeEnded?(onEnded: (key: string) => void, onResync: () => void): Promise<() => Promise<void>>;
+  subscribeEnded?(onEnded: (key: string, replaced: boolean) => void, onResync: () => void): Promise<() => Promise<void>>;
 }
 
 export type StoreWrite = { expiresAt: number; now: number; userId?: string } & (
