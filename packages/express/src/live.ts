@@ -1,5 +1,5 @@
 import { sessionInfo } from "@ironlink/session";
-import { type Fleet, liveClientScript, livePaths, liveRefusals, liveStreamHeaders, openLiveStream } from "@ironlink/session/fleet";
+import { addressBucket, type Fleet, liveClientScript, livePaths, liveRefusals, liveStreamHeaders, openLiveStream } from "@ironlink/session/fleet";
 import type { Request, Response } from "express";
 import { refuse, refusals } from "./answers";
 
@@ -29,7 +29,7 @@ export async function answerLive(fleet: Fleet, req: Request, res: Response): Pro
     write: (chunk) => res.write(chunk),
     end: () => res.end(),
     // Express's own reading of the client: the socket, or X-Forwarded-For as far as the app's "trust proxy" allows.
-    address: req.ip ?? req.socket.remoteAddress,
+    address: addressBucket(req.ip ?? req.socket.remoteAddress, fleet.config.ipv6PrefixLength),
   });
   if (opened === "busy" || opened === "limited") {
     res.set("Retry-After", String(liveRefusals[opened].retryAfterSeconds));

@@ -4,6 +4,9 @@ import { addressBucket } from "../src/fleet/address-bucket";
 describe("addressBucket", () => {
   it("keeps IPv4 addresses as they are", () => {
     expect(addressBucket("203.0.113.7")).toBe("203.0.113.7");
+    // …also when a dual-stack socket reports them IPv4-mapped: each is its own client, not one /64.
+    expect(addressBucket("::ffff:203.0.113.7")).toBe("203.0.113.7");
+    expect(addressBucket("::FFFF:198.51.100.1")).toBe("198.51.100.1");
   });
 
   it("counts IPv6 addresses per /64 by default, however they are spelled", () => {

@@ -1,5 +1,5 @@
 import { sessionInfo } from "@ironlink/session";
-import { liveClientScript, liveRefusals, liveStreamHeaders, openLiveStream } from "@ironlink/session/fleet";
+import { addressBucket, liveClientScript, liveRefusals, liveStreamHeaders, openLiveStream } from "@ironlink/session/fleet";
 import { getCurrentSession } from "../dal";
 import { getFleet } from "../fleet";
 import { apiRoute, jsonError } from "../http";
@@ -28,7 +28,7 @@ export const events = apiRoute(async (request) => {
   const opened = await openLiveStream(getFleet().liveStreams(), publicId, {
     write: (chunk) => controller.enqueue(encoder.encode(chunk)),
     end: () => controller.close(),
-    address: currentClientAddress(),
+    address: addressBucket(currentClientAddress(), getFleet().config.ipv6PrefixLength),
   });
   if (opened === "busy" || opened === "limited") {
     const { status, error, message, retryAfterSeconds } = liveRefusals[opened];

@@ -15,6 +15,9 @@ export const defaultIpv6PrefixLength = 64;
  */
 export function addressBucket(address: string | undefined, prefixLength = defaultIpv6PrefixLength): string | undefined {
   if (address === undefined) return undefined;
+  // An IPv4 client of a dual-stack socket (`::ffff:203.0.113.7`) is that IPv4 address, not one of a shared /64.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped && isIP(mapped) === 4) return mapped;
   const family = isIP(address);
   if (family === 4) return address;
   if (family !== 6) return undefined;
