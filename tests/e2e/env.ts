@@ -108,7 +108,8 @@ export function appEnvironment({ redisUrl, appOnePort, appTwoPort, servicePort }
     NEXT_TELEMETRY_DISABLED: "1",
     // "" means the app default: host-only cookie, Secure under `next start`, 30-minute idle and 12-hour
     // absolute timeouts, a cookie that lives as long as the absolute timeout, 5 failed sign-ins per
-    // username and address in 15 minutes (20 per username before it slows down), no trusted proxy (the
+    // username and address in 15 minutes (20 per username before it slows down), 20 sign-ins of any
+    // outcome per username and address (60 per username before it slows down), no trusted proxy (the
     // socket's address is the client's), and migration of stateless iron-session cookies on.
     SESSION_COOKIE_NAME: cookieBaseName,
     COOKIE_DOMAIN: "",
