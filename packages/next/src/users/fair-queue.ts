@@ -20,8 +20,8 @@ export type Admission<T> = { admitted: true; displaced?: T } | { admitted: false
  *   so a person waits for a hash of each other client ahead, not for everything a flood queued.
  * - An address has no cap of its own while there is room (an office behind one NAT address signs in at
  *   nine o'clock); when the room is full, a newcomer whose address (or, from the same address, whose
- *   account) waits on fewer hashes than the busiest takes the place of the busiest one's newest waiting
- *   hash, which is refused instead. So a flood keeps others out of nothing, and is what gets refused.
+ *   account) waits on at least two hashes fewer than the busiest takes the place of the busiest one's
+ *   newest waiting hash, which is refused instead. So a flood keeps nobody out: its own hashes are refused.
  */
 export class FairQueue<T extends { readonly fairness: HashFairness }> {
   /** Hashes re-run after their process died: admitted long ago, so they go first and displace nothing. */
