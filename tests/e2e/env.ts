@@ -108,7 +108,8 @@ export function appEnvironment({ redisUrl, appOnePort, appTwoPort, servicePort }
     NEXT_TELEMETRY_DISABLED: "1",
     // "" means the app default: host-only cookie, Secure under `next start`, 30-minute idle and 12-hour
     // absolute timeouts, a cookie that lives as long as the absolute timeout, 5 failed sign-ins per
-    // username and address in 15 minutes (20 per username before it slows down), no trusted proxy (the
+    // username and address in 15 minutes (20 per username before it slows down), 20 sign-ins of any
+    // outcome per username and address (60 per username before it slows down), no trusted proxy (the
     // socket's address is the client's), and migration of stateless iron-session cookies on.
     SESSION_COOKIE_NAME: cookieBaseName,
     COOKIE_DOMAIN: "",
@@ -118,6 +119,8 @@ export function appEnvironment({ redisUrl, appOnePort, appTwoPort, servicePort }
     SESSION_ABSOLUTE_TIMEOUT: "",
     RATE_LIMIT_PER_USERNAME: "",
     RATE_LIMIT_PER_USERNAME_AND_ADDRESS: "",
+    RATE_LIMIT_SIGN_INS_PER_USERNAME_AND_ADDRESS: "",
+    RATE_LIMIT_SIGN_INS_PER_USERNAME: "",
     TRUSTED_PROXIES: "",
     CLIENT_IPV6_PREFIX: "",
     RATE_LIMIT_WINDOW: "",

@@ -38,7 +38,7 @@ export function signIn(session: AppSession, input: Input, context: RequestContex
     // Counted before the password is checked, so concurrent guesses cannot all slip under the limit.
     const limit = await limiter().attempt(username, context.address);
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
-    const user = await verifyAttempt(username, password, () => limiter().notChecked(username, context.address));
+    const user = await verifyAttempt(username, password, () => limiter().notChecked(username, context.address), context.address);
     if (!user) return { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
     await limiter().succeeded(username, context.address);
     await startSession(session, user, context);
@@ -54,7 +54,7 @@ export function register(session: AppSession, input: Input, context: RequestCont
     const limit = await limiter().attemptRegistration(context.address);
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
     // The password is hashed before the name is looked up, so a taken name costs as much as a free one.
-    const created = await users().create(check.credentials.username, check.credentials.password);
+    const created = await users().create(check.credentials.username, check.credentials.password, context.address);
     if (!created.ok) {
       return { ok: false, status: 409, error: "username_taken", message: messages.usernameTaken, fieldErrors: { username: messages.usernameTaken } };
     }
@@ -127,12 +127,12 @@ function invalid(fieldErrors: CredentialErrors): AccountResult {
 
 /**
  * The password check of an attempt the rate limiter counted: the app's own `verifyCredentials`, or the
- * built-in users. One refused before any hashing is given back.
+ * built-in users (hashed in turn with other accounts and addresses). One refused before any hashing is given back.
  */
-async function verifyAttempt(username: string, password: string, giveBack: () => Promise<void>): Promise<User | null> {
+async function verifyAttempt(username: string, password: string, giveBack: () => Promise<void>, address?: string): Promise<User | null> {
   const verify = ironlinkOptions().verifyCredentials;
   try {
-    return verify ? await verify({ username, password }) : await users().verify(username, password);
+    return verify ? await verify({ username, password }) : await users().verify(username, password, address);
   } catch (error) {
     if (error instanceof HashingBusyError) await giveBack();
     throw error;

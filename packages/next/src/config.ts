@@ -10,7 +10,17 @@ export interface IronlinkConfig extends FleetConfig {
   rateLimit: RateLimits;
 }
 
-export const rateLimitDefaults: RateLimits = { perUsernameAndAddress: 5, perUsername: 20, perAddress: 20, registrationsPerAddress: 10, window: 15 * 60 };
+export const rateLimitDefaults: RateLimits = {
+  perUsernameAndAddress: 5,
+  perUsername: 20,
+  perAddress: 20,
+  registrationsPerAddress: 10,
+  // Every sign-in, right password or wrong: far above what a person does in a window (a sign-in on each
+  // device, a few more after signing out), low enough that looping sign-ins stop within seconds.
+  signInsPerUsernameAndAddress: 20,
+  signInsPerUsername: 60,
+  window: 15 * 60,
+};
 
 export function readConfig(env: Environment = process.env): IronlinkConfig {
   return { ...readFleetConfig(env), rateLimit: readRateLimits(env) };
@@ -28,6 +38,8 @@ const rateLimitVariables = {
   perUsername: "RATE_LIMIT_PER_USERNAME",
   perAddress: "RATE_LIMIT_PER_ADDRESS",
   registrationsPerAddress: "RATE_LIMIT_REGISTRATIONS_PER_ADDRESS",
+  signInsPerUsernameAndAddress: "RATE_LIMIT_SIGN_INS_PER_USERNAME_AND_ADDRESS",
+  signInsPerUsername: "RATE_LIMIT_SIGN_INS_PER_USERNAME",
 } as const;
 
 function readRateLimits(env: Environment): RateLimits {

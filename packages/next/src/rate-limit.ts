@@ -11,6 +11,13 @@ export interface RateLimits {
   perAddress: number;
   /** Registrations from one address, successful or not (registering probes which names are taken). */
   registrationsPerAddress: number;
+  /**
+   * Sign-ins for one username from one address, right password or wrong: a success is not free (issue 22:
+   * accounts that kept signing in filled the hashing queue). Past it, that pair is refused for the window's rest.
+   */
+  signInsPerUsernameAndAddress: number;
+  /** Sign-ins for one username from every address, right password or wrong; past it, the username slows down (never locks). */
+  signInsPerUsername: number;
   /** Seconds. */
   window: number;
 }
@@ -33,8 +40,13 @@ interface Rule {
  * Sign-in, registration and password-change attempts counted in the shared store, so every app of the
  * fleet shares the counts. Fixed windows that start at the first attempt: one counter per subject, and it
  * expires by itself. Counting and deciding are one step, so concurrent guesses cannot all slip under a
- * limit; an attempt stays counted as a failure unless a `…Succeeded()` follows; a refused attempt counts
- * against nothing.
+ * limit; an attempt stays counted as a failure unless a `…Succeeded()` follows; a refused attempt, or one
+ * whose password was never checked, counts against nothing.
+ *
+ * A sign-in is counted twice per username (and per username and address): as a failure, which slows
+ * guessing and which a success takes back, and as a sign-in, against a larger budget that a success keeps
+ * spending, so nobody can keep the password hashing busy for free with their own account. Nothing counts
+ * successes per address alone: an office behind one address signs in at nine o'clock.
  */
 export class SignInRateLimiter {
   constructor(
@@ -45,20 +57,30 @@ export class SignInRateLimiter {
   /** Before a password is checked at sign-in. Without an address only the username's slowdown applies. */
   async attempt(username: string, address: string | undefined): Promise<RateLimitCheck> {
     const user = canonicalUsername(username);
-    const { perUsernameAndAddress, perAddress, perUsername } = this.limits;
-    const byAddress = address ? [this.#rule(pairKey(user, address), perUsernameAndAddress), this.#rule(`addr:${address}`, perAddress)] : [];
+    const { perUsernameAndAddress, perAddress, perUsername, signInsPerUsernameAndAddress, signInsPerUsername } = this.limits;
+    const byAddress = address
+      ? [
+          this.#rule(pairKey(user, address), perUsernameAndAddress),
+          this.#rule(signInPairKey(user, address), signInsPerUsernameAndAddress),
+          this.#rule(`addr:${address}`, perAddress),
+        ]
+      : [];
     const taken: string[] = [];
     const refused = await this.#takeAll(byAddress, taken);
     if (refused) return refused;
-    const { count } = await this.#increment(this.#rule(`user:${user}`, perUsername), taken);
-    if (count > perUsername) {
+    const failures = await this.#increment(this.#rule(`user:${user}`, perUsername), taken);
+    const signIns = await this.#increment(this.#rule(`signin-user:${user}`, signInsPerUsername), taken);
+    if (failures.count > perUsername || signIns.count > signInsPerUsername) {
       const slowed = await this.#takeAll([{ key: `slow:${user}`, limit: 1, windowMs: slowdownSeconds * 1000 }], taken);
       if (slowed) return slowed;
     }
     return { limited: false };
   }
 
-  /** After a sign-in's password was right: the username's failures are forgotten, the address's attempt given back. */
+  /**
+   * After a sign-in's password was right: the username's failures are forgotten, the address's attempt
+   * given back. Its sign-ins stay counted.
+   */
   async succeeded(username: string, address: string | undefined): Promise<void> {
     const user = canonicalUsername(username);
     await this.#run(() => this.counters.clear(`user:${user}`));
@@ -74,7 +96,7 @@ export class SignInRateLimiter {
    */
   async notChecked(username: string, address: string | undefined): Promise<void> {
     const user = canonicalUsername(username);
-    const keys = [`user:${user}`, ...(address ? [pairKey(user, address), `addr:${address}`] : [])];
+    const keys = [`user:${user}`, `signin-user:${user}`, ...(address ? [pairKey(user, address), signInPairKey(user, address), `addr:${address}`] : [])];
     await Promise.all(keys.map((key) => this.#run(() => this.counters.decrement(key))));
   }
 
@@ -133,6 +155,7 @@ export class SignInRateLimiter {
 }
 
 const pairKey = (user: string, address: string) => `user-addr:${user}|${address}`;
+const signInPairKey = (user: string, address: string) => `signin-user-addr:${user}|${address}`;
 
 /** "Too many attempts, try again in …": seconds under a minute, minutes beyond. */
 export function retryMessage(seconds: number): string {

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fileUserRecords } from "../src/storage/file-storage";
 import { HashingBusyError, UserStore } from "../src/users";
-import { maxConcurrentHashes, maxWaitingHashes, scryptInBackground } from "../src/users/hash-process";
+import type { HashFairness } from "../src/users/fair-queue";
+import { maxConcurrentHashes, maxHashesPerAccount, maxWaitingHashes, scryptInBackground } from "../src/users/hash-process";
 import { decoyPasswordHash, hashPassword, verifyPassword } from "../src/users/password-hash";
 
 const params = { N: 2 ** 15, r: 8, p: 1 };
@@ -126,7 +127,8 @@ describe("password hashing process", () => {
     const killed = await killHashingProcess();
     expect(killed.length).toBeGreaterThan(0);
     expect(await inFlight).toBe(true);
-    for (const pid of killed) expect(hashingChildren().map((c) => c.pid)).not.toContain(pid);
+    // The answer may come from the other lane while a killed process is still going away: give it a moment.
+    for (const pid of killed) await expect.poll(() => hashingChildren().map((c) => c.pid), { timeout: 2_000 }).not.toContain(pid);
   });
 
   it.runIf(process.platform === "linux")("fails a hash whose process dies twice, and hashes again afterwards", async () => {
@@ -151,11 +153,11 @@ describe("the hashing queue's bound", () => {
 
   type Outcome = { index: number; at: number } & ({ key: Buffer } | { error: unknown });
   /** Starts `count` hashes in one go, as a burst of sign-ins would, and records when and how each settles. */
-  function flood(count: number): Promise<Outcome[]> {
+  function flood(count: number, fairness: (index: number) => HashFairness | undefined = () => undefined): Promise<Outcome[]> {
     const started = performance.now();
     return Promise.all(
       Array.from({ length: count }, (_, index) =>
-        scryptInBackground(`flood-${index}`, salt, 32, params).then(
+        scryptInBackground(`flood-${index}`, salt, 32, params, fairness(index)).then(
           (key) => ({ index, at: performance.now() - started, key }),
           (error: unknown) => ({ index, at: performance.now() - started, error }),
         ),
@@ -194,6 +196,41 @@ describe("the hashing queue's bound", () => {
     // The queue drained: hashing works again, to the bound.
     expect(await verifyPassword("after-the-flood", await hashPassword("after-the-flood"))).toBe(true);
     expect((await flood(admitted)).filter((outcome) => "error" in outcome)).toEqual([]);
+  });
+
+  it("holds an account to its share, running and waiting: its extra hashes are refused at once, others' admitted", { timeout: 60_000 }, async () => {
+    await hashPassword("warm-up-password");
+    expect(maxHashesPerAccount).toBeGreaterThanOrEqual(2);
+    expect(maxHashesPerAccount).toBeLessThanOrEqual(Math.max(2, maxWaitingHashes / 4));
+    const excess = 3;
+    const [flooder, other] = await Promise.all([
+      flood(maxHashesPerAccount + excess, () => ({ address: "203.0.113.9", account: "flooder" })),
+      flood(1, () => ({ address: "203.0.113.9", account: "someone-else" })),
+    ]);
+    const refused = flooder.filter((outcome) => "error" in outcome);
+    expect(refused.map((outcome) => outcome.index)).toEqual(Array.from({ length: excess }, (_, i) => maxHashesPerAccount + i));
+    for (const outcome of refused) expect(outcome.error).toBeInstanceOf(HashingBusyError);
+    expect(Math.max(...refused.map((outcome) => outcome.at))).toBeLessThan(Math.min(...flooder.filter((o) => "key" in o).map((o) => o.at)));
+    expect(other.map((outcome) => "key" in outcome)).toEqual([true]);
+    // Settled hashes give their share back.
+    expect((await flood(maxHashesPerAccount, () => ({ account: "flooder" }))).filter((outcome) => "error" in outcome)).toEqual([]);
+  });
+
+  it("serves a newcomer in turn while a flood fills the queue: it takes the place of the flood's newest, not a 503", { timeout: 60_000 }, async () => {
+    await hashPassword("warm-up-password");
+    // Accounts from one address, each at its share, more of them than the queue holds.
+    const accounts = Math.ceil(admitted / maxHashesPerAccount) + 1;
+    const flooding = flood(accounts * maxHashesPerAccount, (index) => ({ address: "198.51.100.66", account: `flood-${index % accounts}` }));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const started = performance.now();
+    const [newcomer] = await flood(1, () => ({ address: "192.0.2.1", account: "newcomer" }));
+    const newcomerAt = performance.now() - started;
+    const outcomes = await flooding;
+    expect(newcomer && "key" in newcomer, "the newcomer's hash was refused").toBe(true);
+    // It waited for a hash or two of the flood, not for the whole queue ahead of it.
+    const hashed = outcomes.filter((outcome) => "key" in outcome).map((outcome) => outcome.at);
+    expect(hashed.filter((at) => at > newcomerAt).length).toBeGreaterThanOrEqual(hashed.length / 2);
+    expect(outcomes.some((outcome) => "error" in outcome && outcome.error instanceof HashingBusyError)).toBe(true);
   });
 
   it("keeps the decoy hash of unknown users working when making it was refused", { timeout: 60_000 }, async () => {

@@ -2,7 +2,22 @@ import { describe, expect, it } from "vitest";
 import { type RateLimits, retryMessage, SignInRateLimiter, slowdownSeconds } from "../src/rate-limit";
 import { accountStorages } from "./storages";
 
-const defaults: RateLimits = { perUsernameAndAddress: 5, perUsername: 100, perAddress: 100, registrationsPerAddress: 100, window: 900 };
+const defaults: RateLimits = {
+  perUsernameAndAddress: 5,
+  perUsername: 100,
+  perAddress: 100,
+  registrationsPerAddress: 100,
+  signInsPerUsernameAndAddress: 100,
+  signInsPerUsername: 100,
+  window: 900,
+};
+
+/** A sign-in whose password was right, as account.ts runs it: counted, then reported a success. */
+async function signInRight(limiter: SignInRateLimiter, username: string, address: string | undefined) {
+  const check = await limiter.attempt(username, address);
+  if (!check.limited) await limiter.succeeded(username, address);
+  return check;
+}
 
 describe.each(accountStorages())("SignInRateLimiter ($kind)", ({ counters }) => {
   const limiterWith = (limits: Partial<RateLimits>) => new SignInRateLimiter(counters(), { ...defaults, ...limits });
@@ -60,6 +75,52 @@ describe.each(accountStorages())("SignInRateLimiter ($kind)", ({ counters }) => 
     expect((await limiter.attempt("dave", "10.1.1.1")).limited).toBe(false);
     expect((await limiter.attempt("erin", "10.1.1.1")).limited).toBe(false);
     expect((await limiter.attempt("fay", "10.1.1.1")).limited).toBe(true);
+  });
+
+  it("counts every sign-in against the username and address's budget, right password or not: past it, 429 for the window's rest", async () => {
+    const limiter = limiterWith({ perUsernameAndAddress: 5, signInsPerUsernameAndAddress: 6 });
+    for (let i = 0; i < 4; i++) expect(await signInRight(limiter, "jane", "10.6.6.6")).toEqual({ limited: false });
+    expect((await limiter.attempt("jane", "10.6.6.6")).limited).toBe(false); // a wrong password costs too
+    expect(await signInRight(limiter, "JANE", "10.6.6.6")).toEqual({ limited: false });
+    const refused = await signInRight(limiter, "jane", "10.6.6.6");
+    expect(refused.limited).toBe(true);
+    if (refused.limited) expect(refused.retryAfterSeconds).toBeGreaterThan(890);
+    // That pair only: the owner elsewhere, and others behind that address, still sign in.
+    expect(await signInRight(limiter, "jane", "10.6.6.7")).toEqual({ limited: false });
+    expect(await signInRight(limiter, "kate", "10.6.6.6")).toEqual({ limited: false });
+  });
+
+  it("slows a username signed in to from everywhere past its budget, successes included, and does not lock it", async () => {
+    const limiter = limiterWith({ signInsPerUsername: 4 });
+    for (let i = 0; i < 4; i++) expect(await signInRight(limiter, "lena", `10.7.7.${i}`)).toEqual({ limited: false });
+    expect(await signInRight(limiter, "lena", "10.7.7.50")).toEqual({ limited: false });
+    const slowed = await signInRight(limiter, "lena", "10.7.7.51");
+    expect(slowed.limited).toBe(true);
+    if (slowed.limited) expect(slowed.retryAfterSeconds).toBeLessThanOrEqual(slowdownSeconds);
+    // Without an address, the username's budget is what applies.
+    expect((await signInRight(limiter, "lena", undefined)).limited).toBe(true);
+  });
+
+  it("counts no successes per address: an office behind one address signs in, a hundred people", async () => {
+    const limiter = limiterWith({ perAddress: 3, perUsernameAndAddress: 2, signInsPerUsernameAndAddress: 2, signInsPerUsername: 2 });
+    for (let i = 0; i < 100; i++) expect(await signInRight(limiter, `staff${i}`, "10.8.8.8"), `person ${i}`).toEqual({ limited: false });
+  });
+
+  it("charges no sign-in budget for an attempt refused or never checked", async () => {
+    const limiter = limiterWith({ perUsernameAndAddress: 1, signInsPerUsernameAndAddress: 2, signInsPerUsername: 3 });
+    for (let i = 0; i < 5; i++) {
+      expect((await limiter.attempt("mona", "10.9.1.1")).limited).toBe(false);
+      await limiter.notChecked("mona", "10.9.1.1");
+    }
+    expect((await limiter.attempt("mona", "10.9.1.1")).limited).toBe(false); // a failure: the next is refused
+    for (let i = 0; i < 5; i++) expect((await limiter.attempt("mona", "10.9.1.1")).limited).toBe(true);
+    expect(await signInRight(limiter, "mona", "10.9.1.2")).toEqual({ limited: false });
+    expect(await signInRight(limiter, "mona", "10.9.1.2")).toEqual({ limited: false });
+    expect((await signInRight(limiter, "mona", "10.9.1.2")).limited).toBe(true); // its pair's budget of 2 is spent
+    // The username's budget of 3 holds the failure and the two successes (refused attempts took nothing):
+    // past it, one sign-in per slowdown interval.
+    expect((await signInRight(limiter, "mona", "10.9.1.3")).limited).toBe(false);
+    expect((await signInRight(limiter, "mona", "10.9.1.4")).limited).toBe(true);
   });
 
   it("gives an attempt whose password was never checked back to the username and the address", async () => {

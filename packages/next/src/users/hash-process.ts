@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import type { ScryptOptions } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { FairQueue, type HashFairness } from "./fair-queue";
 
 /**
  * Password hashes run in child processes of their own, in two lanes, never in the server.
@@ -20,9 +21,9 @@ import { availableParallelism } from "node:os";
  * sign-in took 7x its quiet time. So while it hashes, its process's CPU time is sampled (Linux's
  * per-thread schedstat) every `probeMs`. `starvingSamples` samples in a row in which it got under
  * `starvingShare` of a CPU per hash, while the fair lane was idle, mean the machine has no CPU to spare:
- * the fair lane, when it has a free slot, takes over the oldest waiting hash (or, with none waiting, runs
- * the oldest running one as well: the first answer wins); while that one still sits in the background
- * process, new hashes go straight to the fair lane. Samples taken while the fair lane hashed prove nothing
+ * the fair lane, when it has a free slot, runs the hash starving in the background process as well (the
+ * first answer wins), or, with that one taken over already, the next waiting hash (fair-queue.ts picks
+ * it); while one sits in the background process, new hashes go straight to the fair lane. Samples taken while the fair lane hashed prove nothing
  * (it is what took the CPU), so a burst with CPU to spare stays in the background lane. Where the process
  * cannot be sampled, a hash that has run `patience` without finishing is the sign instead. Sign-in never waits for reads to stop, and
  * reads never lose more than `maxFairHashes` CPUs to it.
@@ -36,6 +37,12 @@ export const maxFairHashes = Math.max(1, Math.floor(availableParallelism() / 4))
  * names held a real one up from 157 ms to 7.2 s. A hash takes ~100 ms, so the last of 8 rounds waits ~0.8 s.
  */
 export const maxWaitingHashes = 8 * maxConcurrentHashes;
+/**
+ * Hashes one account may hold, running and waiting: a quarter of the waiting room, at least two. Beyond
+ * it that account's next hash is refused at once (fair-queue.ts: a few accounts keeping sign-ins in
+ * flight filled the room and everyone else got 503).
+ */
+export const maxHashesPerAccount = Math.max(2, Math.floor(maxWaitingHashes / 4));
 /** How often the background process's CPU time is sampled while it hashes. */
 const probeMs = 25;
 /** Under this share of a CPU per running hash, between two samples (the fair lane idle), the background lane got too little. */
@@ -91,6 +98,8 @@ const lanes: Record<LaneName, { source: string; concurrency: number }> = {
 };
 
 interface Job {
+  /** Whom it is for: the waiting room serves them in turn (fair-queue.ts). */
+  fairness: HashFairness;
   password: string;
   salt: Uint8Array;
   keyLength: number;
@@ -119,9 +128,17 @@ interface Reply {
   error?: string;
 }
 
+/** A lane's waiting hashes: the background lane's is the fair waiting room, the fair lane's (a slot or so) a plain array. */
+interface JobQueue {
+  readonly length: number;
+  push(job: Job): void;
+  unshift(job: Job): void;
+  shift(): Job | undefined;
+}
+
 interface Lane {
   name: LaneName;
-  queue: Job[];
+  queue: JobQueue;
   running: Map<number, Run>;
   child?: ChildProcess;
   idleTimer?: ReturnType<typeof setTimeout>;
@@ -140,6 +157,8 @@ interface Probe {
 }
 
 interface HashingState {
+  /** The background lane's queue: what every new hash is admitted to, and waits in. */
+  waiting: FairQueue<Job>;
   background: Lane;
   fair: Lane;
   probe: Probe;
@@ -150,27 +169,51 @@ interface HashingState {
 // Next loads this module once per server bundle (route handlers; pages and their server actions): the
 // state lives on globalThis, so a server process has one queue, one bound and one process per lane.
 const globals = globalThis as { [key: symbol]: HashingState | undefined };
-const stateKey = Symbol.for("ironlink.password-hashing.v2");
-const newLane = (name: LaneName): Lane => ({ name, queue: [], running: new Map() });
-globals[stateKey] ??= { background: newLane("background"), fair: newLane("fair"), probe: {}, nextId: 0, recentMsPerWork: [] };
+const stateKey = Symbol.for("ironlink.password-hashing.v3");
+const newState = (): HashingState => {
+  const waiting = new FairQueue<Job>(maxWaitingHashes, maxHashesPerAccount);
+  const background: Lane = { name: "background", queue: waiting, running: new Map() };
+  return { waiting, background, fair: { name: "fair", queue: [], running: new Map() }, probe: {}, nextId: 0, recentMsPerWork: [] };
+};
+globals[stateKey] ??= newState();
 const state = globals[stateKey];
 
-/** The hashing queue is full: this hash was refused before any work, so a burst cannot stall the sign-ins behind it. */
+const busyReasons = {
+  full: `${maxWaitingHashes} password hashes are already waiting`,
+  account: `this account already has ${maxHashesPerAccount} password hashes under way`,
+  displaced: "a client with fewer hashes waiting needed this one's place",
+};
+
+/**
+ * The hashing queue is full, or this account has its share of it, or this hash waited in the place of one
+ * of a client with fewer: refused before any work, so a burst cannot stall the sign-ins behind it.
+ */
 export class HashingBusyError extends Error {
   readonly retryAfterSeconds = busyRetryAfterSeconds;
 
-  constructor() {
-    super(`ironlink: ${maxWaitingHashes} password hashes are already waiting; try again in ${busyRetryAfterSeconds} s.`);
+  constructor(reason: keyof typeof busyReasons = "full") {
+    super(`ironlink: ${busyReasons[reason]}; try again in ${busyRetryAfterSeconds} s.`);
     this.name = "HashingBusyError";
   }
 }
 
-/** scrypt in a hashing process; same result as `crypto.scrypt`. Rejects with HashingBusyError at once when the queue is full. */
-export function scryptInBackground(password: string, salt: Uint8Array, keyLength: number, options: ScryptOptions): Promise<Buffer> {
-  // Only new hashes meet the bound: those re-run after a crash (fail, in hashingProcess) were admitted and go back in front.
-  if (state.background.queue.length >= maxWaitingHashes) return Promise.reject(new HashingBusyError());
+/**
+ * scrypt in a hashing process; same result as `crypto.scrypt`. Rejects with HashingBusyError at once when
+ * the queue is full or the account has its share (`fairness`: whom the hash is for; fair-queue.ts).
+ */
+export function scryptInBackground(password: string, salt: Uint8Array, keyLength: number, options: ScryptOptions, fairness: HashFairness = {}): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
-    const job: Job = { password, salt, keyLength, options: { ...options, maxmem }, deaths: 0, holders: 0, escalated: false, settled: false, resolve, reject };
+    const job: Job = { fairness, password, salt, keyLength, options: { ...options, maxmem }, deaths: 0, holders: 0, escalated: false, settled: false, resolve, reject };
+    // Only new hashes meet the bound: those re-run after a crash (fail, in hashingProcess) were admitted and go back in front.
+    const admission = state.waiting.admit(job);
+    if (!admission.admitted) {
+      reject(new HashingBusyError(admission.reason));
+      return;
+    }
+    if (admission.displaced) {
+      admission.displaced.holders--;
+      settle(admission.displaced, new HashingBusyError("displaced"));
+    }
     // A hash the fair lane took over still sits in the background process: it has had no CPU since, so
     // this one would wait for nothing. Straight to the fair lane, while it has a slot.
     if (fairHasSlot() && [...state.background.running.values()].some((run) => run.job.escalated)) escalate(job);
@@ -203,15 +246,18 @@ function enqueue(lane: Lane, job: Job, front = false): void {
 }
 
 /**
- * The background lane starves: the fair lane, if it has a free slot, takes the oldest waiting hash, or with
- * none waiting runs the oldest running one too.
+ * The background lane starves: the fair lane, if it has a free slot, runs the hash starving there too, or
+ * takes the next waiting one. The starving one first: it was in line before any that wait, and left there
+ * it would wait out a whole flood (a sign-in took 15 s while the waiting ones went past it).
  */
 function takeOver(): void {
   const { background } = state;
   if (!fairHasSlot()) return;
-  let job = background.queue.shift();
-  if (job) job.holders--;
-  else job = [...background.running.values()].map((run) => run.job).find((running) => !running.escalated && !running.settled);
+  let job = [...background.running.values()].map((run) => run.job).find((running) => !running.escalated && !running.settled);
+  if (!job) {
+    job = background.queue.shift();
+    if (job) job.holders--;
+  }
   if (job) escalate(job);
 }
 
@@ -306,6 +352,7 @@ function dispatch(lane: Lane): void {
 function settle(job: Job, outcome: Buffer | Error): void {
   if (job.settled) return;
   job.settled = true;
+  state.waiting.release(job);
   if (outcome instanceof Error) job.reject(outcome);
   else job.resolve(outcome);
 }

@@ -1,6 +1,7 @@
 import { SessionStoreUnavailableError } from "@ironlink/session";
 import type { UserRecords } from "../storage/account-storage";
 import { canonicalUsername } from "../validation";
+import type { HashFairness } from "./fair-queue";
 import { decoyPasswordHash, hashPassword, verifyPassword } from "./password-hash";
 
 /** What the apps know about a person. The password hash never leaves this module. */
@@ -16,33 +17,38 @@ interface StoredUser extends User {
 
 export type CreateUserResult = { ok: true; user: User } | { ok: false; reason: "taken" };
 
-/** Users shared by every app, keyed by the lower-cased name: JSON records with a scrypt hash. */
+/**
+ * Users shared by every app, keyed by the lower-cased name: JSON records with a scrypt hash. Each hash is
+ * queued for its account and, where known, the client's `address` (fair-queue.ts: served in turn).
+ */
 export class UserStore {
   constructor(private readonly records: UserRecords) {}
 
-  async create(username: string, password: string): Promise<CreateUserResult> {
+  async create(username: string, password: string, address?: string): Promise<CreateUserResult> {
     const id = canonicalUsername(username);
-    const record: StoredUser = { id, username: username.trim(), passwordHash: await hashPassword(password), createdAt: Date.now() };
+    const passwordHash = await hashPassword(password, fairnessOf(id, address));
+    const record: StoredUser = { id, username: username.trim(), passwordHash, createdAt: Date.now() };
     // "Is the name free?" and "take it" are one atomic step, so two apps cannot both register it.
     const created = await this.#run(() => this.records.create(id, JSON.stringify(record)));
     return created ? { ok: true, user: { id, username: record.username } } : { ok: false, reason: "taken" };
   }
 
   /** The user if the password is right; null otherwise, after the same scrypt work either way. */
-  async verify(username: string, password: string): Promise<User | null> {
+  async verify(username: string, password: string, address?: string): Promise<User | null> {
     const id = canonicalUsername(username);
+    const fairness = fairnessOf(id, address);
     const raw = await this.#run(() => this.records.get(id));
     const record = raw ? parseRecord(raw) : undefined;
-    const matches = await verifyPassword(password, record?.passwordHash ?? (await decoyPasswordHash()));
+    const matches = await verifyPassword(password, record?.passwordHash ?? (await decoyPasswordHash(fairness)), fairness);
     return record && matches ? { id: record.id, username: record.username } : null;
   }
 
   /** Replaces the password hash, if the user still exists. */
-  async changePassword(id: string, newPassword: string): Promise<boolean> {
+  async changePassword(id: string, newPassword: string, address?: string): Promise<boolean> {
     const raw = await this.#run(() => this.records.get(id));
     const record = raw ? parseRecord(raw) : undefined;
     if (!record) return false;
-    const updated: StoredUser = { ...record, passwordHash: await hashPassword(newPassword) };
+    const updated: StoredUser = { ...record, passwordHash: await hashPassword(newPassword, fairnessOf(id, address)) };
     return this.#run(() => this.records.replace(id, JSON.stringify(updated)));
   }
 
@@ -57,6 +63,8 @@ export class UserStore {
     }
   }
 }
+
+const fairnessOf = (account: string, address: string | undefined): HashFairness => (address === undefined ? { account } : { account, address });
 
 function parseRecord(raw: string): StoredUser | undefined {
   try {
