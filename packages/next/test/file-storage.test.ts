@@ -19,7 +19,7 @@ let dirs = 0;
 const newDir = () => join(base, String(++dirs));
 /** The counter files in `dir`: not the locks or temporary files of a write under way. */
 const counterFiles = async (dir: string) => (await readdir(join(dir, "attempts")).catch(() => [] as string[])).filter((name) => !name.includes("."));
-const limits: RateLimits = { perUsernameAndAddress: 5, perUsername: 10, perAddress: 3, registrationsPerAddress: 5, window: 900 };
+const limits: RateLimits = { perUsernameAndAddress: 5, perUsername: 10, perAddress: 3, registrationsPerAddress: 5, signInsPerUsernameAndAddress: 20, signInsPerUsername: 60, window: 900 };
 
 test("100 refused sign-ins add at most a handful of files", async () => {
   const dir = newDir();
