@@ -1,5 +1,5 @@
 import "server-only";
-import { isSessionStoreUnavailable, regenerateSession, sessionInfo } from "@ironlink/session";
+import { isSessionStoreUnavailable, regenerateSession, type SignInTicket, sessionInfo } from "@ironlink/session";
 import { getConfig } from "./config";
 import { messages } from "./messages";
 import { ironlinkOptions } from "./options";
@@ -38,10 +38,12 @@ export function signIn(session: AppSession, input: Input, context: RequestContex
     // Counted before the password is checked, so concurrent guesses cannot all slip under the limit.
     const limit = await limiter().attempt(username, context.address);
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
+    // The sign-in guard (manager.ts, docs/security.md): taken before the password is checked.
+    const ticket = await sessions().signInTicket();
     const user = await verifyAttempt(username, password, () => limiter().notChecked(username, context.address));
     if (!user) return { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
     await limiter().succeeded(username, context.address);
-    await startSession(session, user, context);
+    if (!(await startSession(session, user, context, ticket))) return revokedMeanwhile();
     return { ok: true, user };
   });
 }
@@ -109,12 +111,30 @@ export function changePassword(session: AppSession, input: Input, _context: Requ
   });
 }
 
-// A fresh id at every sign-in: an id planted in the browser before sign-in is worthless after it.
-async function startSession(session: AppSession, user: User, context: RequestContext): Promise<void> {
+/**
+ * A fresh id at every sign-in: an id planted in the browser before sign-in is worthless after it. With a
+ * `ticket` (signIn's, taken before the password was checked), the saved session is kept only if no
+ * revocation of the user (a password change, "sign out everywhere") began since: otherwise it is ended
+ * here and false comes back. Why that leaves no session of the old password alive: manager.ts, signInGuard.
+ */
+async function startSession(session: AppSession, user: User, context: RequestContext, ticket?: SignInTicket): Promise<boolean> {
   await regenerateSession(session);
   const origin = ironlinkOptions().publicUrl;
   Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.app, userAgent: context.userAgent, ...(origin ? { seenOn: [new URL(origin).origin] } : {}) });
   await session.save();
+  if (!ticket) return true;
+  let current = false;
+  try {
+    current = await sessions().isSignInCurrent(ticket, user.id);
+  } finally {
+    // Unanswered (the store down) counts as revoked: the cookie goes whatever the store says.
+    if (!current) await session.destroy().catch(() => undefined);
+  }
+  return current;
+}
+
+function revokedMeanwhile(): AccountResult {
+  return { ok: false, status: 401, error: "signed_out_meanwhile", message: messages.signedOutMeanwhile };
 }
 
 function tooManyAttempts(retryAfterSeconds: number): AccountResult {

@@ -1,5 +1,5 @@
 import { isAbsolute } from "node:path";
-import type { Password } from "../options";
+import { defaultMaxSessionsPerUser, type Password } from "../options";
 import { parseRedisNodes, type RedisConnection } from "../stores/redis-client";
 
 /**
@@ -37,6 +37,8 @@ export interface FleetConfig {
   migrateIronSessionCookies: boolean;
   /** IRONLINK_LIVE_SIGNOUT: signed-in pages hear of their session's end at once (default true). */
   liveSignOut: boolean;
+  /** SESSION_MAX_PER_USER: live sessions one user may hold; a sign-in beyond it ends their oldest (default 50). */
+  maxSessionsPerUser: number;
 }
 
 export const fleetDefaults = {
@@ -96,6 +98,7 @@ export function readFleetConfig(env: Environment = process.env): FleetConfig {
     loginUrl: readLoginUrl(env.LOGIN_URL, appOrigins),
     migrateIronSessionCookies: readBoolean(env, "MIGRATE_IRON_SESSION_COOKIES") ?? true,
     liveSignOut: readBoolean(env, "IRONLINK_LIVE_SIGNOUT") ?? true,
+    maxSessionsPerUser: readInteger(env, "SESSION_MAX_PER_USER", 1) ?? defaultMaxSessionsPerUser,
   };
 }
 
