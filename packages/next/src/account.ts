@@ -106,6 +106,8 @@ export function changePassword(session: AppSession, input: Input, _context: Requ
     await regenerateSession(session);
     Object.assign(session, data);
     await session.save();
+    // After the new hash is stored, never before: the revocation counts itself first, and a sign-in that
+    // checked the old hash took its ticket before that count, so it cannot outlive this (manager.ts, signInGuard).
     await sessions().revokeUserSessions(user.id, { except: sessionInfo(session).publicId });
     return { ok: true, user };
   });
