@@ -107,6 +107,30 @@ describe.each(stores)("%s: sessions per user", (_name, openStore) => {
     expect(left).toEqual([old[2]!, old[3]!, ...both].map((s) => s.publicId).sort());
   });
 
+  test("a store that does not say how many sessions the user holds gets the same cap (by listing at each sign-in)", async () => {
+    const { c, store } = await setup();
+    const quiet: SessionStore = {
+      get: (key) => store.get(key),
+      set: async (key, value, write) => {
+        const result = await store.set(key, value, write);
+        return result.status === "written" ? { status: "written" } : result;
+      },
+      delete: (key, userId, options) => store.delete(key, userId, options),
+      listByUser: (userId, now) => store.listByUser(userId, now),
+      claim: (key, expiresAt, now) => store.claim(key, expiresAt, now),
+      isClaimed: (key) => store.isClaimed(key),
+    };
+    const options: SessionOptions = { password, cookieName, ttl: 3600, store: quiet, userId: (data) => (data as Data).user?.id, clock: c.clock, maxSessionsPerUser: 3 };
+    const user = randomUUID();
+    const signIns = [];
+    for (let i = 0; i < 5; i++) {
+      c.advance(1);
+      signIns.push(await signIn(options, user, i));
+    }
+    const left = (await createSessionManager<Data>(options).listSessions(user)).map((s) => s.publicId).sort();
+    expect(left).toEqual(signIns.slice(2).map((s) => s.publicId).sort());
+  });
+
   test("other users' sessions and anonymous ones are not counted", async () => {
     const { options, manager } = await setup({ maxSessionsPerUser: 2 });
     const [user, other] = [randomUUID(), randomUUID()];
