@@ -23,7 +23,9 @@ export async function runMicro(redisUrl: string, password: string, budgetMs = 15
     const manager = createSessionManager<BenchSessionData>(options);
     const data = sessionData({ id: "u-micro", username: "micro" });
 
-    const signIn = () => newSession(manager, data);
+    // Each sign-in is another person's: one user signed in thousands of times would time the cap on sessions per user.
+    let signIns = 0;
+    const signIn = () => newSession(manager, { ...data, user: { id: `u-micro-${++signIns}`, username: "micro" } });
     const cookie = await signIn();
     const read = (cookieValue = cookie, m = manager) => m.getSession(new MemoryCookies({ [ironlinkCookieName]: cookieValue }));
     const check = async (session: Promise<{ user?: unknown }>) => {
@@ -127,7 +129,8 @@ async function fileStoreBesideRedis(
   const dir = await mkdtemp(join(tmpdir(), "ironlink-bench-files-"));
   try {
     const manager = createSessionManager<BenchSessionData>(ironlinkOptions({ store: new FileStore({ dir }) }));
-    const signIn = () => newSession(manager, data);
+    let signIns = 0; // one person each, as above
+    const signIn = () => newSession(manager, { ...data, user: { id: `u-micro-file-${++signIns}`, username: "micro" } });
     const cookie = await signIn();
     const read = () => manager.getSession(new MemoryCookies({ [ironlinkCookieName]: cookie }));
     return [

@@ -125,6 +125,8 @@ export function appEnvironment({ redisUrl, appOnePort, appTwoPort, servicePort }
     CLIENT_IPV6_PREFIX: "",
     RATE_LIMIT_WINDOW: "",
     MIGRATE_IRON_SESSION_COOKIES: "",
+    // 50 live sessions per user, the default (session-limits.spec.ts runs a fleet of its own with fewer).
+    SESSION_MAX_PER_USER: "",
     // Every test signs in from 127.0.0.1, and many try wrong passwords on purpose, in parallel: the
     // per-address limits (20 failures, 10 registrations) would trip across unrelated tests; the limit per
     // username and address stays 5. client-address.spec.ts runs apps of its own with the defaults.

@@ -1,5 +1,5 @@
 import "server-only";
-import { isSessionStoreUnavailable, regenerateSession, sessionInfo } from "@ironlink/session";
+import { isSessionStoreUnavailable, regenerateSession, type SignInTicket, sessionInfo } from "@ironlink/session";
 import { getConfig } from "./config";
 import { messages } from "./messages";
 import { ironlinkOptions } from "./options";
@@ -38,10 +38,12 @@ export function signIn(session: AppSession, input: Input, context: RequestContex
     // Counted before the password is checked, so concurrent guesses cannot all slip under the limit.
     const limit = await limiter().attempt(username, context.address);
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
+    // The sign-in guard (manager.ts, docs/security.md): taken before the password is checked.
+    const ticket = await sessions().signInTicket();
     const user = await verifyAttempt(username, password, () => limiter().notChecked(username, context.address), context.address);
     if (!user) return { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
     await limiter().succeeded(username, context.address);
-    await startSession(session, user, context);
+    if (!(await startSession(session, user, context, ticket))) return revokedMeanwhile();
     return { ok: true, user };
   });
 }
@@ -84,7 +86,7 @@ export async function revokeOwnSession(session: AppSession, publicId: unknown): 
  * Changes the password after checking the current one, then gives this session a new id and ends every
  * other session of the user: whoever knew the old password is out everywhere.
  */
-export function changePassword(session: AppSession, input: Input, _context: RequestContext): Promise<AccountResult> {
+export function changePassword(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
   return withTemporaryFailures(async () => {
     const user = session.user;
     if (!user) return { ok: false, status: 401, error: "unauthenticated", message: messages.signedOut };
@@ -95,26 +97,46 @@ export function changePassword(session: AppSession, input: Input, _context: Requ
     const publicId = sessionInfo(session).publicId ?? "";
     const limit = await limiter().attemptPasswordChange(publicId);
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
-    if (!(await verifyAttempt(user.id, check.currentPassword, () => limiter().passwordChangeNotChecked(publicId)))) {
+    if (!(await verifyAttempt(user.id, check.currentPassword, () => limiter().passwordChangeNotChecked(publicId), context.address))) {
       return { ok: false, status: 400, error: "wrong_password", message: messages.wrongCurrentPassword, fieldErrors: { currentPassword: messages.wrongCurrentPassword } };
     }
     await limiter().passwordChangeSucceeded(publicId);
-    await users().changePassword(user.id, check.newPassword);
+    await users().changePassword(user.id, check.newPassword, context.address);
     const data = { ...session };
     await regenerateSession(session);
     Object.assign(session, data);
     await session.save();
+    // After the new hash is stored, never before: the revocation counts itself first, and a sign-in that
+    // checked the old hash took its ticket before that count, so it cannot outlive this (manager.ts, signInGuard).
     await sessions().revokeUserSessions(user.id, { except: sessionInfo(session).publicId });
     return { ok: true, user };
   });
 }
 
-// A fresh id at every sign-in: an id planted in the browser before sign-in is worthless after it.
-async function startSession(session: AppSession, user: User, context: RequestContext): Promise<void> {
+/**
+ * A fresh id at every sign-in: an id planted in the browser before sign-in is worthless after it. With a
+ * `ticket` (signIn's, taken before the password was checked), the saved session is kept only if no
+ * revocation of the user (a password change, "sign out everywhere") began since: otherwise it is ended
+ * here and false comes back. Why that leaves no session of the old password alive: manager.ts, signInGuard.
+ */
+async function startSession(session: AppSession, user: User, context: RequestContext, ticket?: SignInTicket): Promise<boolean> {
   await regenerateSession(session);
   const origin = ironlinkOptions().publicUrl;
   Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.app, userAgent: context.userAgent, ...(origin ? { seenOn: [new URL(origin).origin] } : {}) });
   await session.save();
+  if (!ticket) return true;
+  let current = false;
+  try {
+    current = await sessions().isSignInCurrent(ticket, user.id);
+  } finally {
+    // Unanswered (the store down) counts as revoked: the cookie goes whatever the store says.
+    if (!current) await session.destroy().catch(() => undefined);
+  }
+  return current;
+}
+
+function revokedMeanwhile(): AccountResult {
+  return { ok: false, status: 401, error: "signed_out_meanwhile", message: messages.signedOutMeanwhile };
 }
 
 function tooManyAttempts(retryAfterSeconds: number): AccountResult {

@@ -8,6 +8,7 @@ export const messages = {
   busy: "Too many sign-ins at once. Please try again in a few seconds.",
   expired: "Your session expired, please sign in again.",
   wrongCurrentPassword: "Your current password is not right.",
+  signedOutMeanwhile: "Your password was just changed, or all your sessions were signed out, while you signed in. Please sign in again.",
   signedOut: "You are not signed in.",
   crossSite: "Cross-site requests are not allowed.",
   registrationClosed: "Accounts are not created on this app.",

@@ -5,7 +5,7 @@ import { normalizedOnce } from "./manager";
 import type { SessionOptions } from "./options";
 import { type IronSession, openSession } from "./session";
 
-export { createSessionManager, type ListedSession, type SessionManager } from "./manager";
+export { createSessionManager, type ListedSession, type SessionManager, type SignInTicket } from "./manager";
 export {
   type IronSession,
   regenerateSession,

@@ -16,6 +16,7 @@ export {
   type SessionManager,
   type SessionState,
   sessionInfo,
+  type SignInTicket,
 } from "./core";
 export { sealData, unsealData } from "./seal";
 export { type CookieStore, cookieStoreWithHeader } from "./cookies";

@@ -5,6 +5,7 @@ import { type NormalizedSessionOptions, normalizeOptions, type SessionOptions } 
 import { unsealStoredValue } from "./seal";
 import { openSession, type Session } from "./session";
 import { isStoreKey } from "./session-id";
+import type { SessionStore } from "./stores/session-store";
 
 /** One of a user's sessions, as `listSessions` returns it. */
 export interface ListedSession<T extends object> {
@@ -25,8 +26,29 @@ export interface SessionManager<T extends object> {
    * `userId`, belongs to someone else (so a user can only end their own sessions).
    */
   revokeSession(publicId: string, options?: { userId?: string }): Promise<boolean>;
-  /** Ends every session of the user but `except` (a publicId, typically the current session). Resolves the count. */
+  /**
+   * Ends every session of the user but `except` (a publicId, typically the current session). Resolves the
+   * count. It first counts a revocation for the user, so a sign-in racing it fails its `isSignInCurrent`
+   * check: call it after a password change is stored, never before.
+   */
   revokeUserSessions(userId: string, options?: { except?: string }): Promise<number>;
+  /**
+   * The sign-in guard, part one: take a ticket BEFORE checking the credentials (the user need not be known
+   * yet). See `isSignInCurrent`.
+   */
+  signInTicket(): Promise<SignInTicket>;
+  /**
+   * The sign-in guard, part two: once the new session is saved, whether no revocation of the user
+   * (`revokeUserSessions`: a password change, "sign out everywhere") began since the ticket. False: the
+   * credentials checked may be the old ones and the revocation may have missed the new session, so end it
+   * (`destroy()`) and ask the person to sign in again. With a store that offers no guard, always true.
+   */
+  isSignInCurrent(ticket: SignInTicket, userId: string): Promise<boolean>;
+}
+
+/** What `signInTicket` hands out: opaque to the app. */
+export interface SignInTicket {
+  readonly revocations: number;
 }
 
 /** Options checked once and the operations that need no request. Use one per app. */
@@ -66,6 +88,8 @@ export function createSessionManager<T extends object>(options: SessionOptions):
       return true;
     },
     async revokeUserSessions(userId, { except } = {}) {
+      // Before the listing: see signInGuard below.
+      await store.countRevocation?.(userId);
       const entries = await store.listByUser(userId, clock());
       const doomed: string[] = [];
       for (const [key, raw] of entries) {
@@ -77,6 +101,40 @@ export function createSessionManager<T extends object>(options: SessionOptions):
       }
       await Promise.all(doomed.map((key) => store.delete(key, userId)));
       return doomed.length;
+    },
+    ...signInGuard(store),
+  };
+}
+
+/**
+ * Why no session signed in with old credentials survives a revocation (a password change, "sign out
+ * everywhere"), in every interleaving. The store keeps a revocation counter C shared by the fleet and, per
+ * user, M: the value of C at the user's latest revocation.
+ *
+ * - A revocation R: (the new password hash is stored, for a change), then C += 1 giving v and M = max(M, v),
+ *   then it lists the user's index and deletes what it finds.
+ * - A sign-in S: t = C (the ticket), then checks the password, then saves its session and indexes it,
+ *   then reads M: if M > t it ends the session and fails.
+ *
+ * Take any S that checked the old password (it read the old hash, so before R stored the new one, so before
+ * R's bump), or more generally any S whose ticket was read before R's bump: t < v. Then either
+ * - S read M after R raised it: M >= v > t, and S ends its own session; or
+ * - S read M before R raised it: S's index entry was written before that read, so before R's bump
+ *   completed, so before R's listing began: R lists S's session and deletes it.
+ * Each step is one command on one key and each party awaits its steps in order, so this holds on one Redis,
+ * a Cluster (keys in any slots) and the file store (every change under a lock, renamed into place). M only
+ * grows, so two revocations writing M in either order keep the latest. What it does not cover: a failover
+ * that loses acknowledged writes (Redis replicates asynchronously).
+ *
+ * The read path is untouched (one GET per request): the cost is two reads per sign-in and two writes per
+ * revocation. A sign-in that starts after the bump passes, as it should: it checked the current password.
+ */
+function signInGuard(store: SessionStore): Pick<SessionManager<object>, "signInTicket" | "isSignInCurrent"> {
+  return {
+    signInTicket: async () => ({ revocations: (await store.revocationCount?.()) ?? 0 }),
+    isSignInCurrent: async (ticket, userId) => {
+      if (!store.lastRevocationOf) return true;
+      return (await store.lastRevocationOf(userId)) <= ticket.revocations;
     },
   };
 }

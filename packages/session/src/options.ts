@@ -7,6 +7,8 @@ const cookieExpiryMarginSeconds = 60;
 const minimumPasswordLength = 32;
 /** How often, at most, a read extends the idle window (a Redis write), unless the idle window is shorter. */
 const defaultTouchIntervalSeconds = 60;
+/** Live sessions a user may hold at once: enough for every device and browser a person uses, not a flood. */
+export const defaultMaxSessionsPerUser = 50;
 
 export type Password = string | Record<string | number, string>;
 
@@ -59,6 +61,12 @@ export interface SessionOptions {
    */
   userId?: (data: Record<string, unknown>) => string | undefined;
   /**
+   * Live sessions one user (see `userId`) may hold at once. When a save makes a session a user's and they
+   * would hold more, their oldest sessions (by creation, that is sign-in) are ended, and announced like any
+   * sign-out. A whole number of at least 1; default 50.
+   */
+  maxSessionsPerUser?: number;
+  /**
    * "migrate", the default: accept a cookie sealed by stateless iron-session (its data in the cookie, same
    * cookie name and password) once, so its user stays signed in; save() moves its data into the store
    * under a new session id and replaces the cookie. "ignore": such a cookie is anonymous.
@@ -81,6 +89,7 @@ export interface NormalizedSessionOptions {
   idleTimeoutMs: number | undefined;
   touchIntervalMs: number;
   userId: (data: Record<string, unknown>) => string | undefined;
+  maxSessionsPerUser: number;
   legacyCookies: "migrate" | "ignore";
   clock: () => number;
   /** The options as given: updateConfig() starts from them. */
@@ -164,6 +173,7 @@ export function normalizeOptions(options: SessionOptions): NormalizedSessionOpti
     idleTimeoutMs: idleTimeout === undefined ? undefined : idleTimeout * 1000,
     touchIntervalMs: touchInterval * 1000,
     userId: options.userId ?? (() => undefined),
+    maxSessionsPerUser: maxSessionsPerUserOf(options.maxSessionsPerUser),
     legacyCookies,
     clock: options.clock ?? (() => Date.now()),
     given: options,
@@ -193,6 +203,14 @@ export function updatedOptions(current: NormalizedSessionOptions, next: SessionC
 
 /** What updateConfig takes: iron-session's SessionOptions; a `store` may be given but is not changed. */
 export type SessionConfigUpdate = Omit<SessionOptions, "store"> & { store?: SessionStore };
+
+function maxSessionsPerUserOf(value: number | undefined): number {
+  if (value === undefined) return defaultMaxSessionsPerUser;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new SessionConfigError(`ironlink: \`maxSessionsPerUser\` must be a whole number of at least 1 (got ${String(value)}).`);
+  }
+  return value;
+}
 
 function seconds(value: number | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;

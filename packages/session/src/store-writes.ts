@@ -3,6 +3,8 @@ import { cookieOpensUntilAfterSave, expiryOf } from "./lifetime";
 import type { StoredSession } from "./load";
 import type { NormalizedSessionOptions } from "./options";
 import { sealStoredValue, type StoredValue, unsealStoredValue } from "./seal";
+import { endSessionsBeyondCap } from "./session-cap";
+import type { WriteResult } from "./stores/session-store";
 
 type Data = Record<string, unknown>;
 
@@ -13,8 +15,24 @@ const maxWriteAttempts = 20;
 export async function createStoredSession(key: string, data: Data, now: number, options: NormalizedSessionOptions): Promise<StoredSession | undefined> {
   const record: StoredValue<Data> = { key, data, createdAt: now, touchedAt: now, cookieOpensUntil: cookieOpensUntilAfterSave(now, options) };
   const raw = await sealStoredValue(record, options.passwords, options.ttl);
-  const result = await options.store.set(key, raw, { mode: "create", expiresAt: expiryOf(record, options), now, userId: options.userId(data) });
-  return result.status === "written" ? { raw, record } : undefined;
+  const userId = options.userId(data);
+  const result = await options.store.set(key, raw, { mode: "create", expiresAt: expiryOf(record, options), now, userId });
+  if (result.status !== "written") return undefined;
+  if (userId !== undefined) await capUserSessions(userId, key, result, options);
+  return { raw, record };
+}
+
+/**
+ * A session just became the user's (a sign-in): end their oldest beyond `maxSessionsPerUser`. The new
+ * session is written either way; a store that fails here is logged, and the next sign-in ends the excess.
+ */
+async function capUserSessions(userId: string, key: string, result: WriteResult, options: NormalizedSessionOptions): Promise<void> {
+  const userSessions = result.status === "written" ? result.userSessions : undefined;
+  try {
+    await endSessionsBeyondCap(userId, key, userSessions, options);
+  } catch (error) {
+    console.error("ironlink: ending the oldest sessions of a user beyond maxSessionsPerUser failed; the next sign-in tries again.", error);
+  }
 }
 
 /**
@@ -43,9 +61,14 @@ export async function updateStoredSession(
         cookieOpensUntil: cookieOpensUntilAfterSave(now, options),
       };
       const raw = await sealStoredValue(record, options.passwords, options.ttl);
-      const write = { mode: "update", expected: current.raw, expiresAt: expiryOf(record, options), now, userId: options.userId(merged) } as const;
+      const userId = options.userId(merged);
+      const write = { mode: "update", expected: current.raw, expiresAt: expiryOf(record, options), now, userId } as const;
       const result = await options.store.set(key, raw, write);
-      if (result.status === "written") return { raw, record };
+      if (result.status === "written") {
+        // Saved under a user it did not belong to before: a sign-in without a new id, which counts too.
+        if (userId !== undefined && userId !== options.userId(current.record.data)) await capUserSessions(userId, key, result, options);
+        return { raw, record };
+      }
       if (result.status === "gone") return undefined; // signed out or revoked meanwhile: never resurrect
       const changed = await unsealStoredValue<Data>(result.current, key, options.passwords);
       if (!changed) return undefined;

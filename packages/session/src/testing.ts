@@ -111,6 +111,20 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(await store.listByUser(user, now + 61_000)).toEqual([]);
     });
 
+    // The sign-in guard's counter: optional in the interface, so a store without it offers no guard.
+    test("revocations are counted once each, and a user's mark is the latest count, whatever order writes land in", async ({ skip }) => {
+      if (!store.countRevocation || !store.revocationCount || !second.lastRevocationOf) return skip();
+      const [user, other] = [`user-${randomBytes(4).toString("hex")}`, `user-${randomBytes(4).toString("hex")}`];
+      expect(await second.lastRevocationOf(user)).toBe(0);
+      const before = await store.revocationCount();
+      const counts = await Promise.all(Array.from({ length: 20 }, (_, i) => ((i % 2 ? store : second).countRevocation as (id: string) => Promise<number>)(user)));
+      expect(new Set(counts).size).toBe(20);
+      expect(Math.min(...counts)).toBeGreaterThan(before);
+      expect(await second.lastRevocationOf(user)).toBe(Math.max(...counts));
+      expect(await store.revocationCount()).toBeGreaterThanOrEqual(Math.max(...counts));
+      expect(await second.lastRevocationOf(other)).toBe(0);
+    });
+
     test("claims are one-time", async () => {
       const key = `legacy:${newKey()}`;
       expect(await store.isClaimed(key)).toBe(false);

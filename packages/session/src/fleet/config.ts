@@ -1,5 +1,5 @@
 import { isAbsolute } from "node:path";
-import { normalizePasswords, type Password } from "../options";
+import { defaultMaxSessionsPerUser, normalizePasswords, type Password } from "../options";
 import { defaultIpv6PrefixLength } from "./address-bucket";
 import { parseRedisNodes, type RedisConnection } from "../stores/redis-client";
 
@@ -40,6 +40,8 @@ export interface FleetConfig {
   liveSignOut: boolean;
   /** CLIENT_IPV6_PREFIX: IPv6 clients are counted per network of this many bits by every per-address limit (default 64). */
   ipv6PrefixLength: number;
+  /** SESSION_MAX_PER_USER: live sessions one user may hold; a sign-in beyond it ends their oldest (default 50). */
+  maxSessionsPerUser: number;
 }
 
 export const fleetDefaults = {
@@ -100,6 +102,7 @@ export function readFleetConfig(env: Environment = process.env): FleetConfig {
     migrateIronSessionCookies: readBoolean(env, "MIGRATE_IRON_SESSION_COOKIES") ?? true,
     liveSignOut: readBoolean(env, "IRONLINK_LIVE_SIGNOUT") ?? true,
     ipv6PrefixLength: readIpv6PrefixLength(env),
+    maxSessionsPerUser: readInteger(env, "SESSION_MAX_PER_USER", 1) ?? defaultMaxSessionsPerUser,
   };
 }
 

@@ -86,6 +86,7 @@ export function fleetSessionOptions(config: FleetConfig, store: SessionStore): S
     store,
     // The per-user index behind "Sign out everywhere" and the account page's list.
     userId: (data) => (data as Partial<FleetSessionData>).user?.id,
+    maxSessionsPerUser: config.maxSessionsPerUser,
     legacyCookies: config.migrateIronSessionCookies ? "migrate" : "ignore",
   };
 }

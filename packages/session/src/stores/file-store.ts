@@ -14,6 +14,8 @@ import type { SessionStore, StoreWrite, WriteResult } from "./session-store";
  *   steered by a cookie: path traversal is impossible by construction.
  * - `users/<sha256(userId)>.json`: the per-user index, `{ key: expiresAt }`.
  * - `claimed/<sha256(key)>`: one-time markers.
+ * - `revocations/count`: the fleet's revocation counter; `revocations/<sha256(userId)>`: its value at the
+ *   user's latest revocation (the sign-in guard, manager.ts). Each changed under its lock.
  * Every write goes to a temporary file and is renamed into place (atomic on one filesystem), and every
  * read-modify-write holds a lock directory (`mkdir` is atomic across processes), so two apps writing at
  * once never leave a torn or lost file. Expired files are removed when read and swept once a minute.
@@ -64,9 +66,11 @@ export class FileStore implements SessionStore {
       return { status: "written" };
     });
     if (result.status === "written" && write.userId !== undefined) {
-      await this.#updateIndex(write.userId, write.now, (index) => {
+      const userSessions = await this.#updateIndex(write.userId, write.now, (index) => {
         index[key] = write.expiresAt;
       });
+      this.#maybeSweep();
+      return { status: "written", userSessions };
     }
     this.#maybeSweep();
     return result;
@@ -249,14 +253,49 @@ export class FileStore implements SessionStore {
     }
   }
 
-  async #updateIndex(userId: string, now: number, change: (index: Record<string, number>) => void): Promise<void> {
+  /** Changes the user's index under its lock; resolves how many live entries it holds after. */
+  async #updateIndex(userId: string, now: number, change: (index: Record<string, number>) => void): Promise<number> {
     const path = this.#indexPath(userId);
-    await this.#locked(path, async () => {
+    return this.#locked(path, async () => {
       const index = await this.#readIndex(path);
       change(index);
       const live = Object.fromEntries(Object.entries(index).filter(([, expiresAt]) => expiresAt > now));
       if (Object.keys(live).length === 0) await removeFile(path);
       else await this.#writeAtomic(path, JSON.stringify(live));
+      return Object.keys(live).length;
+    });
+  }
+
+  async countRevocation(userId: string): Promise<number> {
+    const count = await this.#changeNumber(this.#revocationPath("count"), (current) => current + 1);
+    await this.#changeNumber(this.#revocationPath(hashedName(userId)), (current) => Math.max(current, count));
+    return count;
+  }
+
+  revocationCount(): Promise<number> {
+    return this.#readNumber(this.#revocationPath("count"));
+  }
+
+  lastRevocationOf(userId: string): Promise<number> {
+    return this.#readNumber(this.#revocationPath(hashedName(userId)));
+  }
+
+  #revocationPath(name: string): string {
+    return join(/*turbopackIgnore: true*/ this.dir, "revocations", name);
+  }
+
+  async #readNumber(path: string): Promise<number> {
+    await this.#ensureDirs();
+    const value = Number(await this.#io("read", () => readTextIfExists(path)));
+    return Number.isSafeInteger(value) && value > 0 ? value : 0;
+  }
+
+  /** Read, change and write a number file under its lock; resolves the number written. */
+  #changeNumber(path: string, change: (current: number) => number): Promise<number> {
+    return this.#locked(path, async () => {
+      const next = change(await this.#readNumber(path));
+      await this.#writeAtomic(path, String(next));
+      return next;
     });
   }
 
@@ -275,7 +314,7 @@ export class FileStore implements SessionStore {
 
   #ensureDirs(): Promise<void> {
     this.#ready ??= this.#io("create", async () => {
-      for (const folder of ["sessions", "users", "claimed"]) await mkdir(/*turbopackIgnore: true*/ join(/*turbopackIgnore: true*/ this.dir, folder), { recursive: true, mode: 0o700 });
+      for (const folder of ["sessions", "users", "claimed", "revocations"]) await mkdir(/*turbopackIgnore: true*/ join(/*turbopackIgnore: true*/ this.dir, folder), { recursive: true, mode: 0o700 });
     }).catch((error) => {
       this.#ready = undefined;
       throw error;

@@ -10,6 +10,9 @@ import type { SessionStore, StoreWrite, WriteResult } from "./session-store";
  * - `<prefix>user:<userId>`: a sorted set of the user's session keys scored by their expiry, which
  *   expires itself with its last entry, so the index never outlives its sessions;
  * - `<prefix>claimed:<key>`: one-time markers (a migrated iron-session cookie).
+ * - `<prefix>revocations`: the fleet's revocation counter, and `<prefix>revoked:<userId>`: its value at the
+ *   user's latest revocation (no expiry: one small key per user who ever signed out everywhere or changed
+ *   a password), for the sign-in guard (manager.ts).
  * - the channel `<prefix>ended`: every deleted session's key, for live sign-out (SPUBLISH on a Cluster,
  *   so the message goes to one shard, not the whole cluster).
  */
@@ -30,14 +33,21 @@ export interface RedisLike {
 }
 
 // Adds or moves an index entry, drops entries already expired, and keeps the index's own expiry at its
-// latest entry. One key, one round trip, atomic.
+// latest entry. One key, one round trip, atomic. Returns how many entries the index holds (for the cap).
 const indexScript = `
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if #last == 0 then return 0 end
 local ttl = tonumber(last[2]) - tonumber(ARGV[3])
-if ttl <= 0 then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], math.ceil(ttl)) end
+if ttl <= 0 then redis.call('DEL', KEYS[1]) return 0 end
+redis.call('PEXPIRE', KEYS[1], math.ceil(ttl))
+return redis.call('ZCARD', KEYS[1])`;
+
+// Raises a user's revocation mark to ARGV[1], never lowers it: two revocations may write in either order.
+const raiseMarkScript = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
 return 1`;
 
 // Removes entries and, if the latest one went, brings the index's expiry back to the latest one left. The
@@ -112,7 +122,8 @@ export class RedisStore implements SessionStore {
       return code === 1 ? { status: "written" } : code === 2 ? { status: "changed", current: current as string } : { status: "gone" };
     });
     if (result.status === "written" && write.userId !== undefined) {
-      await this.#run("index", () => this.#script(indexScript, this.indexKey(write.userId as string), key, write.expiresAt, write.now));
+      const indexed = await this.#run("index", () => this.#script(indexScript, this.indexKey(write.userId as string), key, write.expiresAt, write.now));
+      return { status: "written", userSessions: Number(indexed) };
     }
     return result;
   }
@@ -177,6 +188,21 @@ export class RedisStore implements SessionStore {
     const gone = keys.filter((_, i) => values[i] === null);
     if (gone.length > 0) await this.#run("prune", () => this.#script(unindexScript, index, ...gone));
     return keys.flatMap((key, i) => (values[i] === null ? [] : [[key, values[i] as string] as [string, string]]));
+  }
+
+  /** Two commands, one key each (so any Cluster slot): the counter first, then the user's mark. */
+  async countRevocation(userId: string): Promise<number> {
+    const count = Number(await this.#run("revoke", () => (this.client as unknown as { incr(key: string): Promise<number> }).incr(`${this.prefix}revocations`)));
+    await this.#run("revoke", () => this.#script(raiseMarkScript, `${this.prefix}revoked:${userId}`, count));
+    return count;
+  }
+
+  async revocationCount(): Promise<number> {
+    return Number((await this.#run("read", () => this.client.get(`${this.prefix}revocations`))) ?? 0);
+  }
+
+  async lastRevocationOf(userId: string): Promise<number> {
+    return Number((await this.#run("read", () => this.client.get(`${this.prefix}revoked:${userId}`))) ?? 0);
   }
 
   async claim(key: string, expiresAt: number, now: number): Promise<boolean> {

@@ -37,6 +37,16 @@ export interface SessionStore {
   /** Optional, for live sign-out: milliseconds until `key` expires if nothing touches it, or null when it is gone. */
   expiresIn?(key: string): Promise<number | null>;
   subscribeEnded?(onEnded: (key: string, replaced: boolean) => void, onResync: () => void): Promise<() => Promise<void>>;
+  /**
+   * Optional, for the sign-in guard (see manager.ts, `signInTicket`): a counter of revocations shared by
+   * every app, and per user the counter's value at the user's latest revocation. `countRevocation` bumps
+   * the counter and raises the user's mark to the new value (never lowers it), resolving when both are
+   * written; `revocationCount` reads the counter, `lastRevocationOf` the user's mark (0: never revoked).
+   * A store without them offers no guard: a sign-in racing a revocation may then survive it.
+   */
+  countRevocation?(userId: string): Promise<number>;
+  revocationCount?(): Promise<number>;
+  lastRevocationOf?(userId: string): Promise<number>;
 }
 
 export type StoreWrite = { expiresAt: number; now: number; userId?: string } & (
@@ -44,4 +54,9 @@ export type StoreWrite = { expiresAt: number; now: number; userId?: string } & (
   | { mode: "update"; expected: string }
 );
 
-export type WriteResult = { status: "written" } | { status: "gone" } | { status: "changed"; current: string };
+/**
+ * `userSessions`: after a write with `userId`, how many entries the user's index holds (expired ones
+ * dropped), so a cap on sessions per user costs no extra command while the user is under it. Optional:
+ * without it, the cap lists the user's sessions at each new one.
+ */
+export type WriteResult = { status: "written"; userSessions?: number } | { status: "gone" } | { status: "changed"; current: string };
