@@ -1,6 +1,6 @@
 import type { Page, Response as PageResponse } from "@playwright/test";
 import { CrossSiteFleet, handoffCookieName, loopback, secureHandoffCookieName, sessionStatus, type AppName } from "./cross-site-fleet";
-import { attackersHandoff, expect, place, plantVerifier, redirectChain, seenCodes, startPath, test } from "./cross-site-test";
+import { attackersHandoff, checkServersAfterTest, expect, place, plantVerifier, redirectChain, startPath, test } from "./cross-site-test";
 import { registerViaUi, signedInAs, uniqueUser } from "./fixtures";
 
 /**
@@ -29,14 +29,7 @@ test.afterAll(async () => {
   await fleet?.stop();
 });
 
-test.afterEach(async ({}, testInfo) => {
-  if (!fleet) return;
-  const output = fleet.output;
-  for (const code of seenCodes) expect(output.includes(code), `code ${code} in the servers' output`).toBe(false);
-  if (testInfo.status !== testInfo.expectedStatus) {
-    for (const run of fleet.runs) await testInfo.attach(`${run.name}.log`, { body: run.output, contentType: "text/plain" });
-  }
-});
+test.afterEach(({}, testInfo) => checkServersAfterTest(fleet, testInfo));
 
 const refusalHeadings = { invalid: "This sign-in link is no longer valid", "cookie-missing": "Your browser did not keep a cookie" } as const;
 

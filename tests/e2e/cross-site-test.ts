@@ -1,4 +1,4 @@
-import type { BrowserContext, Page, Request, Response } from "@playwright/test";
+import type { BrowserContext, Page, Request, Response, TestInfo } from "@playwright/test";
 import { type CrossSiteFleet, handoffCookieName } from "./cross-site-fleet";
 import { test as base, expect, registerViaUi, type TestUser, uniqueUser } from "./fixtures";
 
@@ -55,6 +55,19 @@ export const test = base.extend({
     });
   },
 });
+
+/**
+ * After each test of a spec on a fleet of its own, however it went: no code any browser carried is in any
+ * server's output; and the servers' logs attached when the test failed.
+ */
+export async function checkServersAfterTest(fleet: CrossSiteFleet | undefined, testInfo: TestInfo): Promise<void> {
+  if (!fleet) return;
+  const output = fleet.output;
+  for (const code of seenCodes) expect(output.includes(code), `code ${code} in the servers' output`).toBe(false);
+  if (testInfo.status !== testInfo.expectedStatus) {
+    for (const run of fleet.runs) await testInfo.attach(`${run.name}.log`, { body: run.output, contentType: "text/plain" });
+  }
+}
 
 /** The requests of a navigation, first to last, following its redirects back from the final response. */
 export function redirectChain(response: Response | null): Request[] {

@@ -13,6 +13,7 @@ import {
 import {
   attackersHandoff,
   callbackPath,
+  checkServersAfterTest,
   clickSignOut,
   countNavigations,
   expect,
@@ -23,7 +24,6 @@ import {
   plantVerifier,
   record,
   redirectChain,
-  seenCodes,
   startPath,
   test,
 } from "./cross-site-test";
@@ -69,15 +69,7 @@ test.afterAll(async () => {
   await fleet?.stop();
 });
 
-test.afterEach(async ({}, testInfo) => {
-  if (!fleet) return;
-  // However the test went: no code any browser carried is in any server's output.
-  const output = fleet.output;
-  for (const code of seenCodes) expect(output.includes(code), `code ${code} in the servers' output`).toBe(false);
-  if (testInfo.status !== testInfo.expectedStatus) {
-    for (const run of fleet.runs) await testInfo.attach(`${run.name}.log`, { body: run.output, contentType: "text/plain" });
-  }
-});
+test.afterEach(({}, testInfo) => checkServersAfterTest(fleet, testInfo));
 
 const base64url = /^[A-Za-z0-9_-]+$/;
 
