@@ -33,7 +33,11 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
     });
 
     const newKey = () => createHash("sha256").update(randomBytes(32)).digest("base64url");
-    const soon = (ms = 60_000) => ({ now: Date.now(), expiresAt: Date.now() + ms });
+    // One clock reading for both: two could differ by a millisecond, and the store's TTL is expiresAt - now.
+    const soon = (ms = 60_000) => {
+      const now = Date.now();
+      return { now, expiresAt: now + ms };
+    };
 
     // Live sign-out: optional in the interface, so a store without it simply has no live sign-out.
     test("a delete through one client is announced to a subscriber on another, with the key only", async ({ skip }) => {
