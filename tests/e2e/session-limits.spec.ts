@@ -21,6 +21,8 @@ const fleetEnv = {
   RATE_LIMIT_PER_USERNAME_AND_ADDRESS: "1000",
   RATE_LIMIT_PER_USERNAME: "1000",
   RATE_LIMIT_PER_ADDRESS: "1000",
+  RATE_LIMIT_SIGN_INS_PER_USERNAME_AND_ADDRESS: "1000",
+  RATE_LIMIT_SIGN_INS_PER_USERNAME: "1000",
 };
 
 /** Starts app one for the describe block it is called in; resolves its origin once started. */

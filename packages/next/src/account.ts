@@ -7,7 +7,7 @@ import { SignInRateLimiter, retryMessage } from "./rate-limit";
 import { getStorage } from "./storage";
 import type { RequestContext } from "./request-context";
 import { type AppSession, sessions } from "./session";
-import { HashingBusyError, UserStore, type User } from "./users";
+import { HashingBusyError, type HashTurn, UserStore, type User } from "./users";
 import { checkCredentials, checkNewPassword, type CredentialErrors } from "./validation";
 
 /**
@@ -40,7 +40,7 @@ export function signIn(session: AppSession, input: Input, context: RequestContex
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
     // The sign-in guard (manager.ts, docs/security.md): taken before the password is checked.
     const ticket = await sessions().signInTicket();
-    const user = await verifyAttempt(username, password, () => limiter().notChecked(username, context.address), context.address);
+    const user = await verifyAttempt(username, password, () => limiter().notChecked(username, context.address), { address: context.address });
     if (!user) return { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
     await limiter().succeeded(username, context.address);
     if (!(await startSession(session, user, context, ticket))) return revokedMeanwhile();
@@ -56,7 +56,7 @@ export function register(session: AppSession, input: Input, context: RequestCont
     const limit = await limiter().attemptRegistration(context.address);
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
     // The password is hashed before the name is looked up, so a taken name costs as much as a free one.
-    const created = await users().create(check.credentials.username, check.credentials.password, context.address);
+    const created = await users().create(check.credentials.username, check.credentials.password, { address: context.address });
     if (!created.ok) {
       return { ok: false, status: 409, error: "username_taken", message: messages.usernameTaken, fieldErrors: { username: messages.usernameTaken } };
     }
@@ -97,11 +97,13 @@ export function changePassword(session: AppSession, input: Input, context: Reque
     const publicId = sessionInfo(session).publicId ?? "";
     const limit = await limiter().attemptPasswordChange(publicId);
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
-    if (!(await verifyAttempt(user.id, check.currentPassword, () => limiter().passwordChangeNotChecked(publicId), context.address))) {
+    // Queued as this session, like its limit: sign-ins at the name never hold the owner's change up.
+    const turn = { address: context.address, as: `change:${publicId}` };
+    if (!(await verifyAttempt(user.id, check.currentPassword, () => limiter().passwordChangeNotChecked(publicId), turn))) {
       return { ok: false, status: 400, error: "wrong_password", message: messages.wrongCurrentPassword, fieldErrors: { currentPassword: messages.wrongCurrentPassword } };
     }
     await limiter().passwordChangeSucceeded(publicId);
-    await users().changePassword(user.id, check.newPassword, context.address);
+    await users().changePassword(user.id, check.newPassword, turn);
     const data = { ...session };
     await regenerateSession(session);
     Object.assign(session, data);
@@ -151,10 +153,10 @@ function invalid(fieldErrors: CredentialErrors): AccountResult {
  * The password check of an attempt the rate limiter counted: the app's own `verifyCredentials`, or the
  * built-in users (hashed in turn with other accounts and addresses). One refused before any hashing is given back.
  */
-async function verifyAttempt(username: string, password: string, giveBack: () => Promise<void>, address?: string): Promise<User | null> {
+async function verifyAttempt(username: string, password: string, giveBack: () => Promise<void>, turn: HashTurn): Promise<User | null> {
   const verify = ironlinkOptions().verifyCredentials;
   try {
-    return verify ? await verify({ username, password }) : await users().verify(username, password, address);
+    return verify ? await verify({ username, password }) : await users().verify(username, password, turn);
   } catch (error) {
     if (error instanceof HashingBusyError) await giveBack();
     throw error;

@@ -1,4 +1,4 @@
-export { UserStore, type User, type CreateUserResult } from "./user-store";
+export { UserStore, type User, type CreateUserResult, type HashTurn } from "./user-store";
 export { hashPassword, verifyPassword } from "./password-hash";
 export { HashingBusyError } from "./hash-process";
 export type { HashFairness } from "./fair-queue";

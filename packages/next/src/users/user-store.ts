@@ -18,15 +18,25 @@ interface StoredUser extends User {
 export type CreateUserResult = { ok: true; user: User } | { ok: false; reason: "taken" };
 
 /**
+ * Whose turn a hash takes in the queue (fair-queue.ts): the client's `address` where known, and the account
+ * the hash is for, unless `as` names another. A signed-in owner's password change queues as its session, so
+ * sign-ins at the name (a stranger's guesses, a flood) never hold it up.
+ */
+export interface HashTurn {
+  address?: string;
+  as?: string;
+}
+
+/**
  * Users shared by every app, keyed by the lower-cased name: JSON records with a scrypt hash. Each hash is
- * queued for its account and, where known, the client's `address` (fair-queue.ts: served in turn).
+ * queued in turn with other accounts and addresses (HashTurn).
  */
 export class UserStore {
   constructor(private readonly records: UserRecords) {}
 
-  async create(username: string, password: string, address?: string): Promise<CreateUserResult> {
+  async create(username: string, password: string, turn: HashTurn = {}): Promise<CreateUserResult> {
     const id = canonicalUsername(username);
-    const passwordHash = await hashPassword(password, fairnessOf(id, address));
+    const passwordHash = await hashPassword(password, fairnessOf(id, turn));
     const record: StoredUser = { id, username: username.trim(), passwordHash, createdAt: Date.now() };
     // "Is the name free?" and "take it" are one atomic step, so two apps cannot both register it.
     const created = await this.#run(() => this.records.create(id, JSON.stringify(record)));
@@ -34,9 +44,9 @@ export class UserStore {
   }
 
   /** The user if the password is right; null otherwise, after the same scrypt work either way. */
-  async verify(username: string, password: string, address?: string): Promise<User | null> {
+  async verify(username: string, password: string, turn: HashTurn = {}): Promise<User | null> {
     const id = canonicalUsername(username);
-    const fairness = fairnessOf(id, address);
+    const fairness = fairnessOf(id, turn);
     const raw = await this.#run(() => this.records.get(id));
     const record = raw ? parseRecord(raw) : undefined;
     const matches = await verifyPassword(password, record?.passwordHash ?? (await decoyPasswordHash(fairness)), fairness);
@@ -44,11 +54,11 @@ export class UserStore {
   }
 
   /** Replaces the password hash, if the user still exists. */
-  async changePassword(id: string, newPassword: string, address?: string): Promise<boolean> {
+  async changePassword(id: string, newPassword: string, turn: HashTurn = {}): Promise<boolean> {
     const raw = await this.#run(() => this.records.get(id));
     const record = raw ? parseRecord(raw) : undefined;
     if (!record) return false;
-    const updated: StoredUser = { ...record, passwordHash: await hashPassword(newPassword, fairnessOf(id, address)) };
+    const updated: StoredUser = { ...record, passwordHash: await hashPassword(newPassword, fairnessOf(id, turn)) };
     return this.#run(() => this.records.replace(id, JSON.stringify(updated)));
   }
 
@@ -64,7 +74,7 @@ export class UserStore {
   }
 }
 
-const fairnessOf = (account: string, address: string | undefined): HashFairness => (address === undefined ? { account } : { account, address });
+const fairnessOf = (account: string, { address, as = account }: HashTurn): HashFairness => (address === undefined ? { account: as } : { account: as, address });
 
 function parseRecord(raw: string): StoredUser | undefined {
   try {
