@@ -144,6 +144,8 @@ export function webCookies(request: Request, response: Response | Headers): Cook
 
 /** The parts of Next's `NextRequest` and `NextResponse` that nextProxyCookies uses: `next` is no dependency. */
 export interface NextProxyRequest {
+  /** The raw Cookie header, read for every value of the session's name (Next's `cookies` keeps one per name). */
+  headers?: { get(name: string): string | null };
   cookies: {
     get(name: string): { name: string; value: string } | undefined;
     getAll?(): { name: string; value: string }[];
@@ -161,8 +163,11 @@ export interface NextProxyResponse {
  * in the proxy is the one the render sees.
  */
 export function nextProxyCookies(request: NextProxyRequest, response: NextProxyResponse): CookieJar {
+  // Next's RequestCookies.set() rewrites the request's Cookie header too, so after a write both agree.
+  const cookies = cookieStoreWithHeader({ get: (name) => request.cookies.get(name), set: () => undefined }, request.headers?.get("cookie"));
   return {
-    read: (name) => request.cookies.get(name)?.value,
+    read: (name) => cookies.get(name)?.value,
+    readAll: (name) => cookies.getAll(name).map((cookie) => cookie.value),
     names: () => request.cookies.getAll?.().map((cookie) => cookie.name) ?? [],
     write: (name, value, options) => {
       response.cookies.set(name, value, options);

@@ -135,6 +135,16 @@ describe("nextProxyCookies(request, response): Next.js proxy.ts (middleware)", (
     expect({ ...render }).toEqual({ user: "alice", visits: 2 });
   });
 
+  test("a second session cookie planted beside ours (another port, a sibling subdomain) makes the proxy's request anonymous", async () => {
+    const mine = await redis.create({ user: "victim" });
+    const planted = await redis.create({ user: "attacker" });
+    for (const header of [`${cookieHeader(mine.cookie)}; ${cookieHeader(planted.cookie)}`, `${cookieHeader(planted.cookie)}; ${cookieHeader(mine.cookie)}`]) {
+      const request = new NextRequest("https://app.example/", { headers: { cookie: header } });
+      const session = await getIronSession<Data>(nextProxyCookies(request, NextResponse.next()), redis.options());
+      expect({ ...session }).toEqual({});
+    }
+  });
+
   test("a destroy in the proxy leaves the render signed out", async () => {
     const { cookie } = await redis.create({ user: "bob" });
     const request = new NextRequest("https://app.example/", { headers: { cookie: cookieHeader(cookie) } });
