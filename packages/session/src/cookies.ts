@@ -13,8 +13,26 @@ export interface CookieStore {
 
 export type CookieWriteOptions = CookieOptions;
 
-/** Reads and writes the session cookie, whatever the framework. */
+/**
+ * iron-session 9's cookie jar: read a cookie by name, write one back. What `nodeCookies`, `webCookies` and
+ * `nextProxyCookies` make, and what any framework can be given as: `getIronSession(jar, options)`.
+ */
 export interface CookieJar {
+  read(name: string): string | undefined;
+  write(name: string, value: string, options: CookieWriteOptions): void;
+  /** The names of the request's cookies, when the runtime can list them (iron-session 9 finds its chunks with it; unused here). */
+  names?(): string[];
+  /** Throws when a cookie can no longer be sent, rather than have it dropped silently. */
+  assertWritable?(): void;
+  /**
+   * Ironlink's addition: every value the request carries under the name, in header order, when the runtime
+   * can tell, so that a second session cookie planted beside ours is seen (the adapters below provide it).
+   */
+  readAll?(name: string): string[];
+}
+
+/** Reads and writes the session cookie, whatever the framework: what a session works with inside. */
+export interface SessionCookieJar {
   /**
    * Every value the request carries under the name, in header order. A Cookie header can hold several: one
    * set for another port of the host or for a parent domain is sent along with ours.
@@ -25,7 +43,7 @@ export interface CookieJar {
   assertWritable(): void;
 }
 
-export function jarFromCookieStore(store: CookieStore): CookieJar {
+export function jarFromCookieStore(store: CookieStore): SessionCookieJar {
   const cookiesNamed = (name: string) => (typeof store.getAll === "function" ? store.getAll(name) : [store.get(name)]);
   return {
     readAll: (name) => cookiesNamed(name).flatMap((cookie) => (cookie ? [cookie.value] : [])),
@@ -59,12 +77,15 @@ export function cookieStoreWithHeader(store: CookieStore, cookieHeader: string |
   };
 }
 
-/** The jar for either call form: a cookie store, or a request and its response. */
-export function jarFor(args: [CookieStore] | [IncomingMessage | Request, ServerResponse | Response]): CookieJar {
+/** The jar for either call form: a cookie store or a cookie jar, or a request and its response. */
+export function jarFor(args: [CookieStore | CookieJar] | [IncomingMessage | Request, ServerResponse | Response]): SessionCookieJar {
   if (args.length === 1) {
     const [cookies] = args;
+    if (isCookieJar(cookies)) return jarFromCookieJar(cookies);
     if (!cookies || typeof cookies.get !== "function") {
-      throw new SessionConfigError("ironlink: getIronSession(cookies, options) needs a cookie store, e.g. `await cookies()` from next/headers.");
+      throw new SessionConfigError(
+        "ironlink: getIronSession(cookies, options) needs a cookie store, e.g. `await cookies()` from next/headers, or a cookie jar such as nodeCookies(req, res).",
+      );
     }
     return jarFromCookieStore(cookies);
   }
@@ -73,7 +94,89 @@ export function jarFor(args: [CookieStore] | [IncomingMessage | Request, ServerR
   return jarFromRequest(req, res);
 }
 
-export function jarFromRequest(req: IncomingMessage | Request, res: ServerResponse | Response): CookieJar {
+function isCookieJar(value: unknown): value is CookieJar {
+  return typeof value === "object" && value !== null && typeof (value as CookieJar).read === "function" && typeof (value as CookieJar).write === "function";
+}
+
+/** A public jar as a session uses it. An empty value is no cookie (nextProxyCookies leaves one after a destroy). */
+function jarFromCookieJar(jar: CookieJar): SessionCookieJar {
+  const readAll = (name: string) => (typeof jar.readAll === "function" ? jar.readAll(name) : [jar.read(name)]);
+  return {
+    readAll: (name) => readAll(name).filter((value): value is string => typeof value === "string" && value !== ""),
+    write: (name, value, options) => jar.write(name, value, options),
+    assertWritable: () => jar.assertWritable?.(),
+  };
+}
+
+/** A session's jar as iron-session 9's public shape. */
+function publicJar(jar: SessionCookieJar): CookieJar {
+  return {
+    read: (name) => jar.readAll(name)[0],
+    readAll: (name) => jar.readAll(name),
+    write: (name, value, options) => jar.write(name, value, options),
+    assertWritable: () => jar.assertWritable(),
+  };
+}
+
+/** iron-session 9's jar for Node's http server (Express, Connect, Next.js API routes): `getIronSession(nodeCookies(req, res), options)`. */
+export function nodeCookies(req: IncomingMessage, res: ServerResponse): CookieJar {
+  return publicJar(jarFromRequest(req, res));
+}
+
+/**
+ * iron-session 9's jar for a web-standard `Request` and what the cookie goes out on: a `Response`, a bare
+ * `Headers` (given to the Response made afterwards) or Next's `NextResponse`.
+ */
+export function webCookies(request: Request, response: Response | Headers): CookieJar {
+  const headers = response instanceof Headers ? response : response.headers;
+  const jar = jarFromRequest(request, { headers } as Response);
+  return publicJar({
+    ...jar,
+    assertWritable: () => {
+      if (response instanceof Response && response.bodyUsed) {
+        throw new Error(
+          "ironlink: Cannot set session cookie: the response body has already been consumed, so the Set-Cookie header would be dropped. Call session.save() before returning or streaming the response.",
+        );
+      }
+    },
+  });
+}
+
+/** The parts of Next's `NextRequest` and `NextResponse` that nextProxyCookies uses: `next` is no dependency. */
+export interface NextProxyRequest {
+  /** The raw Cookie header, read for every value of the session's name (Next's `cookies` keeps one per name). */
+  headers?: { get(name: string): string | null };
+  cookies: {
+    get(name: string): { name: string; value: string } | undefined;
+    getAll?(): { name: string; value: string }[];
+    set(name: string, value: string): unknown;
+  };
+}
+export interface NextProxyResponse {
+  cookies: { set(name: string, value: string, options: CookieWriteOptions): unknown };
+}
+
+/**
+ * iron-session 9's jar for Next.js `proxy.ts` (`middleware.ts` before Next 16). Next passes a cookie on to
+ * the page being rendered only when it goes through `response.cookies.set()`; writing it to
+ * `request.cookies` too lets code later in the proxy read the new session. So a session created or rotated
+ * in the proxy is the one the render sees.
+ */
+export function nextProxyCookies(request: NextProxyRequest, response: NextProxyResponse): CookieJar {
+  // Next's RequestCookies.set() rewrites the request's Cookie header too, so after a write both agree.
+  const cookies = cookieStoreWithHeader({ get: (name) => request.cookies.get(name), set: () => undefined }, request.headers?.get("cookie"));
+  return {
+    read: (name) => cookies.get(name)?.value,
+    readAll: (name) => cookies.getAll(name).map((cookie) => cookie.value),
+    names: () => request.cookies.getAll?.().map((cookie) => cookie.name) ?? [],
+    write: (name, value, options) => {
+      response.cookies.set(name, value, options);
+      request.cookies.set(name, value);
+    },
+  };
+}
+
+export function jarFromRequest(req: IncomingMessage | Request, res: ServerResponse | Response): SessionCookieJar {
   const header = isFetchRequest(req) ? req.headers.get("cookie") : req.headers.cookie;
   return {
     readAll: (name) => cookieHeaderValues(header ?? "", name),

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type CookieStore, jarFor } from "./cookies";
+import { type CookieJar, type CookieStore, jarFor } from "./cookies";
 import { SessionConfigError } from "./errors";
 import { normalizedOnce } from "./manager";
 import type { SessionOptions } from "./options";
@@ -17,10 +17,13 @@ export {
 } from "./session";
 
 const badUsage =
-  "ironlink: Bad usage: use getIronSession(req, res, options) or getIronSession(cookies, options). It needs both a request and a response, or a cookie store, and the options.";
+  "ironlink: Bad usage: use getIronSession(req, res, options) or getIronSession(cookies, options). It needs both a request and a response, or a cookie store (or cookie jar), and the options.";
 
-/** For the Next.js App Router: `await getIronSession<Data>(await cookies(), options)`. */
-export function getIronSession<T extends object>(cookies: CookieStore, options: SessionOptions): Promise<IronSession<T>>;
+/**
+ * For the Next.js App Router: `await getIronSession<Data>(await cookies(), options)`; or with one of
+ * iron-session 9's cookie jars: `getIronSession(nextProxyCookies(request, response), options)`.
+ */
+export function getIronSession<T extends object>(cookies: CookieStore | CookieJar, options: SessionOptions): Promise<IronSession<T>>;
 /** For Node (`IncomingMessage`, `ServerResponse`) or Fetch (`Request`, `Response`) servers. */
 export function getIronSession<T extends object>(
   req: IncomingMessage | Request,
@@ -28,7 +31,7 @@ export function getIronSession<T extends object>(
   options: SessionOptions,
 ): Promise<IronSession<T>>;
 export async function getIronSession<T extends object>(
-  reqOrCookies: IncomingMessage | Request | CookieStore,
+  reqOrCookies: IncomingMessage | Request | CookieStore | CookieJar,
   resOrOptions: ServerResponse | Response | SessionOptions,
   options?: SessionOptions,
 ): Promise<IronSession<T>> {
@@ -36,7 +39,7 @@ export async function getIronSession<T extends object>(
   if (!reqOrCookies || !resOrOptions) throw new SessionConfigError(badUsage);
   if (!options) {
     const normalized = normalizedOnce(resOrOptions as SessionOptions);
-    return openSession<T>(jarFor([reqOrCookies as CookieStore]), normalized);
+    return openSession<T>(jarFor([reqOrCookies as CookieStore | CookieJar]), normalized);
   }
   const normalized = normalizedOnce(options);
   return openSession<T>(jarFor([reqOrCookies as IncomingMessage | Request, resOrOptions as ServerResponse | Response]), normalized);

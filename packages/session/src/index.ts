@@ -19,7 +19,16 @@ export {
   type SignInTicket,
 } from "./core";
 export { sealData, unsealData } from "./seal";
-export { type CookieStore, cookieStoreWithHeader } from "./cookies";
+export {
+  type CookieJar,
+  type CookieStore,
+  cookieStoreWithHeader,
+  type NextProxyRequest,
+  type NextProxyResponse,
+  nextProxyCookies,
+  nodeCookies,
+  webCookies,
+} from "./cookies";
 export { SessionConfigError, SessionStoreUnavailableError, isSessionStoreUnavailable } from "./errors";
-export type { CookieOptions, Password, SessionConfigUpdate, SessionOptions } from "./options";
+export type { CookieOptions, Password, SessionConfigUpdate, SessionOptions, UnsealErrorReason } from "./options";
 export type { SessionStore, StoreWrite, WriteResult } from "./stores/session-store";

@@ -28,31 +28,49 @@ export function sealIron(data: unknown, passwords: Record<string, string>, ttlSe
 /** iron's allowance for clocks that disagree: a seal still opens this long past its expiration. */
 const clockSkewMs = 60_000;
 
+/** Why a seal did not open: iron-session 9's reasons, for its `onUnsealError(reason, error)`. */
+export type UnsealErrorReason = "expired" | "invalid" | "unknown-password";
+
+/** A seal opened, or why not; `malformed` marks the failures iron-session 8's unsealData throws for (the rest answer `{}`). */
+export type IronOpened = { value: unknown } | { reason: UnsealErrorReason; error: Error; malformed?: true };
+
 /**
  * What iron-session's `unsealData` answers for a seal: its data (for iron-session's older v1 form, without
  * "~2", the data's `persistent` part), `{}` for a bad HMAC, an expired seal or an unknown password id. Other
  * malformed input throws, as iron-session's does.
  */
 export function unsealIron(seal: string, passwords: Record<string, string>): unknown {
+  const opened = openIron(seal, passwords);
+  if ("value" in opened) return opened.value;
+  if (opened.malformed) throw opened.error;
+  return {};
+}
+
+/** unsealIron's work, telling why a seal did not open (checked in iron's order: prefix, expiration, password, HMAC). */
+export function openIron(seal: string, passwords: Record<string, string>): IronOpened {
   const [token = "", version] = seal.split("~");
   const parts = token.split("*");
-  if (parts.length !== 8) return {};
+  if (parts.length !== 8) return { reason: "invalid", error: new Error("Incorrect number of sealed components") };
   const [prefix, id, encryptionSalt, iv, encrypted, expiration, macSalt, mac] = parts as [string, string, string, string, string, string, string, string];
-  if (prefix !== "Fe26.2") throw new Error("Wrong mac prefix");
+  if (prefix !== "Fe26.2") return { reason: "invalid", error: new Error("Wrong mac prefix"), malformed: true };
   if (expiration) {
-    if (!/^\d+$/.test(expiration)) throw new Error("Invalid expiration");
-    if (Number.parseInt(expiration, 10) <= Date.now() - clockSkewMs) return {};
+    if (!/^\d+$/.test(expiration)) return { reason: "invalid", error: new Error("Invalid expiration"), malformed: true };
+    if (Number.parseInt(expiration, 10) <= Date.now() - clockSkewMs) return { reason: "expired", error: new Error("Expired seal") };
   }
   const secret = Object.hasOwn(passwords, id || "default") ? passwords[id || "default"] : undefined;
-  if (typeof secret !== "string") return {};
+  if (typeof secret !== "string") return { reason: "unknown-password", error: new Error(`Cannot find password: ${id}`) };
   const macBase = parts.slice(0, 6).join("*");
   const expected = Buffer.from(createHmac("sha256", derivedKey(secret, macSalt)).update(macBase).digest("base64url"));
   const given = Buffer.from(mac);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return {};
-  const decipher = createDecipheriv("aes-256-cbc", derivedKey(secret, encryptionSalt), Buffer.from(iv, "base64url"));
-  const json = Buffer.concat([decipher.update(Buffer.from(encrypted, "base64url")), decipher.final()]).toString("utf8");
-  const data = (json ? JSON.parse(json) : null) ?? {};
-  return Number.parseInt(version ?? "", 10) === 2 ? data : { ...data.persistent };
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { reason: "invalid", error: new Error("Bad hmac value") };
+  try {
+    const decipher = createDecipheriv("aes-256-cbc", derivedKey(secret, encryptionSalt), Buffer.from(iv, "base64url"));
+    const json = Buffer.concat([decipher.update(Buffer.from(encrypted, "base64url")), decipher.final()]).toString("utf8");
+    const data = (json ? JSON.parse(json) : null) ?? {};
+    return { value: Number.parseInt(version ?? "", 10) === 2 ? data : { ...data.persistent } };
+  } catch (error) {
+    return { reason: "invalid", error: error instanceof Error ? error : new Error(String(error)), malformed: true };
+  }
 }
 
 /** 256 random bits as iron writes a salt: lower-case hex, used as a string. */

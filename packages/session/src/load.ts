@@ -45,7 +45,7 @@ export async function loadSession<T>(cookies: string[], options: NormalizedSessi
 async function loadOne<T>(cookie: string | undefined, options: NormalizedSessionOptions): Promise<Loaded<T>> {
   const { passwords, ttl, store, clock, userId: userIdOf } = options;
   if (!cookie) return { state: "anonymous" };
-  const content = await openCookie(cookie, passwords);
+  const content = await openCookie(cookie, passwords, options.reportUnsealError);
   if (!content) return { state: "anonymous" };
 
   if ("legacyData" in content) {
@@ -60,7 +60,7 @@ async function loadOne<T>(cookie: string | undefined, options: NormalizedSession
   const key = storeKeyFor(content.sessionId);
   const raw = await store.get(key);
   if (raw === null) return { state: "expired" };
-  const record = await unsealStoredValue<T>(raw, key, passwords);
+  const record = await unsealStoredValue<T>(raw, key, passwords, options.reportUnsealError);
   if (!record) return { state: "anonymous" };
 
   const now = clock();

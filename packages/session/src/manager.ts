@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type CookieStore, jarFor } from "./cookies";
+import { type CookieJar, type CookieStore, jarFor } from "./cookies";
 import { expiryOf } from "./lifetime";
 import { type NormalizedSessionOptions, normalizeOptions, type SessionOptions } from "./options";
 import { unsealStoredValue } from "./seal";
@@ -17,7 +17,7 @@ export interface ListedSession<T extends object> {
 }
 
 export interface SessionManager<T extends object> {
-  getSession(cookies: CookieStore): Promise<Session<T>>;
+  getSession(cookies: CookieStore | CookieJar): Promise<Session<T>>;
   getSession(req: IncomingMessage | Request, res: ServerResponse | Response): Promise<Session<T>>;
   /** The user's live sessions, most recently seen first. Costs O(that user's sessions), never a scan. */
   listSessions(userId: string): Promise<ListedSession<T>[]>;
@@ -74,7 +74,7 @@ export function createSessionManager<T extends object>(options: SessionOptions):
   }
 
   return {
-    getSession: ((...args: [CookieStore] | [IncomingMessage | Request, ServerResponse | Response]) =>
+    getSession: ((...args: [CookieStore | CookieJar] | [IncomingMessage | Request, ServerResponse | Response]) =>
       openSession<Partial<T>>(jarFor(args), normalized)) as SessionManager<T>["getSession"],
     listSessions,
     async revokeSession(publicId, { userId } = {}) {

@@ -1,5 +1,9 @@
 import { SessionConfigError } from "./errors";
+import type { UnsealErrorReason } from "./iron-seal";
+import type { UnsealReport } from "./seal";
 import type { SessionStore } from "./stores/session-store";
+
+export type { UnsealErrorReason };
 
 const fourteenDaysInSeconds = 14 * 24 * 3600;
 /** The cookie should die a little before its seal does, as in iron-session, so a browser never sends an expired seal. */
@@ -74,6 +78,20 @@ export interface SessionOptions {
   legacyCookies?: "migrate" | "ignore";
   /** Milliseconds since the epoch. For tests; default `Date.now()`. */
   clock?: () => number;
+  /**
+   * iron-session 9's hook: called when the session cookie, or the stored session it points at, is there but
+   * cannot be opened, with why: `"expired"` (its seal's time is up), `"invalid"` (tampered with, not a seal,
+   * or a genuine seal of something else) or `"unknown-password"` (sealed under a password id the map lacks:
+   * usually a rotation mistake). The request is then anonymous either way; this is for logging. A hook that
+   * throws is logged, never passed on. A session that ended (signed out, revoked, timed out) is not an
+   * unseal error: `sessionInfo(session).state` tells it.
+   */
+  onUnsealError?: (reason: UnsealErrorReason, error: unknown) => void;
+  /**
+   * iron-session 9's option to split a large seal across several cookies. Accepted and ignored: the cookie
+   * holds only a session id (about 300 characters), whatever the data, so it never needs chunks.
+   */
+  chunk?: boolean;
 }
 
 /** Options once checked and filled in: every field present, passwords as a map. */
@@ -92,6 +110,8 @@ export interface NormalizedSessionOptions {
   maxSessionsPerUser: number;
   legacyCookies: "migrate" | "ignore";
   clock: () => number;
+  /** The `onUnsealError` option, wrapped so that a hook that throws is logged instead. */
+  reportUnsealError: UnsealReport;
   /** The options as given: updateConfig() starts from them. */
   given: SessionOptions;
 }
@@ -155,6 +175,9 @@ export function normalizeOptions(options: SessionOptions): NormalizedSessionOpti
   if (idleTimeout !== undefined && touchInterval >= idleTimeout) {
     throw new SessionConfigError("ironlink: `touchInterval` must be shorter than `idleTimeout`, or an active session could time out.");
   }
+  if (options.onUnsealError !== undefined && typeof options.onUnsealError !== "function") {
+    throw new SessionConfigError("ironlink: `onUnsealError` must be a function, e.g. `(reason, error) => logger.warn({ reason, error })`.");
+  }
   if (options.userId !== undefined && typeof options.userId !== "function") {
     throw new SessionConfigError("ironlink: `userId` must be a function returning the user id from the session data, e.g. `(data) => data.user?.id`.");
   }
@@ -176,6 +199,7 @@ export function normalizeOptions(options: SessionOptions): NormalizedSessionOpti
     maxSessionsPerUser: maxSessionsPerUserOf(options.maxSessionsPerUser),
     legacyCookies,
     clock: options.clock ?? (() => Date.now()),
+    reportUnsealError: unsealReportFor(options.onUnsealError),
     given: options,
   };
 }
@@ -192,13 +216,34 @@ function cookieOptionsFor(given: CookieOptions | undefined, ttl: number): Normal
 }
 
 /**
- * The options a session continues with after `updateConfig(next)`. As in iron-session, the cookie's name,
- * options and ttl become the new ones (defaults for those not given) and the passwords stay; the store
- * stays too (the session lives in it). Ironlink's own options stay unless given.
+ * The options a session continues with after `updateConfig(next)`. As in iron-session 9, the whole
+ * configuration is rebuilt from `next`, the password included (so a password given here is the one the next
+ * save seals with); defaults for what it leaves out. The store stays (the session lives in it). A password
+ * that fails the checks is ignored with a warning, as iron-session 8 ignored every password given here
+ * (iron-session 9 throws): the session goes on sealing with the valid one it had.
  */
 export function updatedOptions(current: NormalizedSessionOptions, next: SessionConfigUpdate): NormalizedSessionOptions {
   const given = current.given;
-  return normalizeOptions({ ...given, ttl: undefined, cookieOptions: undefined, ...next, password: given.password, store: given.store });
+  const rebuilt = { ...given, ttl: undefined, cookieOptions: undefined, onUnsealError: undefined, ...next, store: given.store };
+  try {
+    normalizePasswords(next.password);
+  } catch (error) {
+    console.warn(`ironlink: updateConfig() kept the session's password: the one given is not usable (${(error as Error).message})`);
+    rebuilt.password = given.password;
+  }
+  return normalizeOptions(rebuilt);
+}
+
+/** The hook, made safe: a hook that throws must not turn a request with a bad cookie into a 500. */
+function unsealReportFor(hook: SessionOptions["onUnsealError"]): UnsealReport {
+  if (!hook) return () => undefined;
+  return (reason, error) => {
+    try {
+      hook(reason, error);
+    } catch (thrown) {
+      console.error("ironlink: the onUnsealError hook threw; it must not. The request goes on without a session.", thrown);
+    }
+  };
 }
 
 /** What updateConfig takes: iron-session's SessionOptions; a `store` may be given but is not changed. */

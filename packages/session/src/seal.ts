@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sealData as ironSealData, unsealData as ironUnsealData } from "iron-session";
-import { sealIron, unsealIron } from "./iron-seal";
+import { openIron, sealIron, type UnsealErrorReason } from "./iron-seal";
 import type { Password } from "./options";
 import { isSessionId } from "./session-id";
 
@@ -11,6 +11,10 @@ import { isSessionId } from "./session-id";
  *   store key it was written under (a value copied to another key opens to no session), and its timestamps.
  */
 type Passwords = Record<string, string>;
+
+/** Told why a seal (a cookie, or a stored value) did not open: the `onUnsealError` option, made safe to call. */
+export type UnsealReport = (reason: UnsealErrorReason, error: Error) => void;
+const notReported: UnsealReport = () => undefined;
 
 export interface CookiePayload {
   sid: string;
@@ -62,13 +66,20 @@ export async function sealCookie(sessionId: string, passwords: Passwords, ttl: n
  * What a genuine seal holds: our session id, or, for a seal without one, the data a stateless
  * iron-session app put in its cookie. Undefined for anything forged, tampered with, expired or empty.
  */
-export async function openCookie(seal: string, passwords: Passwords): Promise<CookieContent | undefined> {
-  if (typeof seal !== "string" || seal.length > maxCookieLength) return undefined;
-  const payload = await safeUnseal<Record<string, unknown>>(seal, passwords);
+export async function openCookie(seal: string, passwords: Passwords, report: UnsealReport = notReported): Promise<CookieContent | undefined> {
+  if (typeof seal !== "string" || seal.length > maxCookieLength) {
+    report("invalid", new Error(`ironlink: the session cookie is longer than ${maxCookieLength} characters: not a seal this library wrote.`));
+    return undefined;
+  }
+  const payload = await safeUnseal<Record<string, unknown>>(seal, passwords, report);
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return undefined;
-  if ("sid" in payload) return isSessionId(payload.sid) && Object.keys(payload).length === 1 ? { sessionId: payload.sid } : undefined;
+  const notACookie = () => report("invalid", new Error("ironlink: the session cookie is a genuine seal, but not of a session cookie."));
+  if ("sid" in payload) {
+    if (isSessionId(payload.sid) && Object.keys(payload).length === 1) return { sessionId: payload.sid };
+    return void notACookie();
+  }
   // A stored value (a Redis dump) is a genuine seal without sid too: it must never pass for a cookie.
-  if ("key" in payload && "data" in payload && "createdAt" in payload) return undefined;
+  if ("key" in payload && "data" in payload && "createdAt" in payload) return void notACookie();
   return Object.keys(payload).length > 0 ? { legacyData: payload } : undefined;
 }
 
@@ -102,12 +113,23 @@ export async function sealStoredValue<T>(value: StoredValue<T>, passwords: Passw
 }
 
 /** A stored seal, or undefined when it does not open or was written for another key. */
-export async function unsealStoredValue<T>(seal: string, key: string, passwords: Passwords): Promise<StoredValue<T> | undefined> {
-  const value = await safeUnseal<Partial<StoredValue<T>>>(seal, passwords);
-  if (!value || value.key !== key || typeof value.data !== "object" || value.data === null) return undefined;
-  if (typeof value.createdAt !== "number" || typeof value.touchedAt !== "number") return undefined;
-  if (value.cookieOpensUntil !== undefined && typeof value.cookieOpensUntil !== "number") return undefined;
-  return value as StoredValue<T>;
+export async function unsealStoredValue<T>(
+  seal: string,
+  key: string,
+  passwords: Passwords,
+  report: UnsealReport = notReported,
+): Promise<StoredValue<T> | undefined> {
+  const value = await safeUnseal<Partial<StoredValue<T>>>(seal, passwords, report);
+  if (value === undefined) return undefined;
+  if (isStoredValueFor(value, key)) return value;
+  report("invalid", new Error("ironlink: the stored session is a genuine seal, but not of a session stored under its key."));
+  return undefined;
+}
+
+function isStoredValueFor<T>(value: Partial<StoredValue<T>>, key: string): value is StoredValue<T> {
+  if (!value || value.key !== key || typeof value.data !== "object" || value.data === null) return false;
+  if (typeof value.createdAt !== "number" || typeof value.touchedAt !== "number") return false;
+  return value.cookieOpensUntil === undefined || typeof value.cookieOpensUntil === "number";
 }
 
 /**
@@ -158,11 +180,15 @@ function rememberSeal(seal: string, value: unknown, passwords: Passwords): strin
 }
 
 /**
- * iron-session answers `{}` for a bad HMAC or an expired seal but throws on malformed input: both mean "no session".
- * A string in neither of the forms iron-session writes is not opened at all (see sealForms).
+ * A seal's content, or undefined when it does not open (forged, tampered with, expired, under an unknown
+ * password, or malformed), with the reason reported. A string in neither of the forms iron-session writes
+ * is not opened at all (see sealForms).
  */
-async function safeUnseal<T>(seal: string, passwords: Passwords): Promise<T | undefined> {
-  if (typeof seal !== "string" || !sealForms.test(seal)) return undefined;
+async function safeUnseal<T>(seal: string, passwords: Passwords, report: UnsealReport = notReported): Promise<T | undefined> {
+  if (typeof seal !== "string" || !sealForms.test(seal)) {
+    report("invalid", new Error("ironlink: not a seal: neither of the forms iron-session writes."));
+    return undefined;
+  }
   const cache = cacheFor(passwords);
   const hit = cache.get(seal);
   if (hit) {
@@ -172,12 +198,12 @@ async function safeUnseal<T>(seal: string, passwords: Passwords): Promise<T | un
       return JSON.parse(hit.json) as T;
     }
   }
-  let value: T;
-  try {
-    value = unsealIron(seal, passwords) as T;
-  } catch {
+  const opened = openIron(seal, passwords);
+  if (!("value" in opened)) {
+    report(opened.reason, opened.error);
     return undefined;
   }
+  const value = opened.value as T;
   if (value && typeof value === "object" && Object.keys(value).length > 0) remember(cache, seal, value);
   return value;
 }

@@ -1,4 +1,4 @@
-import type { CookieJar } from "./cookies";
+import type { SessionCookieJar } from "./cookies";
 import { type LegacyCookie, type Loaded, loadSession, type StoredSession } from "./load";
 import { type NormalizedSessionOptions, type SessionConfigUpdate, updatedOptions } from "./options";
 import { sealCookie } from "./seal";
@@ -26,11 +26,14 @@ export interface SessionMethods {
   readonly updateConfig: (options: SessionConfigUpdate) => void;
 }
 
-/** iron-session's session type: the app's data and the methods. */
-export type IronSession<T> = T & SessionMethods;
+/**
+ * iron-session's session type: the app's data and the methods. Every field is optional on read, as in
+ * iron-session 9: a first visit, an ended session and a `destroy()` all leave an empty object.
+ */
+export type IronSession<T> = Partial<T> & SessionMethods;
 
-/** The session with every field of the data optional, as a request may find it. */
-export type Session<T extends object> = IronSession<Partial<T>>;
+/** The same type under Ironlink's earlier name. */
+export type Session<T extends object> = IronSession<T>;
 
 /** Ironlink's own facts about a session, kept off the session object: see sessionInfo(). */
 export interface SessionInfo {
@@ -40,6 +43,40 @@ export interface SessionInfo {
 }
 
 const reservedNames = new Set(["save", "destroy", "updateConfig"]);
+
+const destroyedSessionWritten =
+  "ironlink: Cannot save a destroyed session that has data written back into it. session.destroy() signs the person out everywhere, and saving these fields would sign them in again. Write the fields before destroy(), or start a new session first: `await regenerateSession(session)` (or getIronSession() again), then set the fields and save.";
+
+/**
+ * iron-session 9 refuses data that JSON would silently change: a Date comes back as a string, a Map, a Set
+ * or another class's instance as a plain object, a function is lost. Throws naming the field and the fix.
+ */
+function assertStorable(data: object): void {
+  const found = unstorableIn(data, "session");
+  if (found) {
+    throw new TypeError(
+      `ironlink: The session data is not JSON serializable (${found}). Store plain JSON values only: a Date must be stored as a timestamp (Date.now()) or an ISO string, and Map/Set/BigInt/functions are not supported.`,
+    );
+  }
+}
+
+function unstorableIn(value: unknown, path: string, depth = 0): string | undefined {
+  const type = typeof value;
+  if (type === "bigint" || type === "function" || type === "symbol") return `${path} is a ${type}`;
+  if (type !== "object" || value === null || depth > 32) return undefined;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) {
+    return `${path} is a ${(prototype as { constructor?: { name?: string } }).constructor?.name ?? "class instance"}`;
+  }
+  const entries = Array.isArray(value)
+    ? value.map((item, index) => [`[${index}]`, item] as const)
+    : Object.entries(value as Record<string, unknown>).map(([key, item]) => [`.${key}`, item] as const);
+  for (const [suffix, item] of entries) {
+    const found = unstorableIn(item, `${path}${suffix}`, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 /** From each session object to the request state behind it, so the object itself carries only data and iron-session's methods. */
 // Shared by every copy of this module in the process: a framework may bundle the package more than once
@@ -51,7 +88,7 @@ globalHandles[handlesKey] ??= new WeakMap<object, SessionHandle>();
 const handles = globalHandles[handlesKey];
 
 /** Reads the session the request's cookies point at and returns its object: the data, plus save, destroy and updateConfig. */
-export async function openSession<T extends object>(jar: CookieJar, options: NormalizedSessionOptions): Promise<IronSession<T>> {
+export async function openSession<T extends object>(jar: SessionCookieJar, options: NormalizedSessionOptions): Promise<IronSession<T>> {
   const loaded = await loadSession<Record<string, unknown>>(jar.readAll(options.cookieName), options);
   return new SessionHandle(jar, options, loaded).session as IronSession<T>;
 }
@@ -71,6 +108,7 @@ export async function regenerateSession(session: object): Promise<void> {
   // Replaced, not ended: this browser's open tabs move to the new session instead of hearing a sign-out.
   await handle.end("anonymous", { replaced: true });
   handle.sessionId = generateSessionId();
+  handle.destroyed = false; // a new session, which may be saved even after a destroy()
 }
 
 /**
@@ -101,12 +139,14 @@ class SessionHandle {
   stored: StoredSession | undefined;
   /** The iron-session cookie being migrated, while the state is "legacy". */
   legacy: LegacyCookie<Record<string, unknown>> | undefined;
+  /** destroy() was called: terminal, as in iron-session 9 (a bare save is ignored; one with data throws). */
+  destroyed = false;
   /** A store deletion under way (destroy, regenerate): a save waits for it. */
   #ending: Promise<void> | undefined;
-  readonly #jar: CookieJar;
+  readonly #jar: SessionCookieJar;
   #options: NormalizedSessionOptions;
 
-  constructor(jar: CookieJar, options: NormalizedSessionOptions, loaded: Loaded<Record<string, unknown>>) {
+  constructor(jar: SessionCookieJar, options: NormalizedSessionOptions, loaded: Loaded<Record<string, unknown>>) {
     this.#jar = jar;
     this.#options = options;
     this.state = loaded.state;
@@ -127,6 +167,8 @@ class SessionHandle {
   }
 
   async save(): Promise<void> {
+    if (this.destroyed) return this.#saveAfterDestroy();
+    assertStorable(this.session);
     this.#jar.assertWritable(); // before the store is written: a stored session whose cookie cannot be sent is an orphan
     const ending = this.#ending;
     this.#ending = undefined;
@@ -153,6 +195,7 @@ class SessionHandle {
   }
 
   destroy(): Promise<void> {
+    this.destroyed = true;
     const ending = this.end("anonymous");
     const { cookieName, cookieOptions } = this.#options;
     this.#jar.write(cookieName, "", { ...cookieOptions, maxAge: 0 });
@@ -183,6 +226,12 @@ class SessionHandle {
       console.error(`ironlink: ending the session in the store failed; its cookie was cleared, but the stored session lives on until it expires.`, error);
     });
     return ending;
+  }
+
+  /** A logout handler that destroys and then saves (or a wrapper saving every request) must stay signed out. */
+  async #saveAfterDestroy(): Promise<void> {
+    await this.#ending;
+    if (Object.keys(this.session).length > 0) throw new Error(destroyedSessionWritten);
   }
 
   async #create(data: Record<string, unknown>, now: number): Promise<StoredSession | undefined> {

@@ -70,7 +70,7 @@ export async function updateStoredSession(
         return { raw, record };
       }
       if (result.status === "gone") return undefined; // signed out or revoked meanwhile: never resurrect
-      const changed = await unsealStoredValue<Data>(result.current, key, options.passwords);
+      const changed = await unsealStoredValue<Data>(result.current, key, options.passwords, options.reportUnsealError);
       if (!changed) return undefined;
       current = { raw: result.current, record: changed };
     }

@@ -172,13 +172,54 @@ describe("4. destroy() as iron-session users call it, without await", () => {
     expect({ ...(await redis.open(cookie)) }).toEqual({});
   });
 
-  test("destroy(); session.user = u; await session.save() starts a new session holding u", async () => {
+  test("destroy() is terminal, as in iron-session 9: a bare save() after it is ignored, and the person stays signed out everywhere", async () => {
+    for (const form of ["cookie store", "node:http"] as const) {
+      const { cookie, redisKey } = await redis.create({ user: "old", n: 1 });
+      const cookies = new MemoryCookieStore({ [cookieName]: cookie });
+      const { req, res } = nodeRequest(cookie);
+      const before = (await redis.keys()).length;
+      const session = await (form === "cookie store" ? getIronSession<Data>(cookies, redis.options()) : getIronSession<Data>(req, res, redis.options()));
+      session.destroy();
+      await session.save(); // a logout handler that calls both, or a wrapper saving every request
+      await session.save();
+
+      // The last cookie sent is still the clearing one, and no session was written.
+      const last = form === "cookie store" ? cookies.writes.at(-1) : undefined;
+      if (last) expect(last, form).toEqual({ name: cookieName, value: "", options: expect.objectContaining({ maxAge: 0 }) });
+      else expect(setCookies(res).filter((c) => c.startsWith(`${cookieName}=`)), form).toEqual([expect.stringMatching(new RegExp(`^${cookieName}=; Max-Age=0;`))]);
+      expect(cookies.writes.length, form).toBeLessThanOrEqual(1);
+      expect(await redis.client.exists(redisKey), form).toBe(0);
+      expect((await redis.keys()).length, form).toBe(before - 1);
+      expect({ ...(await redis.open(cookie)) }, form).toEqual({});
+    }
+  });
+
+  test("destroy(); session.user = u; await session.save() throws naming the fix, and writes nothing", async () => {
+    for (const form of ["cookie store", "node:http"] as const) {
+      const { cookie, redisKey } = await redis.create({ user: "old", n: 1 });
+      const cookies = new MemoryCookieStore({ [cookieName]: cookie });
+      const { req, res } = nodeRequest(cookie);
+      const session = await (form === "cookie store" ? getIronSession<Data>(cookies, redis.options()) : getIronSession<Data>(req, res, redis.options()));
+      const before = (await redis.keys()).length;
+      session.destroy();
+      session.user = "new";
+      await expect(session.save(), form).rejects.toThrow(/Cannot save a destroyed session that has data written back into it/);
+      await expect(session.save(), form).rejects.toThrow(/`await regenerateSession\(session\)`/);
+      expect(cookies.writes.length, form).toBeLessThanOrEqual(1);
+      expect(setCookies(res).filter((c) => c.startsWith(`${cookieName}=`) && !c.includes("Max-Age=0")), form).toEqual([]);
+      expect(await redis.client.exists(redisKey), form).toBe(0);
+      expect((await redis.keys()).length, form).toBe(before - 1);
+    }
+  });
+
+  test("the fix the message names: destroy(); await regenerateSession(session); session.user = u; save() starts a new session holding u", async () => {
     for (const form of ["cookie store", "node:http"] as const) {
       const { cookie, redisKey } = await redis.create({ user: "old", n: 1 });
       const cookies = new MemoryCookieStore({ [cookieName]: cookie });
       const { req, res } = nodeRequest(cookie);
       const session = await (form === "cookie store" ? getIronSession<Data>(cookies, redis.options()) : getIronSession<Data>(req, res, redis.options()));
       session.destroy();
+      await regenerateSession(session);
       session.user = "new";
       await session.save();
 

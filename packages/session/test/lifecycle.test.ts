@@ -61,8 +61,27 @@ describe("save and load", () => {
   });
 
   test("values that JSON cannot keep come back as JSON made them", async () => {
-    const { cookie } = await redis.create({ at: new Date("2024-05-06T07:08:09.000Z"), gone: undefined, n: Number.NaN });
+    const { cookie } = await redis.create({ at: "2024-05-06T07:08:09.000Z", gone: undefined, n: Number.NaN });
     expect({ ...(await redis.open(cookie)) }).toEqual({ at: "2024-05-06T07:08:09.000Z", n: null });
+  });
+
+  test("a Date (or a Map, a Set, a function) is refused, as iron-session 9 does, naming the field and the fix; nothing is written", async () => {
+    const before = (await redis.keys()).sort();
+    for (const [value, what] of [
+      [new Date("2024-05-06T07:08:09.000Z"), "session.profile.at is a Date"],
+      [new Map([["a", 1]]), "session.profile.at is a Map"],
+      [new Set([1]), "session.profile.at is a Set"],
+      [() => 1, "session.profile.at is a function"],
+    ] as const) {
+      const cookies = new MemoryCookieStore();
+      const session = await getSession<{ profile: { at: unknown } }>(cookies, redis.options());
+      session.profile = { at: value };
+      const saving = session.save();
+      await expect(saving, what).rejects.toThrow(what);
+      await expect(saving).rejects.toThrow(/a Date must be stored as a timestamp \(Date\.now\(\)\)/);
+      expect(cookies.writes).toEqual([]);
+    }
+    expect((await redis.keys()).sort()).toEqual(before);
   });
 });
 

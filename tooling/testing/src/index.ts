@@ -12,5 +12,5 @@ export {
   type RedisTopology,
   type RunningTopology,
 } from "./topology";
-export { createOutsideProject, typecheckOutsideProject, installedVersion, npm, run, workspaceRoot, type OutsideProjectOptions } from "./outside-project";
+export { createOutsideProject, typecheckOutsideProject, installedVersion, npm, outsideEnv, run, workspaceRoot, type OutsideProjectOptions } from "./outside-project";
 export { freePort } from "./internal";

@@ -2,6 +2,7 @@
 // noUncheckedIndexedAccess): every public name of every entry, used the way the README shows.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  type CookieJar,
   type CookieOptions,
   type CookieStore,
   cookieStoreWithHeader,
@@ -11,6 +12,10 @@ import {
   type IronSession,
   isSessionStoreUnavailable,
   type ListedSession,
+  type NextProxyRequest,
+  type NextProxyResponse,
+  nextProxyCookies,
+  nodeCookies,
   type Password,
   regenerateSession,
   sealData,
@@ -25,8 +30,10 @@ import {
   type SessionStore,
   SessionStoreUnavailableError,
   type StoreWrite,
+  type UnsealErrorReason,
   type WriteResult,
   unsealData,
+  webCookies,
 } from "@ironlink/session";
 import { FileStore, type FileStoreOptions, readTextIfExists, withFileLock, writeFileAtomic } from "@ironlink/session/file";
 import {
@@ -78,6 +85,10 @@ const options: SessionOptions = {
   touchInterval: 60,
   userId: (data) => (data as Partial<AppData>).user?.id,
   legacyCookies: "migrate",
+  onUnsealError: (reason: UnsealErrorReason, error: unknown) => {
+    if (reason !== "expired") console.warn({ reason, error }, "session cookie rejected");
+  },
+  chunk: true,
 };
 
 // The two call forms: a cookie store (Next's `cookies()`), and request/response objects.
@@ -104,6 +115,23 @@ export async function callForms(): Promise<SessionState[]> {
   const publicId: string | undefined = info.publicId;
   void publicId;
   return [sessionInfo(fromCookies).state, sessionInfo(fromFetch).state, info.state];
+}
+
+// iron-session 9's cookie jars, and one of one's own.
+declare const proxyRequest: NextProxyRequest;
+declare const proxyResponse: NextProxyResponse;
+export async function cookieJars(): Promise<Array<string | undefined>> {
+  const own: CookieJar = { read: (name) => (name === "app_session" ? "seal" : undefined), write: () => undefined };
+  const jars: CookieJar[] = [nodeCookies(nodeReq, nodeRes), webCookies(new Request("https://app.example/"), new Headers()), nextProxyCookies(proxyRequest, proxyResponse), own];
+  const users: Array<string | undefined> = [];
+  for (const jar of jars) {
+    const session = await getIronSession<AppData>(jar, options);
+    // iron-session 9: every field is optional on read.
+    // @ts-expect-error session.user may be undefined
+    users.push(session.user.id);
+    users.push(session.user?.id);
+  }
+  return users;
 }
 
 // iron-session's own seal helpers, re-exported.
