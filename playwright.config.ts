@@ -55,7 +55,7 @@ const namedHostsBrowser = {
 
 const stopGently = { signal: "SIGTERM", timeout: 5_000 } as const;
 
-const privateFleetSpecs = /(client-address|hashing-busy|live-idle-timeout|live-settings|session-limits)\.spec\.ts/;
+const privateFleetSpecs = /(client-address|hashing-busy|live-idle-timeout|live-settings|session-limits|store-outage)\.spec\.ts/;
 const faultsSpec = /faults\.spec\.ts/;
 const outsideAppsSpec = /outside-apps\.spec\.ts/;
 const crossSiteSpecs = /cross-site(-subdomains|-secure)?\.spec\.ts/;

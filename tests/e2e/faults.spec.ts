@@ -4,6 +4,7 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { sessionCookieName } from "./env";
 import { stackTrace } from "./http";
+import { backLine, ironlinkLines, logProblems, unreachableLine } from "./outage-log";
 import { PrivateFleet } from "./private-fleet";
 
 /**
@@ -313,17 +314,6 @@ function problems(samples: Sample[], ok: (sample: Sample) => boolean): string[] 
     .filter((sample) => !ok(sample))
     .map((s) => `+${s.startedAt - t0} ms ${s.app} ${s.kind}: ${s.status} in ${s.endedAt - s.startedAt} ms (${classify(s)}) ${s.body.slice(0, 120)}`);
 }
-
-/** Log lines that betray an unhandled error: stack frames, error names, Next's "⨯" error marker. */
-function logProblems(log: string): string[] {
-  return log.split("\n").filter((line) => /unhandled|uncaught|⨯/i.test(line) || stackTrace.test(line));
-}
-
-const ironlinkLines = (log: string) => log.split("\n").filter((line) => line.startsWith("ironlink:"));
-const unreachableLine = (redisUrl: string) =>
-  expect.stringMatching(new RegExp(`^ironlink: Redis \\(${escapeRegExp(redisUrl)}/?\\) is unreachable \\([^\\n]+\\); retrying\\.$`));
-const backLine = (redisUrl: string) => expect.stringMatching(new RegExp(`^ironlink: Redis \\(${escapeRegExp(redisUrl)}/?\\) is back\\.$`));
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Milliseconds from `since` until GET /api/session with the app's cookie answers `status` (polled every 25 ms). */
 async function timeUntil(origin: string, status: number, since: number, limitMs = 5_000): Promise<number> {

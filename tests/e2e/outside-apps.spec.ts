@@ -6,6 +6,7 @@ import type { Page } from "@playwright/test";
 import { appOne, appTwo, expect, fillCredentials, registerViaApi, signedInAs, type TestUser, test, uniqueUser } from "./fixtures";
 import { ManagedProcess } from "./private-fleet";
 import { installedVersion, npm, outsideEnv, repoRoot } from "./outside";
+import { gotoLive, liveDeadlineMs, recordNotices, signedOutText, whenAnswered } from "./live";
 
 /**
  * docs/adding-an-app.md, followed literally: its "another repository" Next.js app and its Express app are
@@ -178,6 +179,37 @@ test("sign out on the outside Express app: signed out everywhere", async ({ page
   await page.goto(`${outsideApps.next}/`);
   await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/login\?next=/);
   expect((await page.request.get(`${outsideApps.service}/api/me`)).status()).toBe(401);
+});
+
+test("the doc's page (requireUser() and markup) hears a sign-out on app one and goes to sign in, without a reload", async ({ page, context }) => {
+  const notices = await recordNotices(context);
+  await signInOnAppOne(page);
+  // The doc's app/page.tsx loads no script of its own: the kit's layout does, for a signed-in viewer.
+  const outside = await context.newPage();
+  await gotoLive(outside, `${outsideApps.next}/`);
+
+  const signedOut = await whenAnswered(page, appOne, () => page.getByRole("button", { name: "Sign out", exact: true }).click());
+  expect(signedOut.status).toBeLessThan(400);
+  // Generous: this spec runs beside the demo fleet and projects being built.
+  await expect(outside).toHaveURL(/\/login\?next=/, { timeout: liveDeadlineMs * 3 });
+  expect((notices.get(outside) ?? []).map((notice) => [notice.url, notice.text])).toEqual([[`${outsideApps.next}/`, signedOutText]]);
+});
+
+test("no link the kit renders on the outside Next app (which hosts no sign-in pages) leads to a 404", async ({ page }) => {
+  await signInOnAppOne(page);
+  const checked = new Map<string, number>();
+  for (const pathname of ["/", "/reports"]) {
+    await page.goto(`${outsideApps.next}${pathname}`);
+    await expect(page.getByText("Signed in as"), pathname).toBeVisible();
+    const hrefs = await page.locator("a[href]").evaluateAll((links) => links.map((link) => (link as HTMLAnchorElement).href));
+    expect(hrefs.length, `links on ${pathname}`).toBeGreaterThan(0);
+    for (const href of hrefs) {
+      if (!checked.has(href)) checked.set(href, (await page.request.get(href)).status());
+    }
+  }
+  expect([...checked].filter(([, status]) => status >= 400)).toEqual([]);
+  // The ProtectedPage's "Account" goes to the sign-in app's account page.
+  expect([...checked.keys()]).toContain(`${appOne}/account`);
 });
 
 test("an outside app started with another idle timeout refuses to start, naming the setting and both values", async () => {

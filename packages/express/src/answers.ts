@@ -1,3 +1,4 @@
+import { storeOutage } from "@ironlink/session/fleet";
 import type { Request, Response } from "express";
 
 /** An answer the middleware gives instead of the app's: a code for programs, a sentence for people. */
@@ -12,8 +13,8 @@ export const refusals = {
   unavailable: {
     status: 503,
     error: "unavailable",
-    title: "Sign-in is temporarily unavailable",
-    message: "Sign-in is temporarily unavailable: the session store did not answer. Your session is safe; try again in a moment.",
+    title: storeOutage.title,
+    message: storeOutage.message,
   },
   unauthenticated: { status: 401, error: "unauthenticated", title: "Not signed in", message: "Not signed in." },
   forbiddenOrigin: {

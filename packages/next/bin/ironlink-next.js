@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // `ironlink-next dev|start [--port N] [--hostname H]`: the app's Next.js server behind a thin node:http
 // server of ours, so the client's address comes from the socket (or from trusted proxies, TRUSTED_PROXIES)
-// and never from a header the client wrote. Everything else is Next's own request handler.
+// and never from a header the client wrote, and a page that meets the session store down answers 503.
+// Everything else is Next's own request handler.
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import { clientAddress, clientAddresses, parseTrustedProxies } from "../dist/server/client-address.js";
+import { handleWithStoreOutage } from "../dist/server/store-outage.js";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -29,7 +31,8 @@ const { default: next } = await import("next");
 
 const server = createServer((req, res) => {
   const address = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
-  clientAddresses.run(address, () => handle(req, res));
+  // A page that meets the session store down gets the 503 page, not Next's error page (server/store-outage.ts).
+  clientAddresses.run(address, () => handleWithStoreOutage(req, res, () => handle(req, res)));
 });
 const app = next({ dev, dir: process.cwd(), hostname: values.hostname ?? "localhost", port });
 const handle = app.getRequestHandler();

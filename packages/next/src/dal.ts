@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import { cookieStoreWithHeader, isSessionStoreUnavailable, SessionStoreUnavailableError, type ListedSession, sessionInfo } from "@ironlink/session";
 import { storeIsDown } from "./fleet";
+import { noteStoreUnavailable } from "./server/store-outage";
 import { signInLocation } from "./sign-in-location";
 import { type AppSession, openSession, type SessionData, sessions } from "./session";
 import type { User } from "./users";
@@ -15,10 +16,16 @@ const storeDownError = () => new SessionStoreUnavailableError("ironlink: the ses
  * so the check that matters (the session exists in Redis) is never skipped. Cached per request.
  */
 export const getCurrentSession = cache(async (): Promise<AppSession> => {
-  // Known down: fail at once (a 503 in apiRoute, the error page) rather than wait out the store's timeout.
-  if (storeIsDown()) throw storeDownError();
-  // The raw Cookie header, since Next keeps one value per name: a planted second cookie must be seen, not win.
-  return openSession(cookieStoreWithHeader(await cookies(), (await headers()).get("cookie")));
+  try {
+    // Known down: fail at once (a 503 in apiRoute, the 503 page) rather than wait out the store's timeout.
+    if (storeIsDown()) throw storeDownError();
+    // The raw Cookie header, since Next keeps one value per name: a planted second cookie must be seen, not win.
+    return await openSession(cookieStoreWithHeader(await cookies(), (await headers()).get("cookie")));
+  } catch (error) {
+    // A page that met the outage before the proxy knew of it is answered with the 503 page (server/store-outage.ts).
+    if (isSessionStoreUnavailable(error)) noteStoreUnavailable();
+    throw error;
+  }
 });
 
 export type Viewer =
@@ -50,8 +57,9 @@ export async function listOwnSessions(user: User): Promise<ListedSession<Session
   try {
     return await sessions().listSessions(user.id);
   } catch (error) {
-    if (isSessionStoreUnavailable(error)) return null;
-    throw error;
+    if (!isSessionStoreUnavailable(error)) throw error;
+    noteStoreUnavailable();
+    return null;
   }
 }
 

@@ -1,4 +1,4 @@
-import { createFleet, type Fleet } from "@ironlink/session/fleet";
+import { createFleet, type Fleet, storeOutage } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
 
 // One fleet (one Redis client, one session manager) per process; kept on globalThis so dev-mode reloads and
@@ -12,7 +12,7 @@ export function getFleet(): Fleet {
 }
 
 /** How long a client is told to wait while the session store does not answer (the 503's Retry-After). */
-export const storeDownRetryAfterSeconds = 5;
+export const storeDownRetryAfterSeconds = storeOutage.retryAfterSeconds;
 
 /** Whether the session store is known to be unreachable right now: no I/O, to answer 503 before doing work. */
 export function storeIsDown(): boolean {

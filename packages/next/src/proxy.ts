@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getConfig } from "./config";
+import { storeOutagePage } from "@ironlink/session/fleet";
 import { storeDownRetryAfterSeconds, storeIsDown } from "./fleet";
 import { ironlinkOptions } from "./options";
 import { signInLocation } from "./sign-in-location";
@@ -45,16 +46,8 @@ function answer(request: NextRequest, path: string, nonce: string, policy: strin
 
 /** The 503 page of an outage; its one <style> carries the page's nonce. */
 function unavailable(nonce: string): NextResponse {
-  return new NextResponse(unavailablePage(nonce), {
+  return new NextResponse(storeOutagePage(nonce), {
     status: 503,
     headers: { "Retry-After": String(storeDownRetryAfterSeconds), "Cache-Control": "no-store", "Content-Type": "text/html; charset=utf-8" },
   });
 }
-const unavailablePage = (nonce: string) => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign-in is temporarily unavailable</title>
-<style nonce="${nonce}">body{font-family:system-ui,sans-serif;background:#f3f4f6;color:#111827;display:grid;place-items:center;min-height:100vh;margin:0}
-main{background:#fff;border-radius:.75rem;padding:2rem;max-width:28rem;box-shadow:0 1px 3px rgb(0 0 0/.1)}</style></head>
-<body><main role="alert"><h1>Sign-in is temporarily unavailable</h1>
-<p>We could not reach the session store. Your session is safe; this page will work again in a moment.</p>
-<p><a href="">Try again</a></p></main></body></html>`;

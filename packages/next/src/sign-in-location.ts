@@ -20,3 +20,11 @@ export function signInLocation(path: string): string {
   const next = hostsSignIn ? path : `${publicUrl}${path}`;
   return `${hostsSignIn ? "" : getConfig().loginUrl}/login?next=${encodeURIComponent(next)}`;
 }
+
+/**
+ * Where the account page is: this app's /account, or the sign-in app's for an app that hosts no sign-in
+ * pages (it has no /account of its own, and the kit must never link to a page the app does not have).
+ */
+export function accountLocation(): string {
+  return ironlinkOptions().hostsSignIn ? "/account" : `${getConfig().loginUrl}/account`;
+}

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { requestNonce } from "../request-nonce";
+import { LiveSignOut } from "./components/live-sign-out";
 
 // Set per app by ironlinkNextConfig (next.config.ts): the only things that tell the apps apart.
 const appName = process.env.IRONLINK_APP_NAME ?? "Ironlink";
@@ -26,6 +27,8 @@ export async function AppLayout({ children }: { children: ReactNode }) {
           <span className="app-tagline">Ironlink single sign-on</span>
         </header>
         <main className="app-main">{children}</main>
+        {/* Every signed-in page hears of its session's end (a sign-out on any app, any device), not only ProtectedPage. */}
+        <LiveSignOut />
       </body>
     </html>
   );

@@ -12,3 +12,4 @@ export { AuthForm } from "./components/auth-form";
 export { PasswordChangeForm } from "./components/password-change-form";
 export { SignOutButton } from "./components/sign-out-button";
 export { ServiceUnavailable } from "./components/service-unavailable";
+export { LiveSignOut } from "./components/live-sign-out";

@@ -3,7 +3,7 @@ import { createIronlink, type Ironlink, type IronlinkOptions, type User, type Ve
 import { changePasswordAction, registerAction, revokeSessionAction, signInAction } from "@ironlink/next/actions";
 import { ironlinkNextConfig } from "@ironlink/next/config";
 import { proxy } from "@ironlink/next/proxy";
-import { AccountPage, AppLayout, AuthForm, LoginPage, ProtectedPage, RegisterPage, SignOutButton } from "@ironlink/next/ui";
+import { AccountPage, AppLayout, AuthForm, LiveSignOut, LoginPage, ProtectedPage, RegisterPage, SignOutButton } from "@ironlink/next/ui";
 import { ErrorPage } from "@ironlink/next/ui/error-page";
 import { hashPassword, verifyPassword } from "@ironlink/next/users";
 import type { NextConfig } from "next";
@@ -22,7 +22,7 @@ export async function whoIsAsking(): Promise<string> {
 }
 export const config: NextConfig = ironlinkNextConfig({ name: "Reports", accent: "#9333ea" });
 export const edge: (request: NextRequest) => NextResponse = proxy;
-export const pieces = [AccountPage, AppLayout, AuthForm, LoginPage, ProtectedPage, RegisterPage, SignOutButton, ErrorPage];
+export const pieces = [AccountPage, AppLayout, AuthForm, LiveSignOut, LoginPage, ProtectedPage, RegisterPage, SignOutButton, ErrorPage];
 export const actions = [changePasswordAction, registerAction, revokeSessionAction, signInAction];
 // Were the kit's types lost (a declaration that does not resolve under nodenext), these would not be errors.
 // @ts-expect-error: the proxy takes a NextRequest

@@ -53,6 +53,7 @@ export {
   type StartAnswer,
 } from "./satellite";
 export { addressBucket, defaultIpv6PrefixLength } from "./address-bucket";
+export { storeOutage, storeOutagePage } from "./outage";
 export { isAllowedOrigin, type RequestHeaders } from "./request-origin";
 
 /** The person a fleet session belongs to. */

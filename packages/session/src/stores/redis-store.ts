@@ -90,6 +90,7 @@ interface PubSubClient {
 interface PubSubConnection {
   on(event: "message" | "smessage", listener: (channel: string, message: string) => void): unknown;
   on(event: "ready", listener: () => void): unknown;
+  on(event: "error", listener: (error: Error) => void): unknown;
   subscribe(channel: string): Promise<unknown>;
   ssubscribe(channel: string): Promise<unknown>;
   quit(): Promise<unknown>;
@@ -160,6 +161,9 @@ export class RedisStore implements SessionStore {
     // A connection of its own: a subscribed connection can run no other command. On a Cluster, one that
     // follows the channel's shard (ioredis's sharded subscribers).
     const subscriber = isCluster(client) ? client.duplicate([], { shardedSubscribers: true }) : client.duplicate();
+    // Its reconnection failures are the store client's outage, which that client reports (one line per outage):
+    // without a listener each one would print "[ioredis] Unhandled error event" and a stack trace.
+    subscriber.on("error", () => {});
     const channel = this.endedChannel;
     const onMessage = (from: string, message: string) => {
       const [key = "", kind] = message.split(" ");

@@ -1,9 +1,11 @@
-/** Shown instead of a page when Redis does not answer: the user is not signed out, we just cannot tell. */
+import { storeOutage } from "@ironlink/session/fleet";
+
+/** Shown instead of a page when Redis does not answer: we cannot tell whether the user is signed in. */
 export function ServiceUnavailable() {
   return (
     <section className="card" role="alert">
-      <h1>Sign-in is temporarily unavailable</h1>
-      <p>We could not reach the session store. Your session is safe; please try again in a moment.</p>
+      <h1>{storeOutage.title}</h1>
+      <p>{storeOutage.message}</p>
     </section>
   );
 }

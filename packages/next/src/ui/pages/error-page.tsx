@@ -5,7 +5,7 @@ export function ErrorPage({ reset }: { error: Error & { digest?: string }; reset
   return (
     <section className="card" role="alert">
       <h1>Something went wrong</h1>
-      <p>Sign-in may be temporarily unavailable. Your session is safe.</p>
+      <p>Sign-in may be temporarily unavailable. Try again in a moment.</p>
       <button type="button" onClick={reset}>
         Try again
       </button>

@@ -1,11 +1,8 @@
 import type { ReactNode } from "react";
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { livePaths } from "@ironlink/session/fleet";
-import { getConfig } from "../../config";
 import { getViewer } from "../../dal";
-import { requestNonce } from "../../request-nonce";
-import { signInLocation } from "../../sign-in-location";
+import { accountLocation, signInLocation } from "../../sign-in-location";
 import type { User } from "../../users/index";
 import { ServiceUnavailable } from "../components/service-unavailable";
 import { SignOutButton } from "../components/sign-out-button";
@@ -24,15 +21,14 @@ export async function ProtectedPage({ path, children }: { path: string; children
     <section className="card">
       <nav className="page-nav">
         <Link href="/">Home</Link>
-        <Link href="/account">Account</Link>
+        {/* On an app that hosts no sign-in pages, the sign-in app's account page: this app has none. */}
+        <Link href={accountLocation()}>Account</Link>
       </nav>
       <p className="signed-in-as">
         Signed in as <strong>{viewer.user.username}</strong>
       </p>
       {typeof children === "function" ? await children(viewer) : children}
       <SignOutButton />
-      {/* Hears of this session's end (a sign-out on any app, any device) and takes the tab to sign in. */}
-      {getConfig().liveSignOut && <script src={livePaths.script} nonce={await requestNonce()} async />}
     </section>
   );
 }
