@@ -12,6 +12,7 @@ import {
   type FleetSessionData,
   type FleetUser,
   isAllowedOrigin,
+  refusedOriginMessage,
   sharesSignInCookie,
   startUrl,
 } from "@ironlink/session/fleet";
@@ -131,6 +132,8 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
     };
 
   const originAllowed = (req: Request) => safeMethods.has(req.method) || isAllowedOrigin(req.headers, member.config.appOrigins);
+  const refuseOrigin = (req: Request, res: Response) =>
+    refuse(req, res, { ...refusals.forbiddenOrigin, message: refusedOriginMessage(req.headers, member.config.appOrigins) });
   const currentUrl = (req: Request) => absoluteUrl(checkedUrl, req.originalUrl);
   // On another site than the sign-in app, sign-in starts here and comes back with a one-time code.
   const satellite = !sharesSignInCookie(member.config, checkedUrl);
@@ -152,7 +155,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
         await ensureSession(req, res);
         return !(await answerLive(member, req, res));
       }),
-    checkOrigin: () => (req, res, next) => (originAllowed(req) ? next() : refuse(req, res, refusals.forbiddenOrigin)),
+    checkOrigin: () => (req, res, next) => (originAllowed(req) ? next() : refuseOrigin(req, res)),
     requireUser: () =>
       guarded(async (req, res) => {
         await ensureSession(req, res);
@@ -165,7 +168,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
       guarded(async (req, res) => {
         // Checked here too: a forced sign-out from another site is refused even without checkOrigin().
         if (!originAllowed(req)) {
-          refuse(req, res, refusals.forbiddenOrigin);
+          refuseOrigin(req, res);
           return false;
         }
         const asked = await readSignOutBody(req, res);

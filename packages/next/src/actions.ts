@@ -3,7 +3,7 @@ import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { isSessionStoreUnavailable } from "@ironlink/session";
-import { isAllowedOrigin } from "@ironlink/session/fleet";
+import { isAllowedOrigin, refusedOriginMessage } from "@ironlink/session/fleet";
 import { type AccountResult, changePassword, register, revokeOwnSession, signIn } from "./account";
 import { getConfig } from "./config";
 import { messages } from "./messages";
@@ -51,7 +51,8 @@ export async function revokeSessionAction(form: FormData): Promise<void> {
 
 async function run(operation: AccountOperation, form: FormData, fields: string[]): Promise<AccountResult> {
   const input = Object.fromEntries(fields.map((field) => [field, form.get(field)]));
-  if (!(await fromFleet())) return { ok: false, status: 403, error: "forbidden_origin", message: messages.crossSite };
+  const refused = await originRefusal();
+  if (refused) return { ok: false, status: 403, error: "forbidden_origin", message: refused };
   try {
     return await operation(await getCurrentSession(), input, await requestContext());
   } catch (error) {
@@ -66,7 +67,13 @@ async function returnAddress(form: FormData): Promise<string> {
 }
 
 async function fromFleet(): Promise<boolean> {
-  return isAllowedOrigin(await headers(), getConfig().appOrigins);
+  return (await originRefusal()) === undefined;
+}
+
+/** Why this action's request is refused (its Origin is not one of APP_ORIGINS), or undefined when it is not. */
+async function originRefusal(): Promise<string | undefined> {
+  const [requestHeaders, { appOrigins }] = [await headers(), getConfig()];
+  return isAllowedOrigin(requestHeaders, appOrigins) ? undefined : refusedOriginMessage(requestHeaders, appOrigins);
 }
 
 function failure(result: Extract<AccountResult, { ok: false }>, form: FormData): AuthFormState {

@@ -53,7 +53,7 @@ export {
   type StartAnswer,
 } from "./satellite";
 export { addressBucket, defaultIpv6PrefixLength } from "./address-bucket";
-export { isAllowedOrigin, type RequestHeaders } from "./request-origin";
+export { isAllowedOrigin, refusedOriginMessage, type RequestHeaders } from "./request-origin";
 
 /** The person a fleet session belongs to. */
 export interface FleetUser {

@@ -1,0 +1,44 @@
+import { appOne, expect, fillCredentials, formMessage, registerViaApi, test, uniqueUser } from "./fixtures";
+import { service } from "./env";
+
+/**
+ * What a new user tripped on in their first hour (issue 23, section 5), each where they met it.
+ */
+
+// The fleet lists 127.0.0.1 only: the same app opened as localhost is another origin.
+const asLocalhost = (app: string) => app.replace("127.0.0.1", "localhost");
+
+test.describe("a refused origin says which origin and which APP_ORIGINS", () => {
+  test("signing in on localhost while APP_ORIGINS lists 127.0.0.1 (server action)", async ({ page }) => {
+    const user = uniqueUser();
+    await registerViaApi(user);
+    await page.goto(`${asLocalhost(appOne)}/login`);
+    await fillCredentials(page, user);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const message = formMessage(page);
+    await expect(message).toContainText(`${asLocalhost(appOne)}, which is not in APP_ORIGINS`);
+    await expect(message).toContainText(appOne);
+  });
+
+  test("the API (route handlers) and the Express kit name both in their JSON", async ({ request }) => {
+    const origin = asLocalhost(appOne);
+    for (const url of [`${appOne}/api/login`, `${service}/logout`]) {
+      const response = await request.post(url, { data: {}, headers: { origin } });
+      expect(response.status(), url).toBe(403);
+      const { error, message } = (await response.json()) as { error: string; message: string };
+      expect(error).toBe("forbidden_origin");
+      expect(message, url).toContain(`${origin}, which is not in APP_ORIGINS (`);
+      expect(message, url).toContain(appOne);
+    }
+  });
+
+  test("the Express kit's page escapes the Origin it quotes and cuts a long one", async ({ request }) => {
+    const origin = `http://evil.test/<img src=x onerror=alert(1)>${"a".repeat(500)}`;
+    const response = await request.post(`${service}/logout`, { headers: { origin, accept: "text/html" } });
+    expect(response.status()).toBe(403);
+    const html = await response.text();
+    expect(html).not.toContain("<img");
+    expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(html).not.toContain("a".repeat(101));
+  });
+});
