@@ -104,6 +104,8 @@ export interface Fleet {
   /**
    * Compares this app's shared settings (cookie, timeouts, key prefix, password) with the fleet's record in
    * the store and throws FleetMismatchError naming each difference. The fleet's first app writes the record.
+   * A setting this app left unset where the fleet decides (COOKIE_SECURE: settings-check.ts) takes the
+   * fleet's value, with a log line saying so: call it before serving requests.
    */
   checkSettings(): Promise<void>;
   /** One-time sign-in codes for apps on other sites (see handoff.ts). */
@@ -130,14 +132,30 @@ export interface CreateFleetOptions {
 export function createFleet({ appName = "an app", env = process.env, config = readFleetConfig(env) }: CreateFleetOptions = {}): Fleet {
   const backend = config.store.kind === "file" ? fileBackend(config.store.dir, config.fleetName) : redisBackend(config.store.redis, config);
   const adopt = readBoolean(env, "IRONLINK_FLEET_ADOPT") ?? false;
-  const options = fleetSessionOptions(config, backend.store);
   const liveLimits = readLiveStreamLimits(env);
   let live: LiveStreams | undefined;
+  const sessionParts = () => {
+    const options = fleetSessionOptions(config, backend.store);
+    return { sessions: createSessionManager<FleetSessionData>(options), handoff: createHandoff(normalizedOnce(options), backend.store, backend.codes) };
+  };
+  let parts = sessionParts();
+  const checkSettings = async () => {
+    const choice = await checkFleetRecord(config, backend.records, { appName, adopt });
+    if (!choice) return;
+    // In place: the kits hold this config object (Next's getConfig(), Express's ironlink.config).
+    Object.assign(config, choice.settings);
+    parts = sessionParts();
+    console.info(choice.message);
+  };
   return {
     config,
     store: backend.store,
-    sessions: createSessionManager<FleetSessionData>(options),
-    handoff: createHandoff(normalizedOnce(options), backend.store, backend.codes),
+    get sessions() {
+      return parts.sessions;
+    },
+    get handoff() {
+      return parts.handoff;
+    },
     markSignInUp: () => backend.beat.mark(signInUpForMs),
     isSignInUp: () => backend.beat.isFresh(),
     liveStreams: () => {
@@ -147,7 +165,7 @@ export function createFleet({ appName = "an app", env = process.env, config = re
     redis: backend.redis,
     isStoreDown: backend.isDown,
     ping: backend.ping,
-    checkSettings: () => checkFleetRecord(config, backend.records, { appName, adopt }),
+    checkSettings,
     close: async () => {
       await live?.close();
       await backend.close();
