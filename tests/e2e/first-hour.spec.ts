@@ -1,4 +1,4 @@
-import { appOne, expect, fillCredentials, formMessage, registerViaApi, test, uniqueUser } from "./fixtures";
+import { appOne, expect, fillCredentials, formMessage, registerViaApi, sessionItems, signInViaUi, signedInAs, test, uniqueUser } from "./fixtures";
 import { service } from "./env";
 
 /**
@@ -40,5 +40,37 @@ test.describe("a refused origin says which origin and which APP_ORIGINS", () => 
     expect(html).not.toContain("<img");
     expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
     expect(html).not.toContain("a".repeat(101));
+  });
+});
+
+test.describe("the sign-in page and /account name the app the person came from", () => {
+  const serviceHost = new URL(service).host;
+
+  test("coming from the Express service: 'You will go back to' its host, and /account says the session started there", async ({ page }) => {
+    const user = uniqueUser();
+    await registerViaApi(user);
+    await page.goto(`${service}/`);
+    await expect(page).toHaveURL(new RegExp(`^${appOne}/login\\?next=`));
+    await expect(page.locator(".form-returns-to")).toHaveText(`You will go back to ${serviceHost} afterwards.`);
+    await fillCredentials(page, user);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(`${service}/`);
+
+    await page.goto(`${appOne}/account`);
+    await expect(sessionItems(page)).toHaveCount(1);
+    await expect(sessionItems(page).first()).toContainText(`on ${serviceHost}`);
+    await expect(sessionItems(page).first()).not.toContainText("on Ironlink One");
+  });
+
+  test("signing in for this app itself says nothing about going back, and the session is this app's", async ({ page }) => {
+    const user = uniqueUser();
+    await registerViaApi(user);
+    await page.goto(`${appOne}/login?next=${encodeURIComponent(`${appOne}/account`)}`);
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+    await expect(page.locator(".form-returns-to")).toHaveCount(0);
+    await signInViaUi(page, appOne, user);
+    await expect(signedInAs(page)).toBeVisible();
+    await page.goto(`${appOne}/account`);
+    await expect(sessionItems(page).first()).toContainText("on Ironlink One");
   });
 });

@@ -15,3 +15,16 @@ export async function destinationAfterSignIn(session: object, next: unknown, cha
   if (sharesSignInCookie(getConfig(), target.origin)) return url;
   return returnToSatellite(getFleet().handoff, session, { next: target, challenge });
 }
+
+/**
+ * The host a sign-in goes back to when that is another app than the one serving it (`here`, its Host), or
+ * undefined. `next` is checked as destinationAfterSignIn checks it, so the host is always one of
+ * APP_ORIGINS', never text the link chose. Shown on the sign-in page, and recorded as the session's
+ * `signedInOn`: the app the person was using when they signed in.
+ */
+export function otherAppHost(next: unknown, here: string | null | undefined): string | undefined {
+  const { url } = safeReturnAddress(next, getConfig().appOrigins);
+  if (url.startsWith("/")) return undefined;
+  const { host } = new URL(url);
+  return host === here ? undefined : host;
+}
