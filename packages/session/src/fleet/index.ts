@@ -66,7 +66,7 @@ export interface FleetSessionData {
   user: FleetUser;
   /** Epoch milliseconds of the sign-in. */
   signedInAt: number;
-  /** The name of the app the person signed in on. */
+  /** The app the person signed in on: the sign-in app's name, or the host of the fleet's app they signed in for. */
   signedInOn: string;
   /** The browser's User-Agent at sign-in (at most 256 characters). */
   userAgent: string;
