@@ -1,5 +1,5 @@
-import { appOne, expect, fillCredentials, formMessage, registerViaApi, sessionItems, signInViaUi, signedInAs, test, uniqueUser } from "./fixtures";
-import { service } from "./env";
+import { appOne, appTwo, expect, fillCredentials, formMessage, registerViaApi, sessionItems, signInViaUi, signedInAs, test, uniqueUser } from "./fixtures";
+import { outsideApps, service } from "./env";
 
 /**
  * What a new user tripped on in their first hour (issue 23, section 5), each where they met it.
@@ -44,22 +44,36 @@ test.describe("a refused origin says which origin and which APP_ORIGINS", () => 
 });
 
 test.describe("the sign-in page and /account name the app the person came from", () => {
-  const serviceHost = new URL(service).host;
-
-  test("coming from the Express service: 'You will go back to' its host, and /account says the session started there", async ({ page }) => {
+  test("coming from the Express service: 'You will go back to Service' (the name it recorded), and /account says the session started there", async ({ page }) => {
     const user = uniqueUser();
     await registerViaApi(user);
     await page.goto(`${service}/`);
     await expect(page).toHaveURL(new RegExp(`^${appOne}/login\\?next=`));
-    await expect(page.locator(".form-returns-to")).toHaveText(`You will go back to ${serviceHost} afterwards.`);
+    await expect(page.locator(".form-returns-to")).toHaveText("You will go back to Service afterwards.");
     await fillCredentials(page, user);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(`${service}/`);
 
     await page.goto(`${appOne}/account`);
     await expect(sessionItems(page)).toHaveCount(1);
-    await expect(sessionItems(page).first()).toContainText(`on ${serviceHost}`);
+    await expect(sessionItems(page).first()).toContainText("on Service");
     await expect(sessionItems(page).first()).not.toContainText("on Ironlink One");
+  });
+
+  test("for app two, its name (Ironlink Two); for an app of APP_ORIGINS that recorded none, its host", async ({ page }) => {
+    const user = uniqueUser();
+    await registerViaApi(user);
+    const unnamed = outsideApps.next; // listed in APP_ORIGINS, not started by this project
+    await page.goto(`${appOne}/login?next=${encodeURIComponent(`${unnamed}/reports`)}`);
+    await expect(page.locator(".form-returns-to")).toHaveText(`You will go back to ${new URL(unnamed).host} afterwards.`);
+
+    await page.goto(`${appOne}/login?next=${encodeURIComponent(`${appTwo}/`)}`);
+    await expect(page.locator(".form-returns-to")).toHaveText("You will go back to Ironlink Two afterwards.");
+    await fillCredentials(page, user);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(`${appTwo}/`);
+    await page.goto(`${appOne}/account`);
+    await expect(sessionItems(page).first()).toContainText("on Ironlink Two");
   });
 
   test("signing in for this app itself says nothing about going back, and the session is this app's", async ({ page }) => {

@@ -46,7 +46,7 @@ export interface IronlinkOptions {
    * header. Its origin must be one of APP_ORIGINS, or createIronlink throws. Required.
    */
   publicUrl: string | undefined;
-  /** Shown in the fleet's mismatch messages. Default: `"an Express app"`. */
+  /** Shown in the fleet's mismatch messages, and by the sign-in page and /account ("You will go back to Billing"). Default: `"an Express app"`. */
   appName?: string;
   /** The fleet to join. Default: `createFleet({ appName, env })`, from the fleet's environment variables. */
   fleet?: Fleet;
@@ -148,7 +148,11 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
     fleet: member,
     config: member.config,
     publicUrl: checkedUrl,
-    checkSettings: () => member.checkSettings(),
+    checkSettings: async () => {
+      await member.checkSettings();
+      // The sign-in page then says "You will go back to <appName>" rather than this app's host.
+      await member.nameApp(checkedUrl, appName);
+    },
     session: () =>
       guarded(async (req, res) => {
         if (satellite && (await answerHandoff(member, checkedUrl, req, res))) return false;

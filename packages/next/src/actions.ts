@@ -10,7 +10,7 @@ import { messages } from "./messages";
 import { getCurrentSession } from "./dal";
 import type { AuthFormState } from "./form-state";
 import { requestContext } from "./request-context";
-import { destinationAfterSignIn, otherAppHost } from "./return-to";
+import { destinationAfterSignIn, otherAppName } from "./return-to";
 import type { AppSession } from "./session";
 
 // Next.js checks that a server action's Origin has its Host, whatever the scheme; fromFleet() also wants the
@@ -56,7 +56,7 @@ async function run(operation: AccountOperation, form: FormData, fields: string[]
   try {
     const context = await requestContext();
     // Signing in for another app (`next` on it): the session says it was started there.
-    const startedFrom = otherAppHost(form.get("next"), context.host);
+    const startedFrom = await otherAppName(form.get("next"), context.host);
     return await operation(await getCurrentSession(), input, { ...context, ...(startedFrom ? { startedFrom } : {}) });
   } catch (error) {
     if (isSessionStoreUnavailable(error)) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };

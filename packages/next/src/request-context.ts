@@ -15,7 +15,7 @@ export interface RequestContext {
   app: string;
   /** The Host the request was sent to (this app as the browser names it), to tell another app's address from this one's. */
   host?: string;
-  /** The other app a sign-in will go back to (its host, see return-to.ts): what the session records as signedInOn. */
+  /** The other app a sign-in will go back to (its name or host, see return-to.ts): what the session records as signedInOn. */
   startedFrom?: string;
 }
 

@@ -163,6 +163,24 @@ describe("the fleet's settings record", () => {
   });
 });
 
+test("apps' names by origin (nameApp): what the sign-in page says instead of a host, in Redis and in the file store", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "ironlink-fleet-"));
+  try {
+    const fileEnv = { SESSION_PASSWORD: password, SESSION_STORE: "file", SESSION_FILE_PATH: dir };
+    for (const [writer, reader] of [
+      [app(randomUUID()), undefined],
+      [createFleet({ env: fileEnv }), createFleet({ env: fileEnv })],
+    ] as const) {
+      const other = reader ?? app(writer.config.fleetName);
+      await writer.nameApp("https://reports.example.com/reports", `Reports${"!".repeat(100)}`);
+      expect(await other.appNameAt("https://reports.example.com")).toBe(`Reports${"!".repeat(57)}`);
+      expect(await other.appNameAt("https://billing.example.com")).toBeUndefined();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test("a fleet's sessions: typed data, the per-user index, a cookie iron-session's unsealData opens", async () => {
   const fleet = app(randomUUID());
   const cookies = new MemoryCookieStore();

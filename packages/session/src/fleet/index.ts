@@ -66,7 +66,7 @@ export interface FleetSessionData {
   user: FleetUser;
   /** Epoch milliseconds of the sign-in. */
   signedInAt: number;
-  /** The app the person signed in on: the sign-in app's name, or the host of the fleet's app they signed in for. */
+  /** The app the person signed in on: the sign-in app's name, or the fleet's app they signed in for (its recorded name, else host). */
   signedInOn: string;
   /** The browser's User-Agent at sign-in (at most 256 characters). */
   userAgent: string;
@@ -110,6 +110,13 @@ export interface Fleet {
   checkSettings(): Promise<void>;
   /** One-time sign-in codes for apps on other sites (see handoff.ts). */
   handoff: Handoff;
+  /**
+   * Records `name` as the name of the app at `origin` (its publicUrl), so the sign-in page and /account can
+   * say "Reports" instead of a host. At most 64 characters are kept.
+   */
+  nameApp(origin: string, name: string): Promise<void>;
+  /** The name an app of the fleet recorded for `origin` with nameApp, if any. */
+  appNameAt(origin: string): Promise<string | undefined>;
   /** The sign-in app says it is up (every few seconds); other sites check before sending people there. */
   markSignInUp(): Promise<void>;
   isSignInUp(): Promise<boolean>;
@@ -117,6 +124,9 @@ export interface Fleet {
   liveStreams(): LiveStreams;
   close(): Promise<void>;
 }
+
+/** The longest app name nameApp keeps: it is shown in a sentence of the sign-in page. */
+const appNameLimit = 64;
 
 /** How long the sign-in app's last "up" counts: a few missed beats, so a restart is not an outage. */
 const signInUpForMs = 15_000;
@@ -156,6 +166,8 @@ export function createFleet({ appName = "an app", env = process.env, config = re
     get handoff() {
       return parts.handoff;
     },
+    nameApp: (origin, name) => backend.names.put(new URL(origin).origin, name.slice(0, appNameLimit)),
+    appNameAt: async (origin) => (await backend.names.get(new URL(origin).origin)) ?? undefined,
     markSignInUp: () => backend.beat.mark(signInUpForMs),
     isSignInUp: () => backend.beat.isFresh(),
     liveStreams: () => {
@@ -192,6 +204,8 @@ interface Backend {
   store: SessionStore;
   records: FleetRecordStore;
   codes: CodeStore;
+  /** The fleet's apps' names by origin (nameApp). */
+  names: { put(origin: string, name: string): Promise<void>; get(origin: string): Promise<string | null> };
   beat: { mark(ttlMs: number): Promise<void>; isFresh(): Promise<boolean> };
   redis: Redis | Cluster | undefined;
   isDown(): boolean;
@@ -217,6 +231,10 @@ function redisBackend(connection: RedisConnection, config: FleetConfig): Backend
     codes: {
       put: async (name, value, ttlMs) => void (await unavailableOnError(client.set(`${key}:code:${name}`, value, "PX", ttlMs))),
       take: (name) => unavailableOnError(client.getdel(`${key}:code:${name}`)),
+    },
+    names: {
+      put: async (origin, name) => void (await unavailableOnError(client.hset(`${key}:apps`, origin, name))),
+      get: (origin) => unavailableOnError(client.hget(`${key}:apps`, origin)),
     },
     beat: {
       mark: async (ttlMs) => void (await unavailableOnError(client.set(`${key}:sign-in`, "up", "PX", ttlMs))),
@@ -252,6 +270,7 @@ function fileBackend(dir: string, fleetName: string): Backend {
       replace: (value) => writeFileAtomic(path, value),
     },
     codes: fileCodes(join(dir, "codes")),
+    names: fileNames(join(dir, `fleet-${encodeURIComponent(fleetName)}.apps`)),
     beat: {
       mark: async (ttlMs) => writeFileAtomic(`${path}.sign-in`, String(Date.now() + ttlMs)),
       isFresh: async () => Number(await readFile(`${path}.sign-in`, "utf8").catch(() => "0")) > Date.now(),
@@ -260,6 +279,18 @@ function fileBackend(dir: string, fleetName: string): Backend {
     isDown: () => false,
     ping: async () => void (await store.get("A".repeat(43))),
     close: async () => {},
+  };
+}
+
+/** One file per origin: apps starting at once never overwrite each other's names. */
+function fileNames(dir: string): Backend["names"] {
+  const path = (origin: string) => join(dir, encodeURIComponent(origin));
+  return {
+    put: async (origin, name) => {
+      await mkdir(dir, { recursive: true });
+      await writeFileAtomic(path(origin), name);
+    },
+    get: (origin) => readFile(path(origin), "utf8").catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : Promise.reject(error))),
   };
 }
 

@@ -12,7 +12,7 @@ const modes = {
 /**
  * The sign-in and registration form: a server action through useActionState, so errors appear without a
  * reload. `notice` explains why the person is here (an expired session); `returnsTo` names the other app
- * (its host) the person goes back to; `passwordHint` states the password rules (registration).
+ * (its recorded name, else its host) the person goes back to; `passwordHint` states the password rules (registration).
  */
 export function AuthForm({
   mode,

@@ -3,7 +3,7 @@ import { headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import { messages } from "../../messages";
 import { getCurrentSession, getViewer } from "../../dal";
-import { destinationAfterSignIn, otherAppHost } from "../../return-to";
+import { destinationAfterSignIn, otherAppName } from "../../return-to";
 import { isSatellite, signInLocation } from "../../sign-in-location";
 import { getConfig } from "../../config";
 import { ironlinkOptions } from "../../options";
@@ -50,7 +50,7 @@ async function AuthPage({ mode, searchParams }: AuthPageProps & { mode: "login" 
         next={next}
         challenge={challenge}
         notice={notice}
-        returnsTo={otherAppHost(next, (await headers()).get("host"))}
+        returnsTo={await otherAppName(next, (await headers()).get("host"))}
         passwordHint={mode === "register" ? newPasswordHint : undefined}
       />
       {satellite && (
