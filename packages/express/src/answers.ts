@@ -21,6 +21,7 @@ export const refusals = {
     status: 403,
     error: "forbidden_origin",
     title: "Cross-site request refused",
+    // Replaced by refusedOriginMessage(), which names the request's Origin and APP_ORIGINS.
     message: "Cross-site requests are not allowed.",
   },
 } satisfies Record<string, Refusal>;
@@ -42,8 +43,12 @@ export function refuse(req: Request, res: Response, refusal: Refusal): void {
   res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'").type("html").send(page(refusal));
 }
 
+// Escaped: a message may quote a request header (the refused Origin).
 const page = ({ title, message }: Refusal) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title></head>
-<body><main role="alert"><h1>${title}</h1><p>${message}</p><p><a href="">Try again</a></p></main></body></html>
+<title>${escapeHtml(title)}</title></head>
+<body><main role="alert"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="">Try again</a></p></main></body></html>
 `;
+
+const htmlEntities: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => htmlEntities[character]!);

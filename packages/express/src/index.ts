@@ -12,6 +12,7 @@ import {
   type FleetSessionData,
   type FleetUser,
   isAllowedOrigin,
+  refusedOriginMessage,
   sharesSignInCookie,
   startUrl,
 } from "@ironlink/session/fleet";
@@ -45,7 +46,7 @@ export interface IronlinkOptions {
    * header. Its origin must be one of APP_ORIGINS, or createIronlink throws. Required.
    */
   publicUrl: string | undefined;
-  /** Shown in the fleet's mismatch messages. Default: `"an Express app"`. */
+  /** Shown in the fleet's mismatch messages, and by the sign-in page and /account ("You will go back to Billing"). Default: `"an Express app"`. */
   appName?: string;
   /** The fleet to join. Default: `createFleet({ appName, env })`, from the fleet's environment variables. */
   fleet?: Fleet;
@@ -131,6 +132,8 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
     };
 
   const originAllowed = (req: Request) => safeMethods.has(req.method) || isAllowedOrigin(req.headers, member.config.appOrigins);
+  const refuseOrigin = (req: Request, res: Response) =>
+    refuse(req, res, { ...refusals.forbiddenOrigin, message: refusedOriginMessage(req.headers, member.config.appOrigins) });
   const currentUrl = (req: Request) => absoluteUrl(checkedUrl, req.originalUrl);
   // On another site than the sign-in app, sign-in starts here and comes back with a one-time code.
   const satellite = !sharesSignInCookie(member.config, checkedUrl);
@@ -145,14 +148,18 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
     fleet: member,
     config: member.config,
     publicUrl: checkedUrl,
-    checkSettings: () => member.checkSettings(),
+    checkSettings: async () => {
+      await member.checkSettings();
+      // The sign-in page then says "You will go back to <appName>" rather than this app's host.
+      await member.nameApp(checkedUrl, appName);
+    },
     session: () =>
       guarded(async (req, res) => {
         if (satellite && (await answerHandoff(member, checkedUrl, req, res))) return false;
         await ensureSession(req, res);
         return !(await answerLive(member, req, res));
       }),
-    checkOrigin: () => (req, res, next) => (originAllowed(req) ? next() : refuse(req, res, refusals.forbiddenOrigin)),
+    checkOrigin: () => (req, res, next) => (originAllowed(req) ? next() : refuseOrigin(req, res)),
     requireUser: () =>
       guarded(async (req, res) => {
         await ensureSession(req, res);
@@ -165,7 +172,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
       guarded(async (req, res) => {
         // Checked here too: a forced sign-out from another site is refused even without checkOrigin().
         if (!originAllowed(req)) {
-          refuse(req, res, refusals.forbiddenOrigin);
+          refuseOrigin(req, res);
           return false;
         }
         const asked = await readSignOutBody(req, res);

@@ -124,7 +124,7 @@ export function changePassword(session: AppSession, input: Input, context: Reque
 async function startSession(session: AppSession, user: User, context: RequestContext, ticket?: SignInTicket): Promise<boolean> {
   await regenerateSession(session);
   const origin = ironlinkOptions().publicUrl;
-  Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.app, userAgent: context.userAgent, ...(origin ? { seenOn: [new URL(origin).origin] } : {}) });
+  Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.startedFrom ?? context.app, userAgent: context.userAgent, ...(origin ? { seenOn: [new URL(origin).origin] } : {}) });
   await session.save();
   if (!ticket) return true;
   let current = false;

@@ -3,14 +3,14 @@ import { revalidatePath } from "next/cache";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { isSessionStoreUnavailable } from "@ironlink/session";
-import { isAllowedOrigin } from "@ironlink/session/fleet";
+import { isAllowedOrigin, refusedOriginMessage } from "@ironlink/session/fleet";
 import { type AccountResult, changePassword, register, revokeOwnSession, signIn } from "./account";
 import { getConfig } from "./config";
 import { messages } from "./messages";
 import { getCurrentSession } from "./dal";
 import type { AuthFormState } from "./form-state";
 import { requestContext } from "./request-context";
-import { destinationAfterSignIn } from "./return-to";
+import { destinationAfterSignIn, otherAppName } from "./return-to";
 import type { AppSession } from "./session";
 
 // Next.js checks that a server action's Origin has its Host, whatever the scheme; fromFleet() also wants the
@@ -51,9 +51,13 @@ export async function revokeSessionAction(form: FormData): Promise<void> {
 
 async function run(operation: AccountOperation, form: FormData, fields: string[]): Promise<AccountResult> {
   const input = Object.fromEntries(fields.map((field) => [field, form.get(field)]));
-  if (!(await fromFleet())) return { ok: false, status: 403, error: "forbidden_origin", message: messages.crossSite };
+  const refused = await originRefusal();
+  if (refused) return { ok: false, status: 403, error: "forbidden_origin", message: refused };
   try {
-    return await operation(await getCurrentSession(), input, await requestContext());
+    const context = await requestContext();
+    // Signing in for another app (`next` on it): the session says it was started there.
+    const startedFrom = await otherAppName(form.get("next"), context.host);
+    return await operation(await getCurrentSession(), input, { ...context, ...(startedFrom ? { startedFrom } : {}) });
   } catch (error) {
     if (isSessionStoreUnavailable(error)) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
     throw error;
@@ -66,7 +70,13 @@ async function returnAddress(form: FormData): Promise<string> {
 }
 
 async function fromFleet(): Promise<boolean> {
-  return isAllowedOrigin(await headers(), getConfig().appOrigins);
+  return (await originRefusal()) === undefined;
+}
+
+/** Why this action's request is refused (its Origin is not one of APP_ORIGINS), or undefined when it is not. */
+async function originRefusal(): Promise<string | undefined> {
+  const [requestHeaders, { appOrigins }] = [await headers(), getConfig()];
+  return isAllowedOrigin(requestHeaders, appOrigins) ? undefined : refusedOriginMessage(requestHeaders, appOrigins);
 }
 
 function failure(result: Extract<AccountResult, { ok: false }>, form: FormData): AuthFormState {

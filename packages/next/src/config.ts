@@ -26,11 +26,13 @@ export function readConfig(env: Environment = process.env): IronlinkConfig {
   return { ...readFleetConfig(env), rateLimit: readRateLimits(env) };
 }
 
-let cached: IronlinkConfig | undefined;
+// On globalThis, as the fleet is (fleet.ts): Next bundles instrumentation, the proxy and the routes apart, and
+// all must see the one object the fleet's settings check may complete (a COOKIE_SECURE left to the fleet).
+const globalForConfig = globalThis as typeof globalThis & { __ironlinkConfig?: IronlinkConfig };
 /** The process's configuration, read once. Throws FleetConfigError with what to fix. */
 export function getConfig(): IronlinkConfig {
-  cached ??= readConfig();
-  return cached;
+  globalForConfig.__ironlinkConfig ??= readConfig();
+  return globalForConfig.__ironlinkConfig;
 }
 
 const rateLimitVariables = {

@@ -1,7 +1,7 @@
 import "server-only";
 import { maxBodyBytes } from "./server/request-limits";
 import { isSessionStoreUnavailable } from "@ironlink/session";
-import { isAllowedOrigin } from "@ironlink/session/fleet";
+import { isAllowedOrigin, refusedOriginMessage } from "@ironlink/session/fleet";
 import type { AccountResult } from "./account";
 import { getConfig } from "./config";
 import { storeDownRetryAfterSeconds } from "./fleet";
@@ -39,8 +39,9 @@ export function accountResponse(result: AccountResult, successStatus = 200): Res
  */
 export function apiRoute(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response> {
   return async (request) => {
-    if (request.method !== "GET" && request.method !== "HEAD" && !isAllowedOrigin(request.headers, getConfig().appOrigins)) {
-      return jsonError(403, "forbidden_origin", messages.crossSite);
+    const { appOrigins } = getConfig();
+    if (request.method !== "GET" && request.method !== "HEAD" && !isAllowedOrigin(request.headers, appOrigins)) {
+      return jsonError(403, "forbidden_origin", refusedOriginMessage(request.headers, appOrigins));
     }
     try {
       return await handler(request);

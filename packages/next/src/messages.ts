@@ -10,7 +10,6 @@ export const messages = {
   wrongCurrentPassword: "Your current password is not right.",
   signedOutMeanwhile: "Your password was just changed, or all your sessions were signed out, while you signed in. Please sign in again.",
   signedOut: "You are not signed in.",
-  crossSite: "Cross-site requests are not allowed.",
   registrationClosed: "Accounts are not created on this app.",
   passwordChangeElsewhere: "Your password is managed where your account lives, not here.",
   /** Names the refused host only when the link had one: never the link's own text, which an attacker chose. */

@@ -13,6 +13,10 @@ export interface RequestContext {
   userAgent: string;
   /** The app serving the request (IRONLINK_APP_NAME, set by ironlinkNextConfig). */
   app: string;
+  /** The Host the request was sent to (this app as the browser names it), to tell another app's address from this one's. */
+  host?: string;
+  /** The other app a sign-in will go back to (its name or host, see return-to.ts): what the session records as signedInOn. */
+  startedFrom?: string;
 }
 
 /**
@@ -29,6 +33,7 @@ export async function requestContext(): Promise<RequestContext> {
     address: addressBucket(address, getConfig().ipv6PrefixLength),
     userAgent: (list.get("user-agent") ?? "unknown browser").slice(0, 256),
     app: process.env.IRONLINK_APP_NAME ?? "unknown app",
+    host: list.get("host") ?? undefined,
   };
 }
 

@@ -15,3 +15,18 @@ export async function destinationAfterSignIn(session: object, next: unknown, cha
   if (sharesSignInCookie(getConfig(), target.origin)) return url;
   return returnToSatellite(getFleet().handoff, session, { next: target, challenge });
 }
+
+/**
+ * The app a sign-in goes back to when that is another app than the one serving it (`here`, its Host): the
+ * name that app recorded (fleet.nameApp, from its publicUrl), else its host; or undefined. `next` is checked
+ * as destinationAfterSignIn checks it, so it is always an app of APP_ORIGINS, never text the link chose.
+ * Shown on the sign-in page, and recorded as the session's `signedInOn`: the app the person was using.
+ */
+export async function otherAppName(next: unknown, here: string | null | undefined): Promise<string | undefined> {
+  const { url } = safeReturnAddress(next, getConfig().appOrigins);
+  if (url.startsWith("/")) return undefined;
+  const { host, origin } = new URL(url);
+  if (host === here) return undefined;
+  // A store that does not answer costs only the name: the host is as true.
+  return (await getFleet().appNameAt(origin).catch(() => undefined)) ?? host;
+}

@@ -14,6 +14,7 @@ export async function startupCheck(): Promise<void> {
     const problem = optionsProblem(ironlinkOptions(), getConfig().appOrigins);
     if (problem) throw new Error(problem);
     await getFleet().checkSettings();
+    await nameThisApp();
   } catch (error) {
     if (isSessionStoreUnavailable(error)) {
       console.warn("ironlink: the session store did not answer, so this app's settings were not compared with the fleet's.");
@@ -25,6 +26,13 @@ export async function startupCheck(): Promise<void> {
   }
   await seedDemoAccount();
   if (hostsFleetSignIn()) beatWhileUp();
+}
+
+/** With a publicUrl, this app's name (IRONLINK_APP_NAME) is recorded: the sign-in page names it, not its host. */
+async function nameThisApp(): Promise<void> {
+  const { publicUrl } = ironlinkOptions();
+  const name = process.env.IRONLINK_APP_NAME;
+  if (publicUrl && name) await getFleet().nameApp(publicUrl, name);
 }
 
 /** This app is the one LOGIN_URL names (or, without a publicUrl, one that hosts sign-in pages). */

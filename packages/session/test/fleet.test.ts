@@ -81,6 +81,39 @@ describe("the fleet's settings record", () => {
     await app(name, { SESSION_PASSWORD: JSON.stringify({ 1: password, 2: otherPassword }) }).checkSettings();
   });
 
+  test("an app that left COOKIE_SECURE unset (no NODE_ENV) takes the fleet's recorded true, and says so; a chosen false is refused", async () => {
+    const name = randomUUID();
+    await app(name, { NODE_ENV: "production" }, "App One").checkSettings();
+    const logged: string[] = [];
+    const info = console.info;
+    console.info = (line: string) => void logged.push(line);
+    const express = app(name, {}, "Express app");
+    try {
+      await express.checkSettings();
+    } finally {
+      console.info = info;
+    }
+    expect(express.config).toMatchObject({ cookieSecure: true, cookieName: "__Host-ironlink_session" });
+    expect(logged).toEqual([expect.stringMatching(/COOKIE_SECURE is not set for this app .* takes the fleet ".*"'s recorded true \(recorded by App One\)/)]);
+    // Its sessions now write the fleet's cookie: Secure, under the fleet's name.
+    const cookies = new MemoryCookieStore();
+    const session = await express.sessions.getSession(cookies);
+    Object.assign(session, { user: { id: `user-${randomUUID()}`, username: "alice" }, signedInAt: Date.now(), signedInOn: "Express app", userAgent: "test" });
+    await session.save();
+    expect(cookies.writes.map(({ name, options }) => [name, options?.secure])).toEqual([["__Host-ironlink_session", true]]);
+    await express.sessions.revokeUserSessions(session.user!.id);
+
+    await expect(app(name, { COOKIE_SECURE: "false" }).checkSettings()).rejects.toThrow(/COOKIE_SECURE: this app has false, the fleet has true/);
+  });
+
+  test("a production app is never made to send its cookie over HTTP: against a fleet recorded with false, it refuses", async () => {
+    const name = randomUUID();
+    await app(name).checkSettings();
+    const production = app(name, { NODE_ENV: "production" });
+    await expect(production.checkSettings()).rejects.toThrow(/COOKIE_SECURE: this app has true, the fleet has false/);
+    expect(production.config.cookieSecure).toBe(true);
+  });
+
   test("IRONLINK_FLEET_ADOPT=true replaces the record: how a fleet changes a setting", async () => {
     const name = randomUUID();
     await app(name).checkSettings();
@@ -128,6 +161,24 @@ describe("the fleet's settings record", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+test("apps' names by origin (nameApp): what the sign-in page says instead of a host, in Redis and in the file store", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "ironlink-fleet-"));
+  try {
+    const fileEnv = { SESSION_PASSWORD: password, SESSION_STORE: "file", SESSION_FILE_PATH: dir };
+    for (const [writer, reader] of [
+      [app(randomUUID()), undefined],
+      [createFleet({ env: fileEnv }), createFleet({ env: fileEnv })],
+    ] as const) {
+      const other = reader ?? app(writer.config.fleetName);
+      await writer.nameApp("https://reports.example.com/reports", `Reports${"!".repeat(100)}`);
+      expect(await other.appNameAt("https://reports.example.com")).toBe(`Reports${"!".repeat(57)}`);
+      expect(await other.appNameAt("https://billing.example.com")).toBeUndefined();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test("a fleet's sessions: typed data, the per-user index, a cookie iron-session's unsealData opens", async () => {

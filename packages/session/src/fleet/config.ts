@@ -20,6 +20,11 @@ export interface FleetConfig {
   cookieDomain: string | undefined;
   /** COOKIE_SECURE: defaults to true in production. */
   cookieSecure: boolean;
+  /**
+   * COOKIE_SECURE was not set, so NODE_ENV chose cookieSecure: the fleet's recorded true then replaces a
+   * default false (see settings-check.ts). Unset (a config built by hand): the value is this app's choice.
+   */
+  cookieSecureDefaulted?: boolean;
   /** SESSION_TTL, seconds the cookie and its seal live: at least the absolute timeout. */
   ttl: number;
   /** SESSION_IDLE_TIMEOUT, seconds without a request that end a session. */
@@ -73,7 +78,8 @@ const generateHint = "Generate one with `openssl rand -base64 32`.";
 
 export function readFleetConfig(env: Environment = process.env): FleetConfig {
   const production = env.NODE_ENV === "production";
-  const cookieSecure = readBoolean(env, "COOKIE_SECURE") ?? production;
+  const chosenSecure = readBoolean(env, "COOKIE_SECURE");
+  const cookieSecure = chosenSecure ?? production;
   const idleTimeout = readInteger(env, "SESSION_IDLE_TIMEOUT") ?? fleetDefaults.idleTimeout;
   const absoluteTimeout = readInteger(env, "SESSION_ABSOLUTE_TIMEOUT") ?? fleetDefaults.absoluteTimeout;
   if (idleTimeout > absoluteTimeout) {
@@ -92,6 +98,7 @@ export function readFleetConfig(env: Environment = process.env): FleetConfig {
     cookieName: prefixedCookieName(text(env, "SESSION_COOKIE_NAME") ?? fleetDefaults.cookieName, cookieSecure, cookieDomain),
     cookieDomain,
     cookieSecure,
+    cookieSecureDefaulted: chosenSecure === undefined,
     ttl,
     idleTimeout,
     absoluteTimeout,
@@ -110,7 +117,7 @@ export function readFleetConfig(env: Environment = process.env): FleetConfig {
  * A Secure cookie gets a prefix browsers enforce: `__Host-` without a domain (no other subdomain can plant
  * or shadow it), `__Secure-` with one.
  */
-function prefixedCookieName(name: string, secure: boolean, domain: string | undefined): string {
+export function prefixedCookieName(name: string, secure: boolean, domain: string | undefined): string {
   if (!secure || name.startsWith("__")) return name;
   return `${domain ? "__Secure-" : "__Host-"}${name}`;
 }

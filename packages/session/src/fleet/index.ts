@@ -54,7 +54,7 @@ export {
 } from "./satellite";
 export { addressBucket, defaultIpv6PrefixLength } from "./address-bucket";
 export { storeOutage, storeOutagePage } from "./outage";
-export { isAllowedOrigin, type RequestHeaders } from "./request-origin";
+export { isAllowedOrigin, refusedOriginMessage, type RequestHeaders } from "./request-origin";
 
 /** The person a fleet session belongs to. */
 export interface FleetUser {
@@ -67,7 +67,7 @@ export interface FleetSessionData {
   user: FleetUser;
   /** Epoch milliseconds of the sign-in. */
   signedInAt: number;
-  /** The name of the app the person signed in on. */
+  /** The app the person signed in on: the sign-in app's name, or the fleet's app they signed in for (its recorded name, else host). */
   signedInOn: string;
   /** The browser's User-Agent at sign-in (at most 256 characters). */
   userAgent: string;
@@ -105,10 +105,19 @@ export interface Fleet {
   /**
    * Compares this app's shared settings (cookie, timeouts, key prefix, password) with the fleet's record in
    * the store and throws FleetMismatchError naming each difference. The fleet's first app writes the record.
+   * A setting this app left unset where the fleet decides (COOKIE_SECURE: settings-check.ts) takes the
+   * fleet's value, with a log line saying so: call it before serving requests.
    */
   checkSettings(): Promise<void>;
   /** One-time sign-in codes for apps on other sites (see handoff.ts). */
   handoff: Handoff;
+  /**
+   * Records `name` as the name of the app at `origin` (its publicUrl), so the sign-in page and /account can
+   * say "Reports" instead of a host. At most 64 characters are kept.
+   */
+  nameApp(origin: string, name: string): Promise<void>;
+  /** The name an app of the fleet recorded for `origin` with nameApp, if any. */
+  appNameAt(origin: string): Promise<string | undefined>;
   /** The sign-in app says it is up (every few seconds); other sites check before sending people there. */
   markSignInUp(): Promise<void>;
   isSignInUp(): Promise<boolean>;
@@ -116,6 +125,9 @@ export interface Fleet {
   liveStreams(): LiveStreams;
   close(): Promise<void>;
 }
+
+/** The longest app name nameApp keeps: it is shown in a sentence of the sign-in page. */
+const appNameLimit = 64;
 
 /** How long the sign-in app's last "up" counts: a few missed beats, so a restart is not an outage. */
 const signInUpForMs = 15_000;
@@ -131,14 +143,32 @@ export interface CreateFleetOptions {
 export function createFleet({ appName = "an app", env = process.env, config = readFleetConfig(env) }: CreateFleetOptions = {}): Fleet {
   const backend = config.store.kind === "file" ? fileBackend(config.store.dir, config.fleetName) : redisBackend(config.store.redis, config);
   const adopt = readBoolean(env, "IRONLINK_FLEET_ADOPT") ?? false;
-  const options = fleetSessionOptions(config, backend.store);
   const liveLimits = readLiveStreamLimits(env);
   let live: LiveStreams | undefined;
+  const sessionParts = () => {
+    const options = fleetSessionOptions(config, backend.store);
+    return { sessions: createSessionManager<FleetSessionData>(options), handoff: createHandoff(normalizedOnce(options), backend.store, backend.codes) };
+  };
+  let parts = sessionParts();
+  const checkSettings = async () => {
+    const choice = await checkFleetRecord(config, backend.records, { appName, adopt });
+    if (!choice) return;
+    // In place: the kits hold this config object (Next's getConfig(), Express's ironlink.config).
+    Object.assign(config, choice.settings);
+    parts = sessionParts();
+    console.info(choice.message);
+  };
   return {
     config,
     store: backend.store,
-    sessions: createSessionManager<FleetSessionData>(options),
-    handoff: createHandoff(normalizedOnce(options), backend.store, backend.codes),
+    get sessions() {
+      return parts.sessions;
+    },
+    get handoff() {
+      return parts.handoff;
+    },
+    nameApp: (origin, name) => backend.names.put(new URL(origin).origin, name.slice(0, appNameLimit)),
+    appNameAt: async (origin) => (await backend.names.get(new URL(origin).origin)) ?? undefined,
     markSignInUp: () => backend.beat.mark(signInUpForMs),
     isSignInUp: () => backend.beat.isFresh(),
     liveStreams: () => {
@@ -148,7 +178,7 @@ export function createFleet({ appName = "an app", env = process.env, config = re
     redis: backend.redis,
     isStoreDown: backend.isDown,
     ping: backend.ping,
-    checkSettings: () => checkFleetRecord(config, backend.records, { appName, adopt }),
+    checkSettings,
     close: async () => {
       await live?.close();
       await backend.close();
@@ -175,6 +205,8 @@ interface Backend {
   store: SessionStore;
   records: FleetRecordStore;
   codes: CodeStore;
+  /** The fleet's apps' names by origin (nameApp). */
+  names: { put(origin: string, name: string): Promise<void>; get(origin: string): Promise<string | null> };
   beat: { mark(ttlMs: number): Promise<void>; isFresh(): Promise<boolean> };
   redis: Redis | Cluster | undefined;
   isDown(): boolean;
@@ -200,6 +232,10 @@ function redisBackend(connection: RedisConnection, config: FleetConfig): Backend
     codes: {
       put: async (name, value, ttlMs) => void (await unavailableOnError(client.set(`${key}:code:${name}`, value, "PX", ttlMs))),
       take: (name) => unavailableOnError(client.getdel(`${key}:code:${name}`)),
+    },
+    names: {
+      put: async (origin, name) => void (await unavailableOnError(client.hset(`${key}:apps`, origin, name))),
+      get: (origin) => unavailableOnError(client.hget(`${key}:apps`, origin)),
     },
     beat: {
       mark: async (ttlMs) => void (await unavailableOnError(client.set(`${key}:sign-in`, "up", "PX", ttlMs))),
@@ -235,6 +271,7 @@ function fileBackend(dir: string, fleetName: string): Backend {
       replace: (value) => writeFileAtomic(path, value),
     },
     codes: fileCodes(join(dir, "codes")),
+    names: fileNames(join(dir, `fleet-${encodeURIComponent(fleetName)}.apps`)),
     beat: {
       mark: async (ttlMs) => writeFileAtomic(`${path}.sign-in`, String(Date.now() + ttlMs)),
       isFresh: async () => Number(await readFile(`${path}.sign-in`, "utf8").catch(() => "0")) > Date.now(),
@@ -243,6 +280,18 @@ function fileBackend(dir: string, fleetName: string): Backend {
     isDown: () => false,
     ping: async () => void (await store.get("A".repeat(43))),
     close: async () => {},
+  };
+}
+
+/** One file per origin: apps starting at once never overwrite each other's names. */
+function fileNames(dir: string): Backend["names"] {
+  const path = (origin: string) => join(dir, encodeURIComponent(origin));
+  return {
+    put: async (origin, name) => {
+      await mkdir(dir, { recursive: true });
+      await writeFileAtomic(path(origin), name);
+    },
+    get: (origin) => readFile(path(origin), "utf8").catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : Promise.reject(error))),
   };
 }
 

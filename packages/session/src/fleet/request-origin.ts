@@ -20,3 +20,21 @@ function header(headers: RequestHeaders, name: string): string | undefined {
   const value = typeof headers.get === "function" ? headers.get(name) : (headers as IncomingHttpHeaders)[name];
   return typeof value === "string" ? value : undefined;
 }
+
+/** Longest Origin quoted back: the header is the sender's text, so a refusal never echoes more than this. */
+const quotedOriginLimit = 100;
+
+/**
+ * Why `isAllowedOrigin` refused a request, for whoever reads the 403: the request's Origin (cut to
+ * `quotedOriginLimit` characters) and APP_ORIGINS, so "localhost" against a list of "127.0.0.1" is seen at
+ * once. Plain text: an HTML page must escape it, as it would any header.
+ */
+export function refusedOriginMessage(headers: RequestHeaders, appOrigins: readonly string[]): string {
+  const origin = header(headers, "origin");
+  const list = `APP_ORIGINS (${appOrigins.join(", ")})`;
+  if (origin === undefined) {
+    return `Cross-site request refused: the browser marked it as coming from another site, and only the origins in ${list} may send it.`;
+  }
+  const quoted = origin.length > quotedOriginLimit ? `${origin.slice(0, quotedOriginLimit)}…` : origin;
+  return `Cross-site request refused: this request came from ${quoted}, which is not in ${list}. Open the app at one of those addresses, or add this origin to APP_ORIGINS on every app of the fleet.`;
+}

@@ -1,6 +1,6 @@
 import { sealIron, unsealIron } from "../iron-seal";
 import { normalizePasswords } from "../options";
-import type { FleetConfig } from "./config";
+import { type FleetConfig, prefixedCookieName } from "./config";
 
 /**
  * The settings every app of a fleet must agree on, by the variable that sets them. An app whose value
@@ -51,19 +51,48 @@ const probeContent = "ironlink fleet password probe";
  * that still holds the fleet's password does), or every session of the fleet would stop opening. A record
  * that is there but cannot be read is never replaced silently: someone must look at it.
  */
-export async function checkFleetRecord(config: FleetConfig, records: FleetRecordStore, { appName, adopt }: { appName: string; adopt: boolean }): Promise<void> {
-  const mine = recordFor(config, appName);
+export async function checkFleetRecord(
+  config: FleetConfig,
+  records: FleetRecordStore,
+  { appName, adopt }: { appName: string; adopt: boolean },
+): Promise<FleetChoice | undefined> {
   const raw = await records.read();
-  if (raw === null && (await records.create(JSON.stringify(mine)))) return;
+  if (raw === null && (await records.create(JSON.stringify(recordFor(config, appName))))) return;
   const fleet = parseRecord(raw ?? (await records.read()), config);
   if (!opensProbe(fleet.passwordProbe, config)) {
     throw new FleetMismatchError(
       `ironlink: this app's SESSION_PASSWORD cannot open the seals of the fleet "${config.fleetName}" (recorded by ${fleet.recordedBy}). Every app of a fleet must share it; to rotate, give every app the map {"1":"old…","2":"new…"}.`,
     );
   }
-  if (adopt) return records.replace(JSON.stringify(mine));
+  if (adopt) {
+    await records.replace(JSON.stringify(recordFor(config, appName)));
+    return;
+  }
+  const choice = fleetChoice(config, fleet);
+  const mine = recordFor({ ...config, ...choice?.settings }, appName);
   const differences = (Object.keys(sharedSettings) as (keyof SharedSettings)[]).filter((name) => fleet.settings[name] !== mine.settings[name]);
   if (differences.length > 0) throw new FleetMismatchError(describeDifferences(config, fleet, mine, differences));
+  return choice;
+}
+
+/** Settings this app left to the fleet, taken from its record, and the log line that says so. */
+export interface FleetChoice {
+  settings: Pick<FleetConfig, "cookieSecure" | "cookieName">;
+  message: string;
+}
+
+/**
+ * What the fleet decides for an app that did not choose. Only COOKIE_SECURE: its default follows NODE_ENV,
+ * an accident of how the app was started (`node server.js`), where every other default is the same for
+ * every app. Only towards Secure: a production app (Secure by default) is never made to send its cookie
+ * over plain HTTP because the fleet does; that still refuses to start. The cookie's name follows (`__Host-`).
+ */
+function fleetChoice(config: FleetConfig, fleet: FleetRecord): FleetChoice | undefined {
+  if (!config.cookieSecureDefaulted || config.cookieSecure || fleet.settings.COOKIE_SECURE !== "true") return undefined;
+  return {
+    settings: { cookieSecure: true, cookieName: prefixedCookieName(config.cookieName, true, config.cookieDomain) },
+    message: `ironlink: COOKIE_SECURE is not set for this app (and NODE_ENV is not "production"), so it takes the fleet "${config.fleetName}"'s recorded true (recorded by ${fleet.recordedBy}): the session cookie is Secure. Set COOKIE_SECURE to choose.`,
+  };
 }
 
 function recordFor(config: FleetConfig, appName: string): FleetRecord {

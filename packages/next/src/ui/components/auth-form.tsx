@@ -11,16 +11,17 @@ const modes = {
 
 /**
  * The sign-in and registration form: a server action through useActionState, so errors appear without a
- * reload. `notice` explains why the person is here (an expired session); `passwordHint` states the password
- * rules (registration).
+ * reload. `notice` explains why the person is here (an expired session); `returnsTo` names the other app
+ * (its recorded name, else its host) the person goes back to; `passwordHint` states the password rules (registration).
  */
 export function AuthForm({
   mode,
   next,
   challenge,
   notice,
+  returnsTo,
   passwordHint,
-}: { mode: keyof typeof modes; next: string; challenge?: string; notice?: string; passwordHint?: string }) {
+}: { mode: keyof typeof modes; next: string; challenge?: string; notice?: string; returnsTo?: string; passwordHint?: string }) {
   const { action, title, submit, pending: pendingLabel, autoComplete } = modes[mode];
   const [state, formAction, pending] = useActionState<AuthFormState, FormData>(action, {});
   const errors = state.fieldErrors ?? {};
@@ -28,6 +29,11 @@ export function AuthForm({
   return (
     <form action={formAction} className="card auth-form" noValidate aria-busy={pending}>
       <h1>{title}</h1>
+      {returnsTo && (
+        <p className="form-returns-to">
+          You will go back to <strong>{returnsTo}</strong> afterwards.
+        </p>
+      )}
       {notice && !state.message && (
         <p role="status" className="form-notice">
           {notice}

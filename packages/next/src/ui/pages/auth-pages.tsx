@@ -1,8 +1,9 @@
 import Link from "next/link";
+import { headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import { messages } from "../../messages";
 import { getCurrentSession, getViewer } from "../../dal";
-import { destinationAfterSignIn } from "../../return-to";
+import { destinationAfterSignIn, otherAppName } from "../../return-to";
 import { isSatellite, signInLocation } from "../../sign-in-location";
 import { getConfig } from "../../config";
 import { ironlinkOptions } from "../../options";
@@ -44,7 +45,14 @@ async function AuthPage({ mode, searchParams }: AuthPageProps & { mode: "login" 
   const satellite = next.startsWith("/") || sharesSignInCookie(getConfig(), new URL(next).origin) ? undefined : new URL(next);
   return (
     <>
-      <AuthForm mode={mode} next={next} challenge={challenge} notice={notice} passwordHint={mode === "register" ? newPasswordHint : undefined} />
+      <AuthForm
+        mode={mode}
+        next={next}
+        challenge={challenge}
+        notice={notice}
+        returnsTo={await otherAppName(next, (await headers()).get("host"))}
+        passwordHint={mode === "register" ? newPasswordHint : undefined}
+      />
       {satellite && (
         <p className="switch-form">
           <a href={cancelUrl(satellite)}>Cancel and go back to {satellite.host}</a>
