@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { createHash, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -181,7 +181,13 @@ describe("FileStore's ended/ markers (live sign-out): swept, and polled without 
       await mkdir(join(base, "ended"), { recursive: true });
       // More markers than one poll reads in its 250 ms on this machine.
       const keys = Array.from({ length: 3_000 }, newKey);
-      for (let i = 0; i < keys.length; i += 200) await Promise.all(keys.slice(i, i + 200).map((key) => writeFile(join(base, "ended", key), "ended")));
+      // Renamed into place as the store writes them: a plain writeFile can change a marker's mtime between a
+      // poll's stat and the write's end, which reads as a second announcement of the same end.
+      const place = async (key: string) => {
+        await writeFile(join(base, `${key}.tmp`), "ended");
+        await rename(join(base, `${key}.tmp`), join(base, "ended", key));
+      };
+      for (let i = 0; i < keys.length; i += 200) await Promise.all(keys.slice(i, i + 200).map(place));
       markerStats.most = 0;
       expect(await until(() => heard.size === keys.length, 30_000)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
