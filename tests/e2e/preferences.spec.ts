@@ -29,7 +29,10 @@ async function openAppTwo(page: Page): Promise<void> {
 async function expectAppOneTheme(page: Page, theme: "light" | "dark"): Promise<void> {
   for (const path of ["/", "/account"]) {
     await page.goto(`${appOne}${path}`);
-    await expect(page.locator("html"), `${path} of App One`).toHaveClass(`theme-${theme}`);
+    await expect(page.locator(".theme-mark"), `${path} of App One`).toHaveClass(`theme-mark theme-${theme}`);
+    // Worn, not only named: the page's background is the theme's.
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background, `${path} of App One`).toBe(theme === "dark" ? "rgb(17, 24, 39)" : "rgb(243, 244, 246)");
   }
   const answer = await page.request.get(`${appOne}/api/preferences`);
   expect(answer.status()).toBe(200);

@@ -8,13 +8,12 @@ const accent = process.env.IRONLINK_APP_ACCENT ?? "#2563eb";
 
 export const metadata: Metadata = { title: appName };
 
-/** The root layout. `className` goes on <html>: an app's own look for the page, such as a theme the person chose. */
-export async function AppLayout({ children, className }: { children: ReactNode; className?: string }) {
+export async function AppLayout({ children }: { children: ReactNode }) {
   // The accent is a rule of a nonced <style>, not a style attribute: the Content-Security-Policy allows
   // inline styles only with the page's nonce, and an attribute cannot carry one.
   const nonce = await requestNonce();
   return (
-    <html lang="en" className={className}>
+    <html lang="en">
       {/* biome-ignore lint/style/noHeadElement: next/head is for the Pages Router; an App Router root layout renders <head> itself. */}
       <head>
         <style nonce={nonce}>{`body{--accent:${accent}}`}</style>
