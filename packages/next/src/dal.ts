@@ -15,13 +15,10 @@ const storeDownError = () => new SessionStoreUnavailableError("ironlink: the ses
  * so the check that matters (the session exists in Redis) is never skipped. Cached per request.
  */
 export const getCurrentSession = cache(async (): Promise<AppSession> => {
-  // The request's cookies first: they tell `next build` the route is dynamic before the fleet's settings,
-  // which only the running server's environment has, are read (a layout reading the session failed the build).
-  const cookieStore = await cookies();
   // Known down: fail at once (a 503 in apiRoute, the error page) rather than wait out the store's timeout.
   if (storeIsDown()) throw storeDownError();
   // The raw Cookie header, since Next keeps one value per name: a planted second cookie must be seen, not win.
-  return openSession(cookieStoreWithHeader(cookieStore, (await headers()).get("cookie")));
+  return openSession(cookieStoreWithHeader(await cookies(), (await headers()).get("cookie")));
 });
 
 export type Viewer =
