@@ -1,4 +1,17 @@
-// The shared shell; the app's name and colour come from next.config.ts.
+// The shared shell; the app's name and colour come from next.config.ts, the theme from the session.
 import "@ironlink/next/styles.css";
+import "./theme.css";
+import type { ReactNode } from "react";
+import { AppLayout } from "@ironlink/next/ui";
+import { ThemeMark } from "./theme-mark";
 
-export { AppLayout as default, metadata } from "@ironlink/next/ui";
+export { metadata } from "@ironlink/next/ui";
+
+export default function Layout({ children }: { children: ReactNode }) {
+  return (
+    <AppLayout>
+      <ThemeMark />
+      {children}
+    </AppLayout>
+  );
+}

@@ -1,11 +1,9 @@
 "use server";
 import { revalidatePath } from "next/cache";
-import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { isSessionStoreUnavailable } from "@ironlink/session";
-import { isAllowedOrigin, refusedOriginMessage } from "@ironlink/session/fleet";
 import { type AccountResult, changePassword, register, revokeOwnSession, signIn } from "./account";
-import { getConfig } from "./config";
+import { fromFleet, originRefusal } from "./app-action";
 import { messages } from "./messages";
 import { getCurrentSession } from "./dal";
 import type { AuthFormState } from "./form-state";
@@ -67,16 +65,6 @@ async function run(operation: AccountOperation, form: FormData, fields: string[]
 /** Where the form asked to go after sign-in: this app, another app of the fleet, or another site's with a code. */
 async function returnAddress(form: FormData): Promise<string> {
   return destinationAfterSignIn(await getCurrentSession(), form.get("next"), form.get("challenge"));
-}
-
-async function fromFleet(): Promise<boolean> {
-  return (await originRefusal()) === undefined;
-}
-
-/** Why this action's request is refused (its Origin is not one of APP_ORIGINS), or undefined when it is not. */
-async function originRefusal(): Promise<string | undefined> {
-  const [requestHeaders, { appOrigins }] = [await headers(), getConfig()];
-  return isAllowedOrigin(requestHeaders, appOrigins) ? undefined : refusedOriginMessage(requestHeaders, appOrigins);
 }
 
 function failure(result: Extract<AccountResult, { ok: false }>, form: FormData): AuthFormState {

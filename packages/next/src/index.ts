@@ -2,28 +2,41 @@ import "server-only";
 import { getConfig } from "./config";
 import { getCurrentSession, getViewer, listOwnSessions, requireUser } from "./dal";
 import { handlers } from "./handlers";
+import { runAppAction } from "./app-action";
 import { configureIronlink, type IronlinkOptions } from "./options";
-import { sessions } from "./session";
+import { type AppSession, type NoAppData, type SessionData, sessions } from "./session";
 import { startupCheck } from "./startup-check";
+import type { User } from "./users";
 
 /**
  * `@ironlink/next`: everything a Next.js app of the fleet needs, from one call in `lib/ironlink.ts`:
  *
  *   export const ironlink = createIronlink({ verifyCredentials, registration: false });
  *
+ * `AppData` types the fields the app keeps in the fleet's shared session beside the fleet's own (which it
+ * may not redefine): `createIronlink<{ theme: "light" | "dark" }>()` makes `session.theme` a
+ * `"light" | "dark" | undefined` in `getCurrentSession()` and `action()`. Each app of the fleet that reads a
+ * field declares it the same way.
+ *
  * The fleet's shared settings come from the environment (`@ironlink/session/fleet`); the options are what
  * this app may choose. Pages, server actions, route handlers and the proxy all read through the same
  * data-access layer, so the check that matters (the session exists in the store) is never skipped.
  */
-export function createIronlink(options: IronlinkOptions = {}) {
+export function createIronlink<AppData extends OwnFields<AppData> = NoAppData>(options: IronlinkOptions = {}) {
   configureIronlink(options);
   return {
     /** Who is asking: signed-in (with the user), anonymous, expired, legacy or unavailable. Cached per request. */
     getViewer,
     /** The signed-in user, or a redirect to sign in and back to `path`. */
     requireUser,
-    /** The request's session (Session<FleetSessionData>), for reading or saving your own fields. Cached per request. */
-    getCurrentSession,
+    /** The request's session (the fleet's fields and AppData's), for reading or saving your own fields. Cached per request. */
+    getCurrentSession: getCurrentSession as () => Promise<AppSession<AppData>>,
+    /**
+     * For your own server actions: runs `work` with the signed-in user's session once the request has passed
+     * the kit's checks (an origin of APP_ORIGINS, someone signed in, the store answering); otherwise returns
+     * `{ ok: false, error, message }` with a message for the form. Save with `session.save()`.
+     */
+    action: <R>(work: (session: AppSession<AppData>, user: User) => Promise<R>) => runAppAction<AppData, R>(work),
     /** The user's sessions across the fleet, for an account page; null while the store does not answer. */
     listOwnSessions,
     /** `export const { GET, POST, OPTIONS } = ironlink.handlers;` in app/api/[...ironlink]/route.ts. */
@@ -37,7 +50,14 @@ export function createIronlink(options: IronlinkOptions = {}) {
   };
 }
 
-export type Ironlink = ReturnType<typeof createIronlink>;
+/**
+ * The app's own session fields: any object type whose keys are not the fleet's (`user`, `signedInAt`, …),
+ * which the sign-in app writes and every app reads.
+ */
+export type OwnFields<AppData> = object & { [Field in keyof AppData]: Field extends keyof SessionData ? never : AppData[Field] };
+
+export type Ironlink<AppData extends OwnFields<AppData> = NoAppData> = ReturnType<typeof createIronlink<AppData>>;
+export type { ActionRefusal, ActionResult } from "./app-action";
 export type { IronlinkOptions, VerifyCredentials } from "./options";
 export type { Viewer } from "./dal";
 export type { AppSession, SessionData } from "./session";

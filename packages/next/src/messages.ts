@@ -10,6 +10,8 @@ export const messages = {
   wrongCurrentPassword: "Your current password is not right.",
   signedOutMeanwhile: "Your password was just changed, or all your sessions were signed out, while you signed in. Please sign in again.",
   signedOut: "You are not signed in.",
+  signInFirst: "You are not signed in any more: sign in again, then try once more.",
+  sessionStoreDown: "Your session cannot be read or saved right now: the session store did not answer. Try again shortly.",
   registrationClosed: "Accounts are not created on this app.",
   passwordChangeElsewhere: "Your password is managed where your account lives, not here.",
   /** Names the refused host only when the link had one: never the link's own text, which an attacker chose. */

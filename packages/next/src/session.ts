@@ -6,7 +6,14 @@ import { getFleet } from "./fleet";
 /** What an Ironlink app keeps in a session (the fleet's shape, documented in @ironlink/session/fleet). Never a password. */
 export type SessionData = FleetSessionData;
 
-export type AppSession = Session<SessionData>;
+/**
+ * The request's session: the fleet's fields and the app's own (`createIronlink<AppData>()`), every field
+ * optional on read, as iron-session's `IronSession<T>`.
+ */
+export type AppSession<AppData extends object = NoAppData> = Session<SessionData & AppData>;
+
+/** The default of `createIronlink<AppData>()`: no fields of the app's own. */
+export type NoAppData = Record<never, never>;
 
 /** The session manager every app derives from the same environment, so their cookies and seals agree. */
 export function sessions(): SessionManager<SessionData> {

@@ -27,7 +27,7 @@ export type Loaded<T> =
 /**
  * What the request's session cookies point at. There is usually one. When the Cookie header holds several
  * values of the name (one planted from another port of the host or a sibling subdomain is sent along with
- * ours), each is opened and the request is in a session only if exactly one of them is live: with two, it
+ * ours), each is opened and the request is in a session only if exactly one session is live: with two, it
  * would be the victim's or the planter's, and nothing tells which, so it is neither. Whatever the request
  * then writes (save, destroy) goes out as for any anonymous session, replacing our cookie.
  */
@@ -36,7 +36,10 @@ export async function loadSession<T>(cookies: string[], options: NormalizedSessi
   if (distinct.length <= 1) return loadOne(distinct[0], options);
   const candidates = await Promise.all(distinct.map((cookie) => loadOne<T>(cookie, options)));
   const live = candidates.filter((candidate) => candidate.state === "active" || candidate.state === "legacy");
-  if (live.length > 1) return { state: "anonymous" };
+  // Seals of one session are that session, not two: a save during this request sealed it anew (a server
+  // action's, read again by the page rendered after it), and the newer seal comes first.
+  const sessions = new Set(live.map((candidate) => (candidate.state === "active" ? candidate.sessionId : candidate)));
+  if (sessions.size > 1) return { state: "anonymous" };
   // The one live cookie; with none, as for the first (expired, say, rather than anonymous, when it was ours).
   return live[0] ?? candidates[0] ?? { state: "anonymous" };
 }

@@ -211,6 +211,20 @@ describe("cookieStoreWithHeader(store, cookieHeader)", () => {
     expect({ ...after }).toEqual({ user: "after" });
   });
 
+  test("a save of the same session during the request (an app's own field, in a server action): read again, it is that session, saved", async () => {
+    const { cookie } = await redis.create({ user: "staying" });
+    const header = cookieHeader([cookie]);
+    const store = new MemoryCookieStore({ [cookieName]: cookie });
+    const action = await getSession<Data>(cookieStoreWithHeader(store, header), redis.options());
+    action.n = 7;
+    await action.save(); // sealed anew: the store now holds another cookie of the same session than the header
+
+    // The page rendered after the action: two seals of one session are one session, not a planted second one.
+    const after = await getSession<Data>(cookieStoreWithHeader(store, header), redis.options());
+    expect(sessionInfo(after).state).toBe("active");
+    expect({ ...after }).toEqual({ user: "staying", n: 7 });
+  });
+
   test("and after a sign-out in the request, the session read again is anonymous, not expired", async () => {
     const { cookie } = await redis.create({ user: "leaving" });
     const header = cookieHeader([cookie]);

@@ -29,3 +29,28 @@ export const actions = [changePasswordAction, registerAction, revokeSessionActio
 proxy("not a request");
 // @ts-expect-error: createIronlink has no such option
 createIronlink({ registrations: true });
+
+// The app's own session fields, typed by createIronlink<AppData>() (optional on read, as iron-session's).
+type Theme = "light" | "dark";
+const themed = createIronlink<{ theme: Theme }>();
+export async function applyTheme(): Promise<Theme> {
+  const session = await themed.getCurrentSession();
+  const theme: Theme | undefined = session.theme;
+  const username: string | undefined = session.user?.username; // the fleet's fields are still there
+  const saved = await themed.action(async (own, user) => {
+    own.theme = "dark";
+    await own.save();
+    return `${user.username}: ${own.theme}`;
+  });
+  return saved.ok && username ? "dark" : (theme ?? "light");
+}
+export const typedIronlink: Ironlink<{ theme: Theme }> = themed;
+export async function wrongFieldTypes(): Promise<void> {
+  const session = await themed.getCurrentSession();
+  // @ts-expect-error: theme is "light" | "dark", not any string
+  session.theme = "neon";
+  // @ts-expect-error: a field the app did not declare
+  session.colour = "blue";
+}
+// @ts-expect-error: the fleet's own fields (user, signedInAt, …) cannot be redefined by an app
+createIronlink<{ user: string }>();
