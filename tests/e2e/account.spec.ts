@@ -61,6 +61,34 @@ test.describe("/account: the user's sessions on every device", () => {
     expect(await redis.exists(userIndexKey(user.username))).toBe(0);
   });
 
+  test("on a phone-sized screen each session's button and dates stay on one line, and one button only is called Sign out", async ({ page, newContext }) => {
+    const user = uniqueUser();
+    const { a } = await twoDevices(page, async () => (await newContext()).newPage(), user);
+    await a.setViewportSize({ width: 360, height: 740 });
+    await a.goto(`${appOne}/account`);
+    await expect(sessionItems(a)).toHaveCount(2);
+    // Line boxes of each element's text: 1 when it did not wrap.
+    const lines = (selector: string) =>
+      a.locator(selector).evaluateAll((elements) =>
+        elements.map((element) => {
+          const range = document.createRange();
+          range.selectNodeContents(element);
+          return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+        }),
+      );
+    const dates = await lines(".session-item time");
+    expect(dates).toHaveLength(4); // signed in, last seen: two sessions
+    expect(dates.every((count) => count === 1), `lines per date: ${dates}`).toBe(true);
+    expect(await lines(".session-item button")).toEqual([1]);
+    // …and inside its card, not over its edge.
+    const [button, card] = await Promise.all([otherItems(a).getByRole("button").boundingBox(), otherItems(a).boundingBox()]);
+    expect(button!.x + button!.width).toBeLessThanOrEqual(card!.x + card!.width);
+    // This device's "Sign out" (the header) and another session's "End session" are told apart.
+    await expect(a.getByRole("button", { name: "Sign out", exact: true })).toHaveCount(1);
+    await expect(otherItems(a).getByRole("button", { name: "End session", exact: true })).toHaveCount(1);
+    await a.screenshot({ path: test.info().outputPath("account-360px.png"), fullPage: true });
+  });
+
   test("signing out another device from app one ends it on app two at its very next request", async ({ page, newContext }) => {
     const user = uniqueUser();
     const { a, b } = await twoDevices(page, async () => (await newContext()).newPage(), user);
@@ -70,7 +98,7 @@ test.describe("/account: the user's sessions on every device", () => {
     await expect(sessionItems(a)).toHaveCount(2);
     // Only the other session can be signed out from the list; this device uses the sign-out buttons.
     await expect(currentItem(a).getByRole("button")).toHaveCount(0);
-    await otherItems(a).getByRole("button", { name: "Sign out", exact: true }).click();
+    await otherItems(a).getByRole("button", { name: "End session", exact: true }).click();
 
     await expect(sessionItems(a)).toHaveCount(1);
     await expect(currentItem(a)).toContainText("(this device)");
@@ -100,7 +128,7 @@ test.describe("/account: the user's sessions on every device", () => {
     await expect(sessionItems(a)).toHaveCount(2);
     const other = otherItems(a);
     await other.locator('input[name="publicId"]').evaluate((input: HTMLInputElement, value) => (input.value = value), victimPublicId);
-    await other.getByRole("button", { name: "Sign out", exact: true }).click();
+    await other.getByRole("button", { name: "End session", exact: true }).click();
 
     // Nothing ended: not the victim's session (not A's user), nor B's (not the one named).
     await a.reload();

@@ -123,7 +123,7 @@ test.describe("live sign-out: open tabs hear of their session's end", () => {
     await gotoLive(page, `${appOne}/account`);
     await expect(sessionItems(page)).toHaveCount(2);
     const other = sessionItems(page).and(page.locator(':not([data-current="true"])'));
-    const revoked = await whenAnswered(page, appOne, () => other.getByRole("button", { name: "Sign out", exact: true }).click());
+    const revoked = await whenAnswered(page, appOne, () => other.getByRole("button", { name: "End session", exact: true }).click());
     expect(revoked.status).toBeLessThan(400);
     await expectSentToSignIn([[tab, `${appTwo}/`]], notices, revoked.at);
 

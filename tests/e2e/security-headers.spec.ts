@@ -64,8 +64,10 @@ async function startFramingSite(): Promise<{ port: number; close: () => Promise<
  */
 async function expectFramesRefused(page: Page, app: string, refusals: string[]): Promise<void> {
   for (const name of ["account", "login"]) {
+    // A refused frame is swapped for Chromium's error page, which can be attached a moment after the load
+    // event on a busy machine (CI once found no frame of that name yet): wait for it, as for any element.
+    await expect.poll(() => page.frame({ name }), { message: `frame ${name}`, timeout: 10_000 }).not.toBeNull();
     const frame = page.frame({ name });
-    expect(frame, `frame ${name}`).not.toBeNull();
     expect(frame!.url(), `frame ${name} is not the app`).not.toContain(app);
     await expect(frame!.locator(".app-header"), `frame ${name}: no Ironlink page inside`).toHaveCount(0);
     await expect(frame!.getByRole("button", { name: "Sign out" })).toHaveCount(0);

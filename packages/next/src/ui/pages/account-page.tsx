@@ -35,14 +35,15 @@ async function AccountDetails({ user, publicId }: SignedIn) {
               {session.publicId === publicId && <span className="this-device"> (this device)</span>}
               <br />
               <small>
-                Signed in {when.format(session.createdAt)} UTC · last seen {when.format(session.lastSeenAt)} UTC
+                Signed in <Time at={session.createdAt} /> · last seen <Time at={session.lastSeenAt} />
               </small>
             </div>
             {session.publicId !== publicId && (
               <form action={revokeSessionAction}>
                 <input type="hidden" name="publicId" value={session.publicId} />
+                {/* "Sign out" is this device's, in the header: another session is ended. */}
                 <button type="submit" className="secondary">
-                  Sign out
+                  End session
                 </button>
               </form>
             )}
@@ -53,5 +54,14 @@ async function AccountDetails({ user, publicId }: SignedIn) {
       {/* With the app's own verifyCredentials, passwords are changed where the accounts live. */}
       {!ironlinkOptions().verifyCredentials && <PasswordChangeForm newPasswordHint={newPasswordHint} />}
     </>
+  );
+}
+
+/** A moment as one unbreakable phrase ("7 Dec 2026, 15:48 UTC"), machine-readable too. */
+function Time({ at }: { at: number }) {
+  return (
+    <time className="when" dateTime={new Date(at).toISOString()}>
+      {when.format(at)} UTC
+    </time>
   );
 }
