@@ -1,4 +1,4 @@
-import { storeOutage } from "@ironlink/session/fleet";
+import { type RequestHeaders, refusedOriginMessage, storeOutage } from "@ironlink/session/fleet";
 import type { Request, Response } from "express";
 
 /** An answer the middleware gives instead of the app's: a code for programs, a sentence for people. */
@@ -17,14 +17,12 @@ export const refusals = {
     message: storeOutage.message,
   },
   unauthenticated: { status: 401, error: "unauthenticated", title: "Not signed in", message: "Not signed in." },
-  forbiddenOrigin: {
-    status: 403,
-    error: "forbidden_origin",
-    title: "Cross-site request refused",
-    // Replaced by refusedOriginMessage(), which names the request's Origin and APP_ORIGINS.
-    message: "Cross-site requests are not allowed.",
-  },
 } satisfies Record<string, Refusal>;
+
+/** A state-changing request from an Origin outside APP_ORIGINS: the message names both. */
+export function forbiddenOrigin(headers: RequestHeaders, appOrigins: readonly string[]): Refusal {
+  return { status: 403, error: "forbidden_origin", title: "Cross-site request refused", message: refusedOriginMessage(headers, appOrigins) };
+}
 
 /** A browser navigating (its Accept puts HTML before JSON), as opposed to fetch(), curl or an API client. */
 export function prefersHtml(req: Request): boolean {
@@ -34,7 +32,7 @@ export function prefersHtml(req: Request): boolean {
 /** JSON `{ error, message }` for programs, a small self-contained page for browsers; never cached. */
 export function refuse(req: Request, res: Response, refusal: Refusal): void {
   res.status(refusal.status).set("Cache-Control", "no-store");
-  if (refusal.status === 503) res.set("Retry-After", "5");
+  if (refusal.status === 503) res.set("Retry-After", String(storeOutage.retryAfterSeconds));
   if (!prefersHtml(req)) {
     res.json({ error: refusal.error, message: refusal.message });
     return;

@@ -12,12 +12,11 @@ import {
   type FleetSessionData,
   type FleetUser,
   isAllowedOrigin,
-  refusedOriginMessage,
   sharesSignInCookie,
   startUrl,
 } from "@ironlink/session/fleet";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
-import { prefersHtml, refuse, refusals } from "./answers";
+import { forbiddenOrigin, prefersHtml, refuse, refusals } from "./answers";
 import { answerHandoff } from "./handoff";
 import { answerLive } from "./live";
 import { absoluteUrl, readPublicUrl, signInUrl } from "./urls";
@@ -133,7 +132,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
 
   const originAllowed = (req: Request) => safeMethods.has(req.method) || isAllowedOrigin(req.headers, member.config.appOrigins);
   const refuseOrigin = (req: Request, res: Response) =>
-    refuse(req, res, { ...refusals.forbiddenOrigin, message: refusedOriginMessage(req.headers, member.config.appOrigins) });
+    refuse(req, res, forbiddenOrigin(req.headers, member.config.appOrigins));
   const currentUrl = (req: Request) => absoluteUrl(checkedUrl, req.originalUrl);
   // On another site than the sign-in app, sign-in starts here and comes back with a one-time code.
   const satellite = !sharesSignInCookie(member.config, checkedUrl);
