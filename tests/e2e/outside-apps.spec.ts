@@ -68,8 +68,9 @@ function startVariables(line: string, origin: string, port: number): Record<stri
   return variables;
 }
 
+/** The fleet's variables and the start line's. NODE_ENV is the apps' own: `next start` sets it, and the Express app's `start` script as the doc writes it. */
 function fleetEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...outsideEnv, ...appEnvironment({ redisUrl, appOnePort: ports.appOne, appTwoPort: ports.appTwo, servicePort: ports.service }), NODE_ENV: "production", ...extra };
+  return { ...outsideEnv, ...appEnvironment({ redisUrl, appOnePort: ports.appOne, appTwoPort: ports.appTwo, servicePort: ports.service }), NODE_ENV: undefined, ...extra };
 }
 
 async function waitForAnswer(url: string, process: ManagedProcess, timeoutMs = 60_000): Promise<void> {

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import * as ironSession from "iron-session";
 
 /**
  * iron-session's `sealData` and `unsealData`, written with node:crypto's synchronous primitives: iron's Fe26.2 token
@@ -25,6 +26,14 @@ export function sealIron(data: unknown, passwords: Record<string, string>, ttlSe
   return `${macBase}*${macSalt}*${mac}~2`;
 }
 
+/**
+ * Whether the installed iron-session reads a token without "~2" as its v6-era form (the data's `persistent`
+ * part), as 8 does. 9 dropped that form: the marker sits outside the HMAC, so it must not choose what a seal
+ * opens to, and 9 ignores it. The peer decides, so a seal opens here exactly as the app's own unsealData opens
+ * it; 9 is told apart by the cookie jars it added to its exports.
+ */
+export const opensV1Form = !("webCookies" in ironSession);
+
 /** iron's allowance for clocks that disagree: a seal still opens this long past its expiration. */
 const clockSkewMs = 60_000;
 
@@ -35,8 +44,8 @@ export type UnsealErrorReason = "expired" | "invalid" | "unknown-password";
 export type IronOpened = { value: unknown } | { reason: UnsealErrorReason; error: Error; malformed?: true };
 
 /**
- * What iron-session's `unsealData` answers for a seal: its data (for iron-session's older v1 form, without
- * "~2", the data's `persistent` part), `{}` for a bad HMAC, an expired seal or an unknown password id. Other
+ * What iron-session's `unsealData` answers for a seal: its data (with iron-session 8, for its older v1 form,
+ * without "~2", the data's `persistent` part), `{}` for a bad HMAC, an expired seal or an unknown password id. Other
  * malformed input throws, as iron-session's does.
  */
 export function unsealIron(seal: string, passwords: Record<string, string>): unknown {
@@ -67,7 +76,7 @@ export function openIron(seal: string, passwords: Record<string, string>): IronO
     const decipher = createDecipheriv("aes-256-cbc", derivedKey(secret, encryptionSalt), Buffer.from(iv, "base64url"));
     const json = Buffer.concat([decipher.update(Buffer.from(encrypted, "base64url")), decipher.final()]).toString("utf8");
     const data = (json ? JSON.parse(json) : null) ?? {};
-    return { value: Number.parseInt(version ?? "", 10) === 2 ? data : { ...data.persistent } };
+    return { value: !opensV1Form || Number.parseInt(version ?? "", 10) === 2 ? data : { ...data.persistent } };
   } catch (error) {
     return { reason: "invalid", error: error instanceof Error ? error : new Error(String(error)), malformed: true };
   }

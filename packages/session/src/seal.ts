@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sealData as ironSealData, unsealData as ironUnsealData } from "iron-session";
-import { openIron, sealIron, type UnsealErrorReason } from "./iron-seal";
+import { openIron, opensV1Form, sealIron, type UnsealErrorReason } from "./iron-seal";
 import type { Password } from "./options";
 import { isSessionId } from "./session-id";
 
@@ -43,17 +43,17 @@ const maxCookieLength = 4096;
 /** What iron-session appends to iron's token: its version delimiter and the one version it writes. */
 const versionSuffix = "~2";
 /**
- * The two forms of a seal iron-session writes: iron's Fe26.2 token (eight `*`-separated parts, all in
- * base64url's alphabet, which covers iron's hex salts, decimal expiration and `\w+` password ids) followed
- * by "~2", or the token alone (iron-session's older v1 format, which unsealData still opens). iron-session
- * reads the version with parseInt and ignores any further "~" part, so `~02`, `~+2`, `~2junk` open like
- * "~2" and any other version (`~3`, `~`) like the token alone: each would be a new string, and so a new
- * legacy claim and a new cache entry, for the same seal. Only these two forms are opened.
+ * The forms of a seal iron-session writes: iron's Fe26.2 token (eight `*`-separated parts, all in base64url's
+ * alphabet, which covers iron's hex salts, decimal expiration and `\w+` password ids) followed by "~2", and,
+ * with iron-session 8 as the peer, the token alone (its older v1 format, which 8's unsealData still opens; 9
+ * dropped it, see opensV1Form). iron-session reads the version with parseInt and ignores any further "~" part,
+ * so `~02`, `~+2`, `~2junk` open like "~2" and any other version (`~3`, `~`) like the token alone: each would
+ * be a new string, and so a new legacy claim and a new cache entry, for the same seal. Only these forms open.
  *
  * Nothing else in the token can be respelled: iron's HMAC covers parts 0 to 5, part 6 is the HMAC's salt
  * (another salt derives another key) and part 7, the HMAC, is compared to the expected one as a whole string.
  */
-const sealForms = /^Fe26\.2(?:\*[\w-]*){7}(?:~2)?$/;
+const sealForms = opensV1Form ? /^Fe26\.2(?:\*[\w-]*){7}(?:~2)?$/ : /^Fe26\.2(?:\*[\w-]*){7}~2$/;
 /** How long past its expiration field iron still opens a seal: its default clock skew, which iron-session keeps. */
 export const ironClockSkewMs = 60_000;
 

@@ -39,7 +39,8 @@ async function unavailable(): Promise<string | undefined> {
   }
 }
 
-describe.runIf(topology === "single")("iron-session 8 and 9, side by side", { timeout: 300_000 }, () => {
+// Not where iron-session 9 already stands in for the workspace's 8 (node-matrix on Node 22+): no 8 to compare.
+describe.runIf(topology === "single" && !process.env.IRONLINK_IRON_SESSION_ENTRY)("iron-session 8 and 9, side by side", { timeout: 300_000 }, () => {
   let skipped: string | undefined;
   let project: string | undefined;
   let nodeBin: string;

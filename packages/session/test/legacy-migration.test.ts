@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sealData, unsealData } from "iron-session";
 import { describe, expect, test } from "vitest";
 import { getSession, type Session, sessionInfo, type SessionOptions } from "../src/index";
+import { opensV1Form } from "../src/iron-seal";
 import { cookieName, MemoryCookieStore, otherPassword, password, sha256, sidOf, ttl, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();
@@ -199,10 +200,12 @@ describe("a legacy cookie is one seal, whatever spelling of it is presented", ()
 
   test("a v1 cookie (the token alone) and the same token with ~2 share one claim", async () => {
     const user = randomUUID();
-    // iron-session's v1 format: the data under `persistent`, no version suffix.
+    // iron-session's v1 format: the data under `persistent`, no version suffix. iron-session 9 dropped the
+    // format, so with 9 as the peer the token alone is not a seal at all, and never migrates.
     const v1 = tokenOf(await legacyCookie({ persistent: { user: { id: user } } }));
     const options = migrate();
     const first = await load(v1, options);
+    if (!opensV1Form) return expectNoMigration(v1, options);
     expect(sessionInfo(first.session).state).toBe("legacy");
     expect({ ...first.session }).toEqual({ user: { id: user } });
     await first.session.save();

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { copyFile, mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -14,9 +14,15 @@ import { promisify } from "node:util";
 export const run = promisify(execFile);
 export const workspaceRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 
-/** The version the workspace runs, so the outside project tests the same one (and finds it in npm's cache). */
-export const installedVersion = (name: string): string =>
-  JSON.parse(readFileSync(join(workspaceRoot, "node_modules", name, "package.json"), "utf8")).version;
+/**
+ * The version the workspace runs, so the outside project tests the same one (and finds it in npm's cache);
+ * for iron-session, the one standing in as the peer when IRONLINK_IRON_SESSION_ENTRY names one (vitest-config.js).
+ */
+export const installedVersion = (name: string): string => {
+  const swapped = name === "iron-session" ? process.env.IRONLINK_IRON_SESSION_ENTRY : undefined;
+  const manifest = swapped ? join(dirname(swapped), "..", "package.json") : join(workspaceRoot, "node_modules", name, "package.json");
+  return JSON.parse(readFileSync(manifest, "utf8")).version;
+};
 
 // The child npm must not inherit the workspace's npm settings (the workspace, its prefix) from `npm test`.
 export const outsideEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))) as NodeJS.ProcessEnv;

@@ -9,6 +9,9 @@ import { defineConfig } from "vitest/config";
  * runs the same tests against a Redis Cluster or a Sentinel-managed primary instead of one server.
  */
 export const ironlinkVitestConfig = defineConfig({
+  // IRONLINK_IRON_SESSION_ENTRY (set by scripts/node-matrix.mjs on Node 22+): the entry file of another
+  // iron-session (9), which then stands in for the workspace's 8 as the libraries' peer and the tests'.
+  resolve: process.env.IRONLINK_IRON_SESSION_ENTRY ? { alias: { "iron-session": process.env.IRONLINK_IRON_SESSION_ENTRY } } : {},
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: [fileURLToPath(new URL("./vitest-global-setup.ts", import.meta.url))],
