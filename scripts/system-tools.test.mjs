@@ -1,7 +1,7 @@
 // `node --test scripts/`: the system-tools check, run with a PATH and CHROMIUM_PATH of the test's choosing.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -48,4 +48,26 @@ test('only what is missing is named', () => {
   assert.equal(result.status, 1);
   assert.match(result.stderr, /the tests need redis-server, which is not installed/);
   assert.doesNotMatch(result.stderr, /chromium/);
+});
+
+test('with an apt-get that can run unattended it installs what is missing, says so, and succeeds', () => {
+  const bin = mkdtempSync(path.join(os.tmpdir(), 'system-tools-apt-'));
+  try {
+    const chromium = path.join(bin, 'chromium-installed-here');
+    const log = path.join(bin, 'apt-get.log');
+    // A stand-in apt-get: logs its arguments and, on install, puts the two tools where the check looks.
+    const aptGet = path.join(bin, 'apt-get');
+    writeFileSync(aptGet, `#!/bin/sh\necho "$@" >> ${log}\nif [ "$1" = install ]; then\n  printf '#!/bin/sh\\nexit 0\\n' > ${bin}/redis-server\n  printf '#!/bin/sh\\nexit 0\\n' > ${chromium}\n  /bin/chmod 755 ${bin}/redis-server ${chromium}\nfi\n`);
+    // And password-less sudo, for a machine where the tests do not run as root.
+    const sudo = path.join(bin, 'sudo');
+    writeFileSync(sudo, '#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n');
+    chmodSync(aptGet, 0o755);
+    chmodSync(sudo, 0o755);
+    const result = check({ PATH: bin, CHROMIUM_PATH: chromium });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /installing redis-server chromium with apt-get/);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['update -qq', 'install -y -qq redis-server chromium']);
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
 });
