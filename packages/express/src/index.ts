@@ -12,13 +12,13 @@ import {
   type FleetSessionData,
   type FleetUser,
   isAllowedOrigin,
+  fleetUserOf,
   sharesSignInCookie,
   startUrl,
 } from "@ironlink/session/fleet";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
 import { forbiddenOrigin, prefersHtml, refuse, refusals } from "./answers";
-import { answerHandoff } from "./handoff";
-import { answerLive } from "./live";
+import { serveFleetRoute } from "./fleet-routes";
 import { absoluteUrl, readPublicUrl, signInUrl } from "./urls";
 
 export { FleetConfigError, FleetMismatchError, type FleetSessionData, type FleetUser } from "@ironlink/session/fleet";
@@ -108,7 +108,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
     // A stateless iron-session cookie is accepted once: saving moves it into the store under a new id.
     if (sessionInfo(session).state === "legacy") await session.save();
     req.session = session;
-    req.user = fleetUser(session.user);
+    req.user = fleetUserOf(session.user);
     loaded.add(req);
     // Answers that depend on who is signed in must not be kept by a shared cache; a handler may override it.
     res.set("Cache-Control", "no-store");
@@ -154,9 +154,9 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
     },
     session: () =>
       guarded(async (req, res) => {
-        if (satellite && (await answerHandoff(member, checkedUrl, req, res))) return false;
+        if (await serveFleetRoute(member, checkedUrl, req, res)) return false;
         await ensureSession(req, res);
-        return !(await answerLive(member, req, res));
+        return true;
       }),
     checkOrigin: () => (req, res, next) => (originAllowed(req) ? next() : refuseOrigin(req, res)),
     requireUser: () =>
@@ -209,11 +209,4 @@ async function readSignOutBody(req: Request, res: Response): Promise<boolean> {
   if (typeof body !== "object" || body === null) return false;
   const fields = body as Record<string, unknown>;
   return fields.everywhere === true || fields.scope === "everywhere";
-}
-
-/** The session's user if it has the fleet's shape; anything else (an older app's data) is nobody. */
-function fleetUser(user: unknown): FleetUser | undefined {
-  if (typeof user !== "object" || user === null) return undefined;
-  const { id, username } = user as Record<string, unknown>;
-  return typeof id === "string" && typeof username === "string" ? { id, username } : undefined;
 }

@@ -1,10 +1,9 @@
-import { livePaths } from "@ironlink/session/fleet";
+import { callbackPath, livePaths, startPath } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
 import { storeIsDown } from "./fleet";
 import { json, storeDownResponse } from "./http";
-import { callback, start } from "./routes/handoff";
+import { fleetRoute } from "./routes/fleet";
 import { GET as health } from "./routes/health";
-import { events, script } from "./routes/live";
 import { POST as login } from "./routes/login";
 import { POST as logout } from "./routes/logout";
 import { GET as migrate } from "./routes/migrate";
@@ -22,10 +21,10 @@ const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
   "/api/logout": { POST: logout },
   "/api/register": { POST: register },
   "/api/health": { GET: health },
-  "/api/ironlink/start": { GET: start },
-  "/api/ironlink/callback": { GET: callback },
-  "/api/ironlink/events": { GET: events },
-  "/api/ironlink/live.js": { GET: script },
+  [startPath]: { GET: fleetRoute },
+  [callbackPath]: { GET: fleetRoute },
+  [livePaths.events]: { GET: fleetRoute },
+  [livePaths.script]: { GET: fleetRoute },
 };
 
 /** The methods a path answers, as the Allow header lists them (HEAD with GET, and OPTIONS always). */

@@ -24,6 +24,7 @@ import { readBoolean, readInteger, readFleetConfig, type Environment, type Fleet
 import { checkFleetRecord, type FleetRecordStore } from "./settings-check";
 import { type CodeStore, createHandoff, type Handoff } from "./handoff";
 import { normalizedOnce } from "../manager";
+import { type FleetRequestContext, handleFleetRequest } from "./routes";
 
 export { readFleetConfig, readBoolean, readInteger, fleetDefaults, FleetConfigError, type FleetConfig, type Environment } from "./config";
 export { FleetMismatchError } from "./settings-check";
@@ -55,6 +56,8 @@ export {
 export { addressBucket, defaultIpv6PrefixLength } from "./address-bucket";
 export { storeOutage, storeOutagePage } from "./outage";
 export { isAllowedOrigin, refusedOriginMessage, type RequestHeaders } from "./request-origin";
+export type { FleetRequestContext } from "./routes";
+export { fleetUserOf } from "./user";
 
 /** The person a fleet session belongs to. */
 export interface FleetUser {
@@ -123,6 +126,11 @@ export interface Fleet {
   isSignInUp(): Promise<boolean>;
   /** Live sign-out: the process's one subscription to ended sessions, shared by its open event streams. */
   liveStreams(): LiveStreams;
+  /**
+   * The routes every app of the fleet serves alike (routes.ts: the cross-site sign-in, live sign-out), as
+   * Request in, Response out; undefined for a path that is not the fleet's. Kits serve it before their own.
+   */
+  handle(request: Request, context?: FleetRequestContext): Promise<Response | undefined>;
   close(): Promise<void>;
 }
 
@@ -158,7 +166,7 @@ export function createFleet({ appName = "an app", env = process.env, config = re
     parts = sessionParts();
     console.info(choice.message);
   };
-  return {
+  const fleet: Fleet = {
     config,
     store: backend.store,
     get sessions() {
@@ -179,11 +187,13 @@ export function createFleet({ appName = "an app", env = process.env, config = re
     isStoreDown: backend.isDown,
     ping: backend.ping,
     checkSettings,
+    handle: (request, context) => handleFleetRequest(fleet, request, context),
     close: async () => {
       await live?.close();
       await backend.close();
     },
   };
+  return fleet;
 }
 
 /**

@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createFleet, type Fleet } from "../src/fleet/index";
+import { callbackPath, startPath, verifierCookieName } from "../src/fleet/satellite";
+import { livePaths } from "../src/live";
+import { password } from "./helpers";
+
+/**
+ * fleet.handle: the routes every kit serves alike, as Request in and Response out (routes.ts). The kits'
+ * own suites and the Playwright specs drive them through Next and Express; this checks the routing itself.
+ */
+const signInApp = "http://one.alpha.test:5000";
+const satellite = "http://two.beta.test:7000";
+let dir: string;
+let fleet: Fleet;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "ironlink-fleet-routes-"));
+  const env = { SESSION_PASSWORD: password, APP_ORIGINS: `${signInApp},${satellite}`, LOGIN_URL: signInApp, SESSION_STORE: "file", SESSION_FILE_PATH: dir };
+  fleet = createFleet({ appName: "routes test", env });
+  await fleet.markSignInUp();
+});
+
+afterAll(async () => {
+  await fleet.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const get = (url: string, init?: RequestInit) => new Request(url, init);
+
+describe("fleet.handle", () => {
+  test("answers only its own paths, and only GET and HEAD", async () => {
+    expect(await fleet.handle(get(`${satellite}/api/login`), { publicUrl: satellite })).toBeUndefined();
+    expect(await fleet.handle(get(`${satellite}${livePaths.script}`, { method: "POST" }))).toBeUndefined();
+    const script = await fleet.handle(get(`${satellite}${livePaths.script}`));
+    expect(script?.status).toBe(200);
+    expect(script?.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(await script?.text()).toContain("EventSource");
+  });
+
+  test("the cross-site sign-in is a satellite's only: the sign-in app's own host, or no publicUrl, passes it on", async () => {
+    expect(await fleet.handle(get(`${signInApp}${startPath}?next=/`), { publicUrl: signInApp })).toBeUndefined();
+    expect(await fleet.handle(get(`${satellite}${startPath}?next=/`))).toBeUndefined();
+    const start = await fleet.handle(get(`${satellite}${startPath}?next=/reports`), { publicUrl: satellite });
+    expect(start?.status).toBe(303);
+    const login = new URL(start!.headers.get("location")!);
+    expect(login.origin + login.pathname).toBe(`${signInApp}/login`);
+    expect(login.searchParams.get("next")).toBe(`${satellite}/reports`);
+    expect(start!.headers.getSetCookie()).toEqual([expect.stringMatching(new RegExp(`^${verifierCookieName}=[\\w-]+; Max-Age=600; Path=${callbackPath}; HttpOnly; SameSite=Lax$`))]);
+    expect(start!.headers.get("referrer-policy")).toBe("no-referrer");
+  });
+
+  test("a callback without its verifier cookie clears it and refuses, a 303 to the page that says why", async () => {
+    const answer = await fleet.handle(get(`${satellite}${callbackPath}?code=${"C".repeat(43)}&next=/x`), { publicUrl: satellite });
+    expect(answer?.status).toBe(303);
+    expect(answer!.headers.get("location")).toBe(`${callbackPath}?error=cookie-missing&next=%2Fx`);
+    expect(answer!.headers.getSetCookie()).toEqual([expect.stringMatching(new RegExp(`^${verifierCookieName}=; Max-Age=0`))]);
+    const page = await fleet.handle(get(`${satellite}${callbackPath}?error=cookie-missing&next=/x`), { publicUrl: satellite });
+    expect(page?.status).toBe(400);
+    expect(page!.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(await page!.text()).toContain(`href="${startPath}?next=%2Fx"`);
+  });
+
+  test("the live stream refuses anyone not signed in with 401 JSON, never cached", async () => {
+    for (const url of [livePaths.events, `${livePaths.events}?check=1`]) {
+      const answer = await fleet.handle(get(`${satellite}${url}`), { clientAddress: "203.0.113.9" });
+      expect(answer?.status, url).toBe(401);
+      expect(answer!.headers.get("cache-control")).toBe("no-store");
+      expect(await answer!.json()).toEqual({ error: "unauthenticated", message: "Not signed in." });
+    }
+  });
+});
