@@ -115,12 +115,19 @@ function eventStream() {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let cancelled: (() => void) | undefined;
   // start() runs at once, so the controller is there before the first write.
-  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c), cancel: () => cancelled?.() });
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => {
+      controller = c;
+    },
+    cancel: () => cancelled?.(),
+  });
   return {
     body,
     write: (chunk: string) => controller.enqueue(encoder.encode(chunk)),
     end: () => controller.close(),
-    onCancel: (stop: () => void) => void (cancelled = stop),
+    onCancel: (stop: () => void) => {
+      cancelled = stop;
+    },
   };
 }
 
