@@ -17,35 +17,17 @@ try {
 const escapeHtml = (text) =>
   String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
-// Sign-out posts here, then follows redirects to / and on to the sign-in page: form-action covers the chain.
-// script-src and connect-src: the live sign-out script and its event stream, both served by @ironlink/express.
-const policy = `default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self' ${ironlink.config.loginUrl}; frame-ancestors 'none'; base-uri 'none'`;
-
 const app = express();
 app.disable("x-powered-by");
-app.use((_req, res, next) => {
-  res.set({
-    "Content-Security-Policy": policy,
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    // A sign-in URL carries a return address (?next=): other sites get the origin only.
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    ...(ironlink.config.cookieSecure ? { "Strict-Transport-Security": "max-age=63072000; includeSubDomains" } : {}),
-  });
-  next();
-});
-
-// Before session(): a load balancer's probe needs no session, and must see the store's state.
-app.get("/health", async (_req, res) => {
-  const started = Date.now();
-  const ok = !ironlink.fleet.isStoreDown() && (await ironlink.fleet.ping().then(() => true, () => false));
-  res.status(ok ? 200 : 503).set("Cache-Control", "no-store").json({ status: ok ? "ok" : "down", store: ok ? "ok" : "down", latencyMs: Date.now() - started });
-});
+// The fleet's security headers; the default policy allows this page's own stylesheet, the live sign-out
+// script and its event stream (both served by @ironlink/express), and forms to here and the sign-in app.
+app.use(ironlink.securityHeaders());
 
 app.get("/styles.css", (_req, res) => {
   res.type("css").set("Cache-Control", "public, max-age=3600").send(styles);
 });
 
+// Also serves the fleet's own routes: /api/health for load balancers, live sign-out, the cross-site sign-in.
 app.use(ironlink.session());
 app.use(ironlink.checkOrigin());
 

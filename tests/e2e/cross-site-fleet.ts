@@ -123,7 +123,7 @@ export class CrossSiteFleet {
           });
     app.process = process;
     this.runs.push(process);
-    await waitForHealth(app, name === "service" ? "/health" : "/api/health");
+    await waitForHealth(app, "/api/health");
   }
 
   /** Stops one app (SIGTERM, then SIGKILL): its port refuses connections until startApp(). */

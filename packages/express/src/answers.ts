@@ -1,4 +1,4 @@
-import { type RequestHeaders, refusedOriginMessage, storeOutage } from "@ironlink/session/fleet";
+import { type RequestHeaders, refusedOriginMessage, selfContainedPolicy, storeOutage } from "@ironlink/session/fleet";
 import type { Request, Response } from "express";
 
 /** An answer the middleware gives instead of the app's: a code for programs, a sentence for people. */
@@ -38,7 +38,7 @@ export function refuse(req: Request, res: Response, refusal: Refusal): void {
     return;
   }
   // The page loads nothing and runs nothing, whatever headers the app adds.
-  res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'").type("html").send(page(refusal));
+  res.set("Content-Security-Policy", selfContainedPolicy).type("html").send(page(refusal));
 }
 
 // Escaped: a message may quote a request header (the refused Origin).

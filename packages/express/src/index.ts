@@ -13,6 +13,8 @@ import {
   type FleetUser,
   isAllowedOrigin,
   fleetUserOf,
+  maxBodyBytes,
+  securityHeaders,
   sharesSignInCookie,
   startUrl,
 } from "@ironlink/session/fleet";
@@ -76,6 +78,12 @@ export interface Ironlink {
   requireUser(): RequestHandler;
   /** Ends the session in the store (so in every app), then 303 to `redirectTo` for browsers or JSON for API clients. */
   signOut(options?: SignOutOptions): RequestHandler;
+  /**
+   * The fleet's security headers on every answer (nosniff, frames refused, Referrer-Policy, HSTS with Secure
+   * cookies), with a Content-Security-Policy for server-rendered pages: by default own styles, scripts and
+   * connections only (the live sign-out script and its stream), forms to this app and the sign-in app.
+   */
+  securityHeaders(options?: { contentSecurityPolicy?: string }): RequestHandler;
   /** An error handler: a SessionStoreUnavailableError from your own handlers (a `save()`) becomes the 503. */
   handleStoreErrors(): ErrorRequestHandler;
   /** The fleet's sign-in page, coming back to `returnTo` (an absolute URL, or a path of this app). */
@@ -85,7 +93,10 @@ export interface Ironlink {
 }
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
-const bodyLimit = "16kb";
+// Sign-out posts to this app, then follows redirects on to the sign-in page: form-action covers the chain.
+const pagePolicy = (config: FleetConfig) =>
+  `default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self' ${config.loginUrl}; frame-ancestors 'none'; base-uri 'none'`;
+const bodyLimit = maxBodyBytes;
 const bodyParsers = [express.urlencoded({ extended: false, limit: bodyLimit }), express.json({ limit: bodyLimit })];
 
 export function createIronlink({ appName = "an Express app", env = process.env, publicUrl, fleet }: IronlinkOptions): Ironlink {
@@ -185,6 +196,13 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
         else res.json({ signedOut: true, everywhere: all });
         return false;
       }),
+    securityHeaders: ({ contentSecurityPolicy = pagePolicy(member.config) } = {}) => {
+      const headers = securityHeaders({ policy: contentSecurityPolicy, secure: member.config.cookieSecure });
+      return (_req, res, next) => {
+        res.set(headers);
+        next();
+      };
+    },
     handleStoreErrors: () => (error, req, res, next) => {
       if (isSessionStoreUnavailable(error) && !res.headersSent) refuse(req, res, refusals.unavailable);
       else next(error);

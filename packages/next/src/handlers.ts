@@ -1,9 +1,8 @@
-import { callbackPath, livePaths, startPath } from "@ironlink/session/fleet";
+import { callbackPath, healthPath, livePaths, startPath } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
 import { storeIsDown } from "./fleet";
 import { json, storeDownResponse } from "./http";
 import { fleetRoute } from "./routes/fleet";
-import { GET as health } from "./routes/health";
 import { POST as login } from "./routes/login";
 import { POST as logout } from "./routes/logout";
 import { GET as migrate } from "./routes/migrate";
@@ -20,7 +19,7 @@ const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
   "/api/login": { POST: login },
   "/api/logout": { POST: logout },
   "/api/register": { POST: register },
-  "/api/health": { GET: health },
+  [healthPath]: { GET: fleetRoute },
   [startPath]: { GET: fleetRoute },
   [callbackPath]: { GET: fleetRoute },
   [livePaths.events]: { GET: fleetRoute },
@@ -37,7 +36,7 @@ function dispatch(method: "GET" | "POST" | "OPTIONS"): Handler {
   return async (request) => {
     const path = new URL(request.url).pathname.replace(/\/$/, "");
     // While the store is known to be down, every route but the health check answers 503 at once, before any work.
-    const response = path !== "/api/health" && storeIsDown() ? storeDownResponse() : await route(method, path, request);
+    const response = path !== healthPath && storeIsDown() ? storeDownResponse() : await route(method, path, request);
     return withSecurityHeaders(response);
   };
 }

@@ -20,7 +20,7 @@ export function jsonError(status: number, error: string, message: string, extra?
 
 /** The API's 503 while the session store does not answer, whether known before the request or met during it. */
 export function storeDownResponse(): Response {
-  const response = jsonError(503, "unavailable", messages.storeDown);
+  const response = jsonError(503, "unavailable", messages.unavailable);
   response.headers.set("Retry-After", String(storeDownRetryAfterSeconds));
   return response;
 }

@@ -1,10 +1,12 @@
+import { storeOutage } from "@ironlink/session/fleet";
+
 /** Every message a person may read, in one place so pages, actions and API answers agree. */
 export const messages = {
   invalidInput: "Check the highlighted fields.",
   wrongCredentials: "Wrong username or password.",
   usernameTaken: "That username is taken. Choose another or sign in.",
-  unavailable: "Sign-in is temporarily unavailable. Please try again in a moment.",
-  storeDown: "Sign-in is temporarily unavailable: the session store did not answer. Try again shortly.",
+  /** The session store does not answer: the fleet's words, as on the 503 page and in the Express kit. */
+  unavailable: storeOutage.message,
   busy: "Too many sign-ins at once. Please try again in a few seconds.",
   expired: "Your session expired, please sign in again.",
   wrongCurrentPassword: "Your current password is not right.",

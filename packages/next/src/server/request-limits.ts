@@ -1,2 +1,2 @@
-/** The most an Ironlink app reads of a request body (route handlers and server actions): its forms and JSON are a few hundred bytes. */
-export const maxBodyBytes = 16 * 1024;
+// The fleet's limit (one home, @ironlink/session/fleet), for the route handlers, server actions and next.config.
+export { maxBodyBytes } from "@ironlink/session/fleet";

@@ -1,16 +1,14 @@
 import { randomBytes } from "node:crypto";
+import { securityHeaders as fleetSecurityHeaders, selfContainedPolicy, staticAssetHeaders } from "@ironlink/session/fleet";
+
+export { staticAssetHeaders };
 
 /**
- * The security headers of every Ironlink app, in one place. The proxy sends them on every answer it makes
- * or lets through: pages, API answers, redirects and its own 503. next.config sends `staticAssetHeaders` on
- * the static assets, which the proxy never sees.
+ * The Next kit's security headers: the fleet's header set (one home, @ironlink/session/fleet) with the
+ * page's nonce policy. The proxy sends them on the pages, redirects and its own 503 (it does not run on
+ * /api/); the route handlers add them to the API's answers (handlers.ts); next.config sends
+ * `staticAssetHeaders` on the static assets, which the proxy never sees.
  */
-
-/** Headers that depend on nothing at request time: even static assets get them, from next.config. */
-export const staticAssetHeaders: Readonly<Record<string, string>> = Object.freeze({
-  // Browsers take a response only as what its Content-Type says: a JSON answer is never run as a script.
-  "X-Content-Type-Options": "nosniff",
-});
 
 /** What the headers of one answer depend on: an API answer needs no nonce, a page always has one. */
 export type SecurityHeadersRequest = { api: true; secure: boolean } | { api: false; nonce: string; dev: boolean; secure: boolean };
@@ -31,18 +29,8 @@ export function newNonce(): string {
  * - `secure`: the session cookie is Secure (config.cookieSecure), so the fleet is served over HTTPS: pin it.
  */
 export function securityHeaders(request: SecurityHeadersRequest): Record<string, string> {
-  return {
-    ...staticAssetHeaders,
-    "Content-Security-Policy": request.api ? apiPolicy : pagePolicy(request.nonce, request.dev),
-    // For browsers without frame-ancestors; both refuse every frame, of every origin, the fleet's own included.
-    "X-Frame-Options": "DENY",
-    // A sign-in URL carries a return address (`?next=`): other sites get the origin only.
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    ...(request.secure ? { "Strict-Transport-Security": "max-age=63072000; includeSubDomains" } : {}),
-  };
+  return fleetSecurityHeaders({ policy: request.api ? selfContainedPolicy : pagePolicy(request.nonce, request.dev), secure: request.secure });
 }
-
-const apiPolicy = "default-src 'none'; frame-ancestors 'none'";
 
 function pagePolicy(nonce: string, dev: boolean): string {
   return [

@@ -56,7 +56,8 @@ export {
 export { addressBucket, defaultIpv6PrefixLength } from "./address-bucket";
 export { storeOutage, storeOutagePage } from "./outage";
 export { isAllowedOrigin, refusedOriginMessage, type RequestHeaders } from "./request-origin";
-export type { FleetRequestContext } from "./routes";
+export { type FleetRequestContext, healthPath } from "./routes";
+export { maxBodyBytes, securityHeaders, selfContainedPolicy, staticAssetHeaders } from "./security-headers";
 export { fleetUserOf } from "./user";
 
 /** The person a fleet session belongs to. */

@@ -5,6 +5,7 @@ import { addressBucket } from "./address-bucket";
 import type { Fleet } from "./index";
 import { storeOutage } from "./outage";
 import { safeNextPath } from "./return-address";
+import { selfContainedPolicy } from "./security-headers";
 import {
   callbackPath,
   type CookieWrite,
@@ -28,7 +29,8 @@ import { fleetUserOf } from "./user";
  * its 503 as it does for its own routes.
  *
  * - GET START_PATH and CALLBACK_PATH: the cross-site sign-in of an app the sign-in cookie cannot reach;
- * - GET `livePaths.events` and `livePaths.script`: live sign-out, while IRONLINK_LIVE_SIGNOUT is on.
+ * - GET `livePaths.events` and `livePaths.script`: live sign-out, while IRONLINK_LIVE_SIGNOUT is on;
+ * - GET `healthPath`: for load balancers.
  */
 export interface FleetRequestContext {
   /** This app's origin (its publicUrl, one of APP_ORIGINS). Without it, the cross-site sign-in routes are not served. */
@@ -46,7 +48,11 @@ export async function handleFleetRequest(fleet: Fleet, request: Request, context
   return route?.(fleet, request, { ...context, publicUrl: context.publicUrl ?? "" });
 }
 
+/** Where every app of the fleet answers its load balancer's probe. */
+export const healthPath = "/api/health";
+
 function routeFor(fleet: Fleet, path: string, { publicUrl }: FleetRequestContext): Route | undefined {
+  if (path === healthPath) return health;
   if (fleet.config.liveSignOut && path === livePaths.events) return events;
   if (fleet.config.liveSignOut && path === livePaths.script) return script;
   // Only an app the sign-in app's cookie cannot reach (a satellite) signs in with a code.
@@ -131,6 +137,19 @@ function eventStream() {
   };
 }
 
+/**
+ * `healthPath`: 200 while the session store answers, 503 while it does not, with the time it took. `redis`
+ * (or `files`, with the file store) is "ok" or "down". Reads no session: a probe has none.
+ */
+const health: Route = async (fleet) => {
+  const started = performance.now();
+  const ok = !fleet.isStoreDown() && (await fleet.ping().then(() => true, () => false));
+  const latencyMs = Math.round((performance.now() - started) * 100) / 100;
+  const { kind } = fleet.config.store;
+  const body = { status: ok ? "ok" : "unavailable", store: kind, [kind === "redis" ? "redis" : "files"]: ok ? "ok" : "down", latencyMs };
+  return new Response(JSON.stringify(body), { status: ok ? 200 : 503, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" } });
+};
+
 /** `livePaths.script`: what a signed-in page loads to hear of its session's end. */
 const script: Route = async () =>
   new Response(liveClientScript, { headers: { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=300" } });
@@ -151,7 +170,7 @@ function redirect(location: string, headers: Headers): Response {
 /** A hand-off page: self-contained, so it loads and runs nothing whatever headers the app adds. */
 function handoffPage(kind: HandoffPage, retry: string | undefined, headers: Headers): Response {
   headers.set("Content-Type", "text/html; charset=utf-8");
-  headers.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  headers.set("Content-Security-Policy", selfContainedPolicy);
   if (kind === "sign-in-down") headers.set("Retry-After", String(storeOutage.retryAfterSeconds));
   return new Response(handoffPageHtml(kind, retry), { status: handoffPages[kind].status, headers });
 }
