@@ -128,7 +128,16 @@ test.describe("/account: the user's sessions on every device", () => {
     await expect(sessionItems(a)).toHaveCount(2);
     const other = otherItems(a);
     await other.locator('input[name="publicId"]').evaluate((input: HTMLInputElement, value) => (input.value = value), victimPublicId);
+    // The server action's answer, before anything is checked: a reload sent while it is still in flight
+    // would find both sessions alive whatever the action went on to do.
+    const answered = a.waitForResponse((response) => response.request().method() === "POST" && new URL(response.url()).pathname === "/account");
     await other.getByRole("button", { name: "End session", exact: true }).click();
+    const answer = await answered;
+    // It ran (Next's action call, answered), and was given the victim's id, not the listed one.
+    expect(answer.request().headers()["next-action"]).toBeTruthy();
+    expect(answer.status()).toBe(200);
+    expect(answer.request().postData()).toContain(victimPublicId);
+    await answer.finished();
 
     // Nothing ended: not the victim's session (not A's user), nor B's (not the one named).
     await a.reload();

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { sessionCookieName } from "./env";
+import { sessionIdOf, sessionRedisKey, storeKeyFor, userIndexKey } from "./fixtures";
 import { stackTrace } from "./http";
 import { backLine, ironlinkLines, logProblems, unreachableLine } from "./outage-log";
 import { PrivateFleet } from "./private-fleet";
@@ -82,8 +83,11 @@ test("a user signs in on both apps of the private fleet", async () => {
   for (const cookie of cookies.values()) {
     for (const origin of origins) await expectSignedIn(origin, cookie);
   }
-  // The sign-ins are on disk (AOF, fsync every second) before anything is killed.
+  // The sign-ins are on disk (AOF, fsync every second) before anything is killed: both sessions and the
+  // user's index are written to the append-only files that Redis replays when it restarts.
   expect(fs.existsSync(path.join(fleet.dir, "appendonlydir"))).toBe(true);
+  const keys = [...(await Promise.all([...cookies.values()].map(sessionKeyOf))), userIndexKey(user.username)];
+  await expect.poll(() => keys.filter((key) => !appendOnlyFiles().includes(key)), { timeout: 5_000 }).toEqual([]);
 });
 
 test("Redis killed under load: 503 within 2 s, friendly pages, health down, no crash, one log line", async () => {
@@ -330,6 +334,21 @@ async function expectSignedIn(origin: string, cookie: string): Promise<void> {
   const response = await get(origin, "/api/session", cookie);
   expect(response.status, `${origin}/api/session`).toBe(200);
   expect(await response.json()).toMatchObject({ user: { username: user.username } });
+}
+
+/** The Redis key of the session a `name=value` cookie holds. */
+async function sessionKeyOf(cookie: string): Promise<string> {
+  return sessionRedisKey(storeKeyFor(await sessionIdOf(decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1)))));
+}
+
+/** Redis's append-only files (the commands since its last rewrite), as text. */
+function appendOnlyFiles(): string {
+  const dir = path.join(fleet.dir, "appendonlydir");
+  return fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith(".aof"))
+    .map((name) => fs.readFileSync(path.join(dir, name), "latin1"))
+    .join("\n");
 }
 
 function sessionCookieOf(response: Response): string {

@@ -1,4 +1,8 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { fileUserRecords } from "../src/storage/file-storage";
 import { HashingBusyError, hashPassword, UserStore, verifyPassword } from "../src/users";
 import { maxHashesPerAccount } from "../src/users/hash-process";
 import { accountStorages } from "./storages";
@@ -48,13 +52,65 @@ describe.each(accountStorages())("UserStore ($kind)", ({ users: records }) => {
   });
 });
 
+/**
+ * CPU time (ms) the hashing processes of this test file (children of this worker running the inline script
+ * of users/hash-process.ts, either lane) have used so far: utime + stime of /proc/<pid>/stat, in clock
+ * ticks of 10 ms. Linux only.
+ */
+function hashingCpuMs(): number {
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // from "state", the 3rd field of proc(5)
+      if (Number(fields[1]) !== process.pid) continue;
+      if (!readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("ironlink-hashing-")) continue;
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return ticks * 10;
+}
+
 describe("password hashing", () => {
-  it("salts every hash and verifies in constant time", async () => {
+  it("salts every hash and verifies in constant time: a right password, a wrong one and an unknown name cost the same hashing", { timeout: 60_000 }, async () => {
     const [a, b] = await Promise.all([hashPassword("same password"), hashPassword("same password")]);
     expect(a).not.toBe(b);
     expect(await verifyPassword("same password", a)).toBe(true);
     expect(await verifyPassword("same passwore", a)).toBe(false);
     expect(await verifyPassword("same password", "md5$abc")).toBe(false);
+    if (process.platform !== "linux") return; // the hashing processes' CPU time is read from /proc
+
+    // What an attacker can time: the answer to a sign-in. Its cost is the scrypt in the hashing processes,
+    // so the CPU they spend is measured (not wall time, which a busy machine blurs): one scrypt each, whether
+    // the name exists or not and whether the password is right. The decoy hash is made once, beforehand.
+    const dir = mkdtempSync(join(tmpdir(), "ironlink-constant-time-"));
+    try {
+      const users = new UserStore(fileUserRecords(dir));
+      await users.create("dana", "the right password");
+      expect(await users.verify("nobody-at-all", "the right password")).toBeNull();
+      const rounds = 4;
+      const cost = async (verify: () => Promise<unknown>) => {
+        const before = hashingCpuMs();
+        for (let i = 0; i < rounds; i++) await verify();
+        return (hashingCpuMs() - before) / rounds;
+      };
+      const right = await cost(() => users.verify("dana", "the right password"));
+      const wrong = await cost(() => users.verify("dana", "a wrong password"));
+      const unknown = await cost(() => users.verify("nobody-at-all", "a wrong password"));
+      const costs = `right ${right} ms, wrong ${wrong} ms, unknown name ${unknown} ms of hashing CPU per sign-in`;
+      // A scrypt is ~100 ms of CPU; a busy machine may run one twice (both lanes, the first answer wins): a
+      // factor of 3 either way holds, and a sign-in that skipped or doubled the hash would break it.
+      expect(right, costs).toBeGreaterThan(30);
+      for (const other of [wrong, unknown]) {
+        expect(other / right, costs).toBeGreaterThan(1 / 3);
+        expect(other / right, costs).toBeLessThan(3);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("normalises unicode so the same password typed differently still matches", async () => {

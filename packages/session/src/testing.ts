@@ -137,6 +137,17 @@ export function describeStoreContract(name: string, open: () => Promise<StoreUnd
       expect(await store.isClaimed(key)).toBe(true);
     });
 
+    test("a claim lapses at its expiry: no longer claimed, and can be claimed again", async () => {
+      const key = `legacy:${newKey()}`;
+      const brief = soon(150);
+      expect(await store.claim(key, brief.expiresAt, brief.now)).toBe(true);
+      expect(await second.isClaimed(key)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await second.isClaimed(key)).toBe(false);
+      const again = soon();
+      expect(await second.claim(key, again.expiresAt, again.now)).toBe(true);
+    });
+
     test("a malformed or hostile key reads as missing and never escapes the store", async () => {
       for (const key of ["../../../../etc/passwd", "..", "", "a/b", "%2e%2e%2f", "\u0000"]) {
         expect(await store.get(key)).toBeNull();

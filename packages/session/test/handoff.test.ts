@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash, randomUUID } from "node:crypto";
 import { unsealData } from "iron-session";
-import { afterAll, describe, expect, inject, test } from "vitest";
+import { afterAll, describe, expect, inject, test, vi } from "vitest";
 import { createFleet, type Fleet, newVerifier, readFleetConfig } from "../src/fleet/index";
 import { MemoryCookieStore, password } from "./helpers";
 
@@ -141,16 +141,34 @@ test("the store holds only the code's hash and a sealed value, which expires wit
   expect(ttl).toBeLessThanOrEqual(60_000);
 });
 
-test("an expired code is refused (file store, whose expiry is checked at the take)", async () => {
-  const fleet = await fileFleet();
-  const { verifier, code } = await issued(fleet);
-  const dir = join(fleet.config.store.kind === "file" ? fleet.config.store.dir : "", "codes");
-  expect(await readdir(dir)).toHaveLength(1);
-  const realNow = Date.now;
-  Date.now = () => realNow() + 61_000;
-  try {
-    expect(await fleet.handoff.redeem({ code, origin: satellite, verifier })).toBeUndefined();
-  } finally {
-    Date.now = realNow;
-  }
+/** How many codes the store holds: files in the file store's codes/ folder, or whether Redis has this code's key (named by its hash). */
+async function storedCodes(fleet: Fleet, code: string): Promise<number> {
+  if (fleet.config.store.kind === "file") return (await readdir(join(fleet.config.store.dir, "codes"))).length;
+  return fleet.redis!.exists(`ironlink:fleet:${fleet.config.fleetName}:code:${createHash("sha256").update(code).digest("base64url")}`);
+}
+
+// The file store checks a code's expiry at the take; Redis keeps the code until its TTL (60 s on Redis's own
+// clock, tested above), so there the sealed record's own expiry must refuse it. Either way, 61 s on: refused.
+// The clock is Vitest's, installed before the fleet is made: the handoff keeps the `Date.now` it was made with,
+// so a `Date.now` replaced afterwards would reach the file store's take but never the record's check.
+describe.each([
+  ["files, whose expiry is checked at the take", fileFleet],
+  ["Redis, whose key outlives a clock moved on: the record's expiry refuses it", redisFleet],
+])("an expired code is refused (%s)", (_store, makeFleet) => {
+  test("61 s after it was issued, with the right verifier at the right origin", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    try {
+      const fleet = await makeFleet();
+      const { verifier, code } = await issued(fleet);
+      expect(await storedCodes(fleet, code)).toBe(1);
+      vi.setSystemTime(Date.now() + 61_000);
+      expect(await fleet.handoff.redeem({ code, origin: satellite, verifier })).toBeUndefined();
+      // Spent all the same: the clock put back does not bring it back.
+      vi.setSystemTime(Date.now() - 61_000);
+      expect(await storedCodes(fleet, code)).toBe(0);
+      expect(await fleet.handoff.redeem({ code, origin: satellite, verifier })).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -86,7 +86,9 @@ describe.runIf(topology === "single")("the published package, from a project out
       if (reached.has(file)) return;
       reached.add(file);
       const source = await readFile(file, "utf8");
-      for (const [, specifier] of source.matchAll(/\bfrom\s+"([^"]+)"|\bimport\s*\(?\s*"([^"]+)"/g)) {
+      // `from "x"` (static imports and re-exports), or `import "x"` and `import("x")` (side effects, dynamic): every one counts.
+      for (const [, fromSpecifier, importSpecifier] of source.matchAll(/\bfrom\s+"([^"]+)"|\bimport\s*\(?\s*"([^"]+)"/g)) {
+        const specifier = fromSpecifier ?? importSpecifier;
         if (specifier?.startsWith(".")) await visit(resolve(dirname(file), specifier));
         else if (specifier) reached.add(specifier);
       }
