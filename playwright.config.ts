@@ -134,7 +134,7 @@ export default defineConfig({
     {
       name: "service",
       command: "npm run start -w @ironlink/service",
-      url: `${service}/health`,
+      url: `${service}/api/health`,
       // As in production, like the apps under `next start`: the same Secure __Host- cookie.
       env: { ...appEnv, NODE_ENV: "production" },
       reuseExistingServer: false,
