@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 
 /**
- * The security headers of every Ironlink app, in one place. The proxy sends them on every answer it makes
- * or lets through: pages, API answers, redirects and its own 503. next.config sends `staticAssetHeaders` on
- * the static assets, which the proxy never sees.
+ * The security headers of every Ironlink app, in one place. The proxy, whose matcher leaves out /api/, sends
+ * them on every answer it makes or lets through: pages, redirects and its own 503. The kit's route handlers
+ * under /api/ send them on their own answers (handlers.ts). next.config sends `staticAssetHeaders` on the
+ * static assets, and the API set (less Referrer-Policy and HSTS) on an app's own /api/ routes: neither
+ * passes the proxy.
  */
 
 /** Headers that depend on nothing at request time: even static assets get them, from next.config. */
