@@ -1,7 +1,6 @@
-
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, } from "node:os";
+import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { startRedis } from "@ironlink/testing";
 import { createRedisClient } from "@ironlink/session/redis";
@@ -16,7 +15,7 @@ import { type LiveResult, liveGoals, liveReport, runLive } from "./live";
 import { type MemoryResult, runMemory } from "./memory";
 import { runMicro } from "./micro";
 import { runSignIn, type SignInResult, signInFigures, signInGoals, signInReport } from "./sign-in";
-import { cleanup, cpuSeconds, freePort, installSignalHandlers, interrupted, onCleanup, } from "./processes";
+import { cleanup, cpuSeconds, freePort, installSignalHandlers, interrupted, onCleanup } from "./processes";
 import { type CommandCounts, commandDelta, commandStats, describeCounts, infoField, total, traceCommands } from "./redis-stats";
 import { type Goal, goalsTable, packageVersion, resultsFile, table } from "./report";
 import { benchDir, mintSession, nextBuild, startNext } from "./servers";
@@ -92,12 +91,8 @@ function measureContenders(buildFixture: boolean): Promise<ContendersResult> {
   return runContenders({ quick, skipBuild, buildFixture, log });
 }
 
-/** Parts 1 and 2: a private Redis, the fixture app built and started on it, and the sessions its routes read. */
-async function startFixture() {
-  const password = randomBytes(32).toString("base64url");
-  process.env.BENCH_SESSION_PASSWORD = password; // the micro-benchmarks and cookie minting use the fixture's options too
-
-  // 1. Redis.
+/** Part 1: a private Redis, a connection for its statistics, and what the machine runs. */
+async function startBenchRedis() {
   const redis = await startRedis();
   onCleanup(() => redis.stop());
   process.env.REDIS_URL = redis.url;
@@ -114,13 +109,16 @@ async function startFixture() {
   };
   log(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, Redis ${machine.redis}, Next ${machine.next}, iron-session ${machine.ironSession}`);
   log(`redis-server ${redis.url} (pid of its own, dir ${redis.dir})`);
+  return { redis, stats, machine };
+}
 
-  // 2. The fixture app.
+/** Part 2: the fixture app built and started on that Redis, and how to start another one like it. */
+async function startFixtureApp(redisUrl: string, password: string, stats: Redis) {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
-    REDIS_URL: redis.url,
+    REDIS_URL: redisUrl,
     BENCH_SESSION_PASSWORD: password,
   };
   if (!skipBuild) await nextBuild(benchDir, env, "bench fixture", log);
@@ -132,8 +130,14 @@ async function startFixture() {
   const nextPid = server.pid;
   log(`next start ${base} (pid ${nextPid})`);
   const redisPid = Number(await infoField(stats, "server", "process_id"));
-  /** A load run, with the CPU time the Next server and Redis spent on it (µs per response). */
-  const measure = async (run: () => Promise<LoadResult>) => {
+  /** One more `next start` of the fixture, with the same settings. */
+  const startAnother = async () => startNext({ dir: benchDir, port: await freePort(), env, healthPath: "/plain" });
+  return { env, server, base, nextPid, redisPid, profileDir, measure: measureWithCpu(nextPid, redisPid), startAnother };
+}
+
+/** A load run, with the CPU time the Next server and Redis spent on it (µs per response). */
+function measureWithCpu(nextPid: number, redisPid: number) {
+  return async (run: () => Promise<LoadResult>) => {
     const before = [cpuSeconds(nextPid), cpuSeconds(redisPid)];
     const result = await run();
     const after = [cpuSeconds(nextPid), cpuSeconds(redisPid)];
@@ -143,9 +147,11 @@ async function startFixture() {
       redisCpu: (((after[1] as number) - (before[1] as number)) * 1e6) / result.responses,
     };
   };
+}
 
-  // Cookies: minted here with the fixture's own options, as a sign-in would.
-  const mintClient = createRedisClient(redis.url);
+/** Cookies for the routes: minted here with the fixture's own options, as a sign-in would; each route checked to read one. */
+async function fixtureCookies(redisUrl: string, password: string, base: string) {
+  const mintClient = createRedisClient(redisUrl);
   onCleanup(() => mintClient.disconnect());
   const manager = benchSessions(mintClient);
   let minted = 0;
@@ -159,33 +165,96 @@ async function startFixture() {
     const body = (await response.json()) as { user?: { id: string } };
     if (!response.ok || !body.user) throw new Error(`${path} did not read its session: ${response.status} ${JSON.stringify(body)}`);
   }
-
-  /** One more `next start` of the fixture, with the same settings. */
-  const startAnother = async () => startNext({ dir: benchDir, port: await freePort(), env, healthPath: "/plain" });
-  return { password, redis, stats, machine, env, server, base, nextPid, redisPid, profileDir, measure, mintIronlinkCookie, ironCookie, startAnother };
+  return { mintIronlinkCookie, ironCookie };
 }
+
+/** Parts 1 and 2: a private Redis, the fixture app built and started on it, and the sessions its routes read. */
+async function startFixture() {
+  const password = randomBytes(32).toString("base64url");
+  process.env.BENCH_SESSION_PASSWORD = password; // the micro-benchmarks and cookie minting use the fixture's options too
+  const { redis, stats, machine } = await startBenchRedis();
+  const app = await startFixtureApp(redis.url, password, stats);
+  const cookies = await fixtureCookies(redis.url, password, app.base);
+  return { password, redis, stats, machine, ...app, ...cookies };
+}
+
+type Fixture = Awaited<ReturnType<typeof startFixture>>;
+type Measured = Awaited<ReturnType<Fixture["measure"]>>;
+type Trace = Awaited<ReturnType<typeof traceCommands>>;
+type RouteSummary = { rps: number; p50: number; p99: number; nextCpu: number; redisCpu: number };
+interface Contender {
+  name: string;
+  path: string;
+  cookie: string | undefined;
+}
+type Reads = Awaited<ReturnType<typeof measureReads>>;
+type Writes = Awaited<ReturnType<typeof measureWrites>>;
+type LaterParts = Awaited<ReturnType<typeof measureLaterParts>>;
 
 async function main(): Promise<void> {
   installSignalHandlers();
   const startedAt = performance.now();
   const loadAtStart = loadAverage();
-  const { password, redis, stats, machine, server, base, nextPid, profileDir, measure, mintIronlinkCookie, ironCookie, startAnother } = await startFixture();
-  type Measured = Awaited<ReturnType<typeof measure>>;
+  const fixture = await startFixture();
+  const reads = await measureReads(fixture);
+  const writes = await measureWrites(fixture, reads.readTrace);
+  const later = await measureLaterParts(fixture);
+  const goals = fullGoals(reads, writes, later);
+  const totalTime = () => `Total time: ${((performance.now() - startedAt) / 1000).toFixed(0)} s.`;
+  console.log(fullReport(fixture.machine, loadAtStart, reads, writes, later, goals, totalTime).join("\n"));
+  writeResults({
+    machine: fixture.machine,
+    config: { ...config, quick },
+    turns: reads.turns,
+    readSummary: reads.readSummary,
+    ratioIron: reads.ratioIron,
+    ratioPlain: reads.ratioPlain,
+    commandsPerRead: reads.commandsPerRead,
+    readDelta: [...reads.readDelta],
+    writeTurns: writes.writeTurns,
+    writeDelta: [...writes.writeDelta],
+    readTrace: mapsToObject(reads.readTrace),
+    writeTrace: mapsToObject(writes.writeTrace),
+    signIn: signInFigures(later.signIn),
+    micro: later.micro,
+    memory: later.memory satisfies MemoryResult,
+    live: later.live satisfies LiveResult,
+    contenders: later.peers satisfies ContendersResult,
+    goals,
+  });
+  if (goals.some((g) => !g.pass)) process.exitCode = 1;
+}
 
-  // Warm-up: JIT, module loading, Redis connection, the verified-seal cache.
+/** Warm-up: JIT, module loading, Redis connection, the verified-seal cache. */
+async function warmUp({ base, ironCookie, mintIronlinkCookie }: Fixture): Promise<Contender[]> {
   log(`warm-up: ${config.warmupSeconds} s per route`);
-  const contenders = [
-    { name: "plain", path: "/plain", cookie: undefined as string | undefined },
+  const contenders: Contender[] = [
+    { name: "plain", path: "/plain", cookie: undefined },
     { name: "iron", path: "/iron", cookie: ironCookie },
-    { name: "ironlink", path: "/ironlink", cookie: undefined as string | undefined },
+    { name: "ironlink", path: "/ironlink", cookie: undefined },
   ];
   for (const c of contenders) {
     const cookie = c.name === "ironlink" ? await mintIronlinkCookie() : c.cookie;
     assertClean(`warm-up ${c.path}`, await load({ url: base + c.path, cookie, connections: config.connections, durationSeconds: config.warmupSeconds }));
   }
   await sleep(300); // nothing of the warm-up still in flight
+  return contenders;
+}
 
-  // 3. Reads, interleaved.
+/** Part 3: the reads, interleaved, after a warm-up; their medians, and the Redis commands they cost. */
+async function measureReads(fixture: Fixture) {
+  const contenders = await warmUp(fixture);
+  const { turns, readDelta, readsSent } = await readRounds(fixture, contenders);
+  // Exact per-request commands from MONITOR, on a short sequential sample (never during a timed turn).
+  const sampleCookie = await fixture.mintIronlinkCookie();
+  await fetch(`${fixture.base}/ironlink`, { headers: { cookie: sampleCookie } });
+  const readTrace = await traceCommands(fixture.redis.url, async () => {
+    for (let i = 0; i < 100; i++) await fetch(`${fixture.base}/ironlink`, { headers: { cookie: sampleCookie } });
+  });
+  return { turns, readDelta, readsSent, readTrace, ...summarizeReads(turns, readDelta, readsSent) };
+}
+
+async function readRounds(fixture: Fixture, contenders: Contender[]) {
   log(`reads: ${config.readRounds} rounds × (plain, iron, ironlink, rotating) × ${config.turnSeconds} s, ${config.connections} connections`);
   const turns: Record<string, Measured[]> = { plain: [], iron: [], ironlink: [] };
   const readCommands: CommandCounts[] = [];
@@ -193,20 +262,9 @@ async function main(): Promise<void> {
   for (let round = 1; round <= config.readRounds; round++) {
     // The order rotates each round (A B C, B C A, C A B, …), so no route always follows the same one.
     for (const c of rotate(contenders, round - 1)) {
-      let cookie = c.cookie;
-      if (c.name === "ironlink") {
-        // A session younger than touchInterval (60 s): no read of this turn is due an idle extension.
-        cookie = await mintIronlinkCookie();
-        await fetch(base + c.path, { headers: { cookie } }); // its first read unseals; the turn reads it warm
-        await sleep(100);
-      }
-      const before = c.name === "ironlink" ? await commandStats(stats) : undefined;
-      const result = await measure(() => load({ url: base + c.path, cookie, connections: config.connections, durationSeconds: config.turnSeconds }));
-      assertClean(`${c.path} round ${round}`, result);
-      if (before) {
-        await sleep(300); // requests still in flight when the turn ended finish their command
-        const delta = commandDelta(before, await commandStats(stats));
-        readCommands.push(delta);
+      const { result, commands } = await readTurn(fixture, c, round);
+      if (commands) {
+        readCommands.push(commands);
         readsSent += result.sent;
       }
       turns[c.name]?.push(result);
@@ -216,6 +274,28 @@ async function main(): Promise<void> {
       );
     }
   }
+  return { turns, readDelta: sumCounts(readCommands), readsSent };
+}
+
+/** One route's turn of a round; Ironlink's with a fresh session, and the Redis commands it cost. */
+async function readTurn({ base, stats, measure, mintIronlinkCookie }: Fixture, c: Contender, round: number): Promise<{ result: Measured; commands?: CommandCounts }> {
+  let cookie = c.cookie;
+  if (c.name === "ironlink") {
+    // A session younger than touchInterval (60 s): no read of this turn is due an idle extension.
+    cookie = await mintIronlinkCookie();
+    await fetch(base + c.path, { headers: { cookie } }); // its first read unseals; the turn reads it warm
+    await sleep(100);
+  }
+  const before = c.name === "ironlink" ? await commandStats(stats) : undefined;
+  const result = await measure(() => load({ url: base + c.path, cookie, connections: config.connections, durationSeconds: config.turnSeconds }));
+  assertClean(`${c.path} round ${round}`, result);
+  if (!before) return { result };
+  await sleep(300); // requests still in flight when the turn ended finish their command
+  return { result, commands: commandDelta(before, await commandStats(stats)) };
+}
+
+/** Medians over the rounds, per route and per round against each other, and Redis commands per read. */
+function summarizeReads(turns: Record<string, Measured[]>, readDelta: CommandCounts, readsSent: number) {
   const readSummary = Object.fromEntries(
     Object.entries(turns).map(([name, results]) => [
       name,
@@ -227,30 +307,40 @@ async function main(): Promise<void> {
         redisCpu: median(results.map((r) => r.redisCpu)),
       },
     ]),
-  ) as Record<string, { rps: number; p50: number; p99: number; nextCpu: number; redisCpu: number }>;
+  ) as Record<string, RouteSummary>;
   const perRound = (a: string, b: string) => (turns[a] ?? []).map((r, i) => r.rps / (turns[b]?.[i]?.rps as number));
   const ratioIron = median(perRound("ironlink", "iron"));
   const ratioPlain = median(perRound("ironlink", "plain"));
   const ironPlain = median(perRound("iron", "plain"));
-  const readDelta = sumCounts(readCommands);
   const commandsPerRead = total(readDelta) / readsSent;
+  return { readSummary, perRound, ratioIron, ratioPlain, ironPlain, commandsPerRead };
+}
 
-  // Exact per-request commands from MONITOR, on a short sequential sample (never during a timed turn).
-  const sampleCookie = await mintIronlinkCookie();
-  await fetch(`${base}/ironlink`, { headers: { cookie: sampleCookie } });
-  const readTrace = await traceCommands(redis.url, async () => {
-    for (let i = 0; i < 100; i++) await fetch(`${base}/ironlink`, { headers: { cookie: sampleCookie } });
-  });
-
-  // 4. Writes: one session per connection (as real clients), so saves do not contend on one key.
+/** Part 4. Writes: one session per connection (as real clients), so saves do not contend on one key. */
+async function measureWrites(fixture: Fixture, readTrace: Trace) {
+  const { base, redis } = fixture;
   log(`writes: POST /ironlink-save, ${config.writeRounds} × ${config.turnSeconds} s, ${config.writeSessions} sessions`);
   const writeCookies: string[] = [];
-  for (let i = 0; i < config.writeSessions; i++) writeCookies.push(await mintIronlinkCookie(`u-writer-${i}`));
+  for (let i = 0; i < config.writeSessions; i++) writeCookies.push(await fixture.mintIronlinkCookie(`u-writer-${i}`));
   assertClean(
     "warm-up /ironlink-save",
     await load({ url: `${base}/ironlink-save`, method: "POST", cookie: writeCookies, connections: config.writeSessions, durationSeconds: 2 }),
   );
   await sleep(300);
+  const { writeTurns, writeDelta, writesSent } = await writeRounds(fixture, writeCookies);
+  const writeTrace = await traceCommands(redis.url, async () => {
+    for (let i = 0; i < 100; i++) await fetch(`${base}/ironlink-save`, { method: "POST", headers: { cookie: writeCookies[0] as string } });
+  });
+  const signInTrace = await traceCommands(redis.url, async () => {
+    for (let i = 0; i < 10; i++) await fetch(`${base}/signin`, { method: "POST" });
+  });
+  const clientCommandsPerWrite = total(writeTrace.client) / 100;
+  // A write request is a read (one GET: load the session) and then the save.
+  const commandsPerSave = clientCommandsPerWrite - total(readTrace.client) / 100;
+  return { writeTurns, writeDelta, writesSent, writeTrace, signInTrace, clientCommandsPerWrite, commandsPerSave };
+}
+
+async function writeRounds({ base, stats, measure }: Fixture, writeCookies: string[]) {
   const writeTurns: Measured[] = [];
   const writeCommands: CommandCounts[] = [];
   let writesSent = 0;
@@ -266,22 +356,17 @@ async function main(): Promise<void> {
     writeTurns.push(result);
     log(`  round ${round} save     ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms`);
   }
-  const writeDelta = sumCounts(writeCommands);
-  const writeTrace = await traceCommands(redis.url, async () => {
-    for (let i = 0; i < 100; i++) await fetch(`${base}/ironlink-save`, { method: "POST", headers: { cookie: writeCookies[0] as string } });
-  });
-  const signInTrace = await traceCommands(redis.url, async () => {
-    for (let i = 0; i < 10; i++) await fetch(`${base}/signin`, { method: "POST" });
-  });
-  const clientCommandsPerWrite = total(writeTrace.client) / 100;
-  // A write request is a read (one GET: load the session) and then the save.
-  const commandsPerSave = clientCommandsPerWrite - total(readTrace.client) / 100;
+  return { writeTurns, writeDelta: sumCounts(writeCommands), writesSent };
+}
 
+/** Parts 5 to 9: sign-in on the fixture; then, its server stopped, the library, memory, live sign-out and the contenders. */
+async function measureLaterParts(fixture: Fixture) {
+  const { base, nextPid, mintIronlinkCookie, ironCookie, startAnother, redis, password } = fixture;
   // 5. Sign-in: reads during a burst of sign-ins, and sign-ins while reads saturate (sign-in.ts).
   const signIn = await runSignIn({ base, nextPid, mintCookie: mintIronlinkCookie, ironCookie, startAnother, quick, connections: config.connections, log });
 
-  await server.stop(); // frees both CPUs for the rest (and writes the CPU profile, with --cpu-prof)
-  if (cpuProfile) log(`CPU profile of the Next server written to ${profileDir}`);
+  await fixture.server.stop(); // frees both CPUs for the rest (and writes the CPU profile, with --cpu-prof)
+  if (cpuProfile) log(`CPU profile of the Next server written to ${fixture.profileDir}`);
 
   // 6. Micro-benchmarks.
   log("library micro-benchmarks…");
@@ -296,9 +381,13 @@ async function main(): Promise<void> {
 
   // 9. Contenders: a Redis and servers of their own again; the fixture is already built (part 2).
   const peers = await measureContenders(false);
+  return { signIn, micro, memory, live, peers };
+}
 
-  // Report.
-  const goals: Goal[] = [
+function fullGoals(reads: Reads, writes: Writes, { signIn, memory, live, peers }: LaterParts): Goal[] {
+  const { ratioIron, ratioPlain, commandsPerRead, readDelta, readsSent, readTrace } = reads;
+  const { commandsPerSave, writeTrace } = writes;
+  return [
     { goal: "read: ironlink / iron-session (req/s)", measured: `${ratioIron.toFixed(2)}x`, target: "≥ 1.00x", pass: ratioIron >= 1 },
     { goal: "read: ironlink / plain (req/s)", measured: `${ratioPlain.toFixed(2)}x`, target: "≥ 0.85x", pass: ratioPlain >= 0.85 },
     {
@@ -323,63 +412,80 @@ async function main(): Promise<void> {
     ...liveGoals(live),
     ...contenderGoals(peers),
   ];
+}
 
-  const out: string[] = [];
-  out.push("");
-  out.push(`## Ironlink bench${quick ? " (--quick: a smoke test, not a measurement)" : ""}`);
-  out.push("");
-  out.push(
+type Machine = Fixture["machine"];
+
+function fullReport(machine: Machine, loadAtStart: string, reads: Reads, writes: Writes, later: LaterParts, goals: Goal[], totalTime: () => string): string[] {
+  return [
+    "",
+    `## Ironlink bench${quick ? " (--quick: a smoke test, not a measurement)" : ""}`,
+    "",
     `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, Redis ${machine.redis}, Next ${machine.next}, iron-session ${machine.ironSession}. ` +
       `Load average (1, 5, 15 min) at the start: ${loadAtStart}, at the end: ${loadAverage()}.`,
-  );
-  out.push("");
-  out.push(
+    "",
+    ...readsSection(reads),
+    "",
+    ...writesSection(writes),
+    "",
+    ...signInReport(later.signIn),
+    "",
+    "### Library micro-benchmarks (no HTTP; one at a time, awaited)",
+    "",
+    table(["operation", "mean µs", "p50 µs", "p99 µs", "ops/s"], later.micro.map(microRow)),
+    "",
+    ...memorySection(later.memory),
+    "",
+    ...liveReport(later.live),
+    "",
+    ...contendersReport(later.peers),
+    "",
+    "### Goals",
+    "",
+    goalsTable(goals),
+    "",
+    totalTime(),
+  ];
+}
+
+function readsSection({ readSummary, perRound, ratioIron, ratioPlain, ironPlain, commandsPerRead, readDelta, readsSent, readTrace }: Reads): string[] {
+  const rows = (["plain", "iron", "ironlink"] as const).map((name) => {
+    const s = readSummary[name] as RouteSummary;
+    const vsPlain = name === "plain" ? 1 : median(perRound(name, "plain"));
+    return [routeLabel(name), s.rps.toFixed(0), s.p50.toFixed(2), s.p99.toFixed(2), `${vsPlain.toFixed(2)}x`, s.nextCpu.toFixed(0), s.redisCpu.toFixed(0)];
+  });
+  return [
     `### Reads: GET, ${config.connections} connections, ${config.readRounds} rounds × ${config.turnSeconds} s per route, interleaved, order rotating (median over rounds)`,
-  );
-  out.push("");
-  out.push(
-    table(
-      ["route", "req/s", "p50 ms", "p99 ms", "vs plain", "Next CPU µs/req", "Redis CPU µs/req"],
-      (["plain", "iron", "ironlink"] as const).map((name) => {
-        const s = readSummary[name] as { rps: number; p50: number; p99: number; nextCpu: number; redisCpu: number };
-        const vsPlain = name === "plain" ? 1 : median(perRound(name, "plain"));
-        return [routeLabel(name), s.rps.toFixed(0), s.p50.toFixed(2), s.p99.toFixed(2), `${vsPlain.toFixed(2)}x`, s.nextCpu.toFixed(0), s.redisCpu.toFixed(0)];
-      }),
-    ),
-  );
-  out.push("");
-  out.push(`- ironlink / iron-session: ${ratioIron.toFixed(2)}x (per round: ${perRound("ironlink", "iron").map((r) => r.toFixed(2)).join(", ")})`);
-  out.push(`- ironlink / plain: ${ratioPlain.toFixed(2)}x (per round: ${perRound("ironlink", "plain").map((r) => r.toFixed(2)).join(", ")}); iron-session / plain: ${ironPlain.toFixed(2)}x`);
-  out.push(
+    "",
+    table(["route", "req/s", "p50 ms", "p99 ms", "vs plain", "Next CPU µs/req", "Redis CPU µs/req"], rows),
+    "",
+    `- ironlink / iron-session: ${ratioIron.toFixed(2)}x (per round: ${perRound("ironlink", "iron").map((r) => r.toFixed(2)).join(", ")})`,
+    `- ironlink / plain: ${ratioPlain.toFixed(2)}x (per round: ${perRound("ironlink", "plain").map((r) => r.toFixed(2)).join(", ")}); iron-session / plain: ${ironPlain.toFixed(2)}x`,
     `- Redis commands per /ironlink read: ${commandsPerRead.toFixed(4)} (INFO commandstats over the ironlink turns: ${fmtCount(total(readDelta))} commands / ${fmtCount(readsSent)} requests sent; ${describeCounts(readDelta, readsSent)}); MONITOR, 100 sequential reads: ${describeCounts(readTrace.client, 100)}`,
-  );
-  out.push("");
-  out.push(`### Writes: POST /ironlink-save (read, change one field, save), ${config.writeSessions} sessions, one per connection`);
-  out.push("");
+  ];
+}
+
+function writesSection({ writeTurns, writeDelta, writesSent, writeTrace, signInTrace, clientCommandsPerWrite, commandsPerSave }: Writes): string[] {
   const w = (pick: (r: Measured) => number) => median(writeTurns.map(pick));
-  out.push(
+  return [
+    `### Writes: POST /ironlink-save (read, change one field, save), ${config.writeSessions} sessions, one per connection`,
+    "",
     table(
       ["route", "req/s", "p50 ms", "p99 ms", "Next CPU µs/req", "Redis CPU µs/req"],
       [["POST /ironlink-save", w((r) => r.rps).toFixed(0), ms(w((r) => r.p50)), ms(w((r) => r.p99)), w((r) => r.nextCpu).toFixed(0), w((r) => r.redisCpu).toFixed(0)]],
     ),
-  );
-  out.push("");
-  out.push(
+    "",
     `- Per write request, MONITOR (100 sequential): ${clientCommandsPerWrite.toFixed(2)} commands from the app (${describeCounts(writeTrace.client, 100)}), ` +
       `${(total(writeTrace.lua) / 100).toFixed(2)} run inside those scripts (${describeCounts(writeTrace.lua, 100)}). The save alone: ${commandsPerSave.toFixed(2)}.`,
-  );
-  out.push(`- Per write request, INFO commandstats over the timed turns (scripts' inner commands included): ${(total(writeDelta) / writesSent).toFixed(2)} (${describeCounts(writeDelta, writesSent)})`);
-  out.push(`- Per sign-in (new session + save), MONITOR: ${describeCounts(signInTrace.client, 10)}`);
-  out.push("");
-  out.push(...signInReport(signIn));
-  out.push("");
-  out.push("### Library micro-benchmarks (no HTTP; one at a time, awaited)");
-  out.push("");
-  out.push(table(["operation", "mean µs", "p50 µs", "p99 µs", "ops/s"], micro.map(microRow)));
-  out.push("");
-  out.push("### Memory");
-  out.push("");
-  out.push(
+    `- Per write request, INFO commandstats over the timed turns (scripts' inner commands included): ${(total(writeDelta) / writesSent).toFixed(2)} (${describeCounts(writeDelta, writesSent)})`,
+    `- Per sign-in (new session + save), MONITOR: ${describeCounts(signInTrace.client, 10)}`,
+  ];
+}
+
+function memorySection(memory: MemoryResult): string[] {
+  return [
+    "### Memory",
+    "",
     table(
       ["what", "value"],
       [
@@ -397,40 +503,7 @@ async function main(): Promise<void> {
         [memory.large.listing.name, `p50 ${memory.large.listing.p50.toFixed(0)} µs, mean ${memory.large.listing.mean.toFixed(0)} µs`],
       ],
     ),
-  );
-  out.push("");
-  out.push(...liveReport(live));
-  out.push("");
-  out.push(...contendersReport(peers));
-  out.push("");
-  out.push("### Goals");
-  out.push("");
-  out.push(goalsTable(goals));
-  out.push("");
-  out.push(`Total time: ${((performance.now() - startedAt) / 1000).toFixed(0)} s.`);
-  console.log(out.join("\n"));
-
-  writeResults({
-    machine,
-    config: { ...config, quick },
-    turns,
-    readSummary,
-    ratioIron,
-    ratioPlain,
-    commandsPerRead,
-    readDelta: [...readDelta],
-    writeTurns,
-    writeDelta: [...writeDelta],
-    readTrace: mapsToObject(readTrace),
-    writeTrace: mapsToObject(writeTrace),
-    signIn: signInFigures(signIn),
-    micro,
-    memory: memory satisfies MemoryResult,
-    live: live satisfies LiveResult,
-    contenders: peers satisfies ContendersResult,
-    goals,
-  });
-  if (goals.some((g) => !g.pass)) process.exitCode = 1;
+  ];
 }
 
 function sumCounts(list: CommandCounts[]): CommandCounts {

@@ -138,35 +138,75 @@ export function normalizeOptions(options: SessionOptions): NormalizedSessionOpti
     throw new SessionConfigError('ironlink: Bad usage. Missing cookie name. `cookieName` is required, e.g. "my-app-session".');
   }
   const passwords = normalizePasswords(options.password);
+  const cookieName = checkCookieName(options.cookieName);
+  const ttl = checkTtl(options.ttl);
+  const store = checkStore(options.store);
+  const cookieOptions = checkedCookieOptions(options.cookieOptions, cookieName, ttl);
+  const timeouts = normalizeTimeouts(options);
+  checkHooks(options);
+  const legacyCookies = options.legacyCookies ?? "migrate";
+  if (legacyCookies !== "migrate" && legacyCookies !== "ignore") {
+    throw new SessionConfigError('ironlink: `legacyCookies` must be "migrate" or "ignore".');
+  }
 
-  if (typeof options.cookieName !== "string" || !cookieNamePattern.test(options.cookieName)) {
+  return {
+    passwords,
+    cookieName,
+    ttl,
+    cookieOptions,
+    store,
+    ...timeouts,
+    userId: options.userId ?? (() => undefined),
+    maxSessionsPerUser: maxSessionsPerUserOf(options.maxSessionsPerUser),
+    legacyCookies,
+    clock: options.clock ?? (() => Date.now()),
+    reportUnsealError: unsealReportFor(options.onUnsealError),
+    given: options,
+  };
+}
+
+function checkCookieName(cookieName: string): string {
+  if (typeof cookieName !== "string" || !cookieNamePattern.test(cookieName)) {
     throw new SessionConfigError(
       "ironlink: `cookieName` is required and may only hold cookie-name characters (letters, digits, - _ . and the like).",
     );
   }
+  return cookieName;
+}
 
-  const ttl = options.ttl ?? fourteenDaysInSeconds;
+function checkTtl(given: number | undefined): number {
+  const ttl = given ?? fourteenDaysInSeconds;
   if (!Number.isInteger(ttl) || ttl <= cookieExpiryMarginSeconds) {
     throw new SessionConfigError(
       `ironlink: \`ttl\` must be a whole number of seconds above ${cookieExpiryMarginSeconds}; a Redis-backed session cannot live forever.`,
     );
   }
+  return ttl;
+}
 
-  const store = options.store;
+function checkStore(store: SessionStore | undefined): SessionStore {
   if (!store || typeof store.get !== "function" || typeof store.set !== "function" || typeof store.delete !== "function") {
     throw new SessionConfigError("ironlink: `store` is required, for example `store: new RedisStore({ client })`.");
   }
+  return store;
+}
 
-  const cookieOptions = cookieOptionsFor(options.cookieOptions, ttl);
+/** The cookie options (cookieOptionsFor), refused where a browser would drop the cookie. */
+function checkedCookieOptions(given: CookieOptions | undefined, cookieName: string, ttl: number): NormalizedSessionOptions["cookieOptions"] {
+  const cookieOptions = cookieOptionsFor(given, ttl);
   if (String(cookieOptions.sameSite).toLowerCase() === "none" && !cookieOptions.secure) {
     throw new SessionConfigError('ironlink: `cookieOptions.sameSite: "none"` needs `secure: true`; browsers drop the cookie otherwise.');
   }
-  if (options.cookieName.startsWith("__Secure-") || options.cookieName.startsWith("__Host-")) {
+  if (cookieName.startsWith("__Secure-") || cookieName.startsWith("__Host-")) {
     if (!cookieOptions.secure) {
-      throw new SessionConfigError(`ironlink: a cookie named "${options.cookieName}" must be \`secure: true\`.`);
+      throw new SessionConfigError(`ironlink: a cookie named "${cookieName}" must be \`secure: true\`.`);
     }
   }
+  return cookieOptions;
+}
 
+/** The timeouts in milliseconds; touchInterval defaults to a fifth of idleTimeout, at most the default. */
+function normalizeTimeouts(options: SessionOptions): Pick<NormalizedSessionOptions, "absoluteTimeoutMs" | "idleTimeoutMs" | "touchIntervalMs"> {
   const absoluteTimeout = seconds(options.absoluteTimeout, "absoluteTimeout");
   const idleTimeout = seconds(options.idleTimeout, "idleTimeout");
   const touchInterval =
@@ -175,33 +215,20 @@ export function normalizeOptions(options: SessionOptions): NormalizedSessionOpti
   if (idleTimeout !== undefined && touchInterval >= idleTimeout) {
     throw new SessionConfigError("ironlink: `touchInterval` must be shorter than `idleTimeout`, or an active session could time out.");
   }
+  return {
+    absoluteTimeoutMs: absoluteTimeout === undefined ? undefined : absoluteTimeout * 1000,
+    idleTimeoutMs: idleTimeout === undefined ? undefined : idleTimeout * 1000,
+    touchIntervalMs: touchInterval * 1000,
+  };
+}
+
+function checkHooks(options: SessionOptions): void {
   if (options.onUnsealError !== undefined && typeof options.onUnsealError !== "function") {
     throw new SessionConfigError("ironlink: `onUnsealError` must be a function, e.g. `(reason, error) => logger.warn({ reason, error })`.");
   }
   if (options.userId !== undefined && typeof options.userId !== "function") {
     throw new SessionConfigError("ironlink: `userId` must be a function returning the user id from the session data, e.g. `(data) => data.user?.id`.");
   }
-  const legacyCookies = options.legacyCookies ?? "migrate";
-  if (legacyCookies !== "migrate" && legacyCookies !== "ignore") {
-    throw new SessionConfigError('ironlink: `legacyCookies` must be "migrate" or "ignore".');
-  }
-
-  return {
-    passwords,
-    cookieName: options.cookieName,
-    ttl,
-    cookieOptions,
-    store,
-    absoluteTimeoutMs: absoluteTimeout === undefined ? undefined : absoluteTimeout * 1000,
-    idleTimeoutMs: idleTimeout === undefined ? undefined : idleTimeout * 1000,
-    touchIntervalMs: touchInterval * 1000,
-    userId: options.userId ?? (() => undefined),
-    maxSessionsPerUser: maxSessionsPerUserOf(options.maxSessionsPerUser),
-    legacyCookies,
-    clock: options.clock ?? (() => Date.now()),
-    reportUnsealError: unsealReportFor(options.onUnsealError),
-    given: options,
-  };
 }
 
 /**

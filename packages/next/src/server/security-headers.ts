@@ -5,9 +5,10 @@ export { staticAssetHeaders };
 
 /**
  * The Next kit's security headers: the fleet's header set (one home, @ironlink/session/fleet) with the
- * page's nonce policy. The proxy sends them on the pages, redirects and its own 503 (it does not run on
- * /api/); the route handlers add them to the API's answers (handlers.ts); next.config sends
- * `staticAssetHeaders` on the static assets, which the proxy never sees.
+ * page's nonce policy. The proxy, whose matcher leaves out /api/, sends them on every answer it makes or
+ * lets through: pages, redirects and its own 503. The kit's route handlers under /api/ send them on their
+ * own answers (handlers.ts). next.config sends `staticAssetHeaders` on the static assets, and the API set
+ * (less Referrer-Policy and HSTS) on an app's own /api/ routes: neither passes the proxy.
  */
 
 /** What the headers of one answer depend on: an API answer needs no nonce, a page always has one. */

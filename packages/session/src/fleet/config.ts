@@ -6,7 +6,7 @@ import { parseRedisNodes, type RedisConnection } from "../stores/redis-client";
 /**
  * The settings every app of a fleet must share, read from the documented environment variables in one
  * place. Two apps that read the same environment get the same cookie, seals, timeouts and store, which is
- * what makes one sign-in work for all of them; `checkFleetSettings` refuses an app whose settings differ.
+ * what makes one sign-in work for all of them; `checkFleetRecord` refuses an app whose settings differ.
  */
 export interface FleetConfig {
   /** Names the fleet's record in the store (IRONLINK_FLEET), so two fleets can share one Redis. */

@@ -29,13 +29,14 @@ export interface SessionStore {
   claim(key: string, expiresAt: number, now: number): Promise<boolean>;
   /** Whether `key` was claimed and the claim has not expired. */
   isClaimed(key: string): Promise<boolean>;
+  /** Optional, for live sign-out: milliseconds until `key` expires if nothing touches it, or null when it is gone. */
+  expiresIn?(key: string): Promise<number | null>;
   /**
    * Optional, for live sign-out: calls `onEnded(key, replaced)` for every session that any app deletes from now on
    * (delete() announces it), and `onResync()` after a lost connection comes back, when announcements may
-   * have been missed. Resolves to a function that stops listening. Announcements carry the key only.
+   * have been missed. Resolves to a function that stops listening. Announcements carry the key and the
+   * `replaced` flag delete() was given (the same browser goes on under a new id), nothing else.
    */
-  /** Optional, for live sign-out: milliseconds until `key` expires if nothing touches it, or null when it is gone. */
-  expiresIn?(key: string): Promise<number | null>;
   subscribeEnded?(onEnded: (key: string, replaced: boolean) => void, onResync: () => void): Promise<() => Promise<void>>;
   /**
    * Optional, for the sign-in guard (see manager.ts, `signInTicket`): a counter of revocations shared by
