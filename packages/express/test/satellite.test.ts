@@ -1,8 +1,13 @@
-import { createHash } from "node:crypto";
-import { newVerifier } from "@ironlink/session/fleet";
+import { createHash, randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, test } from "vitest";
 import { createIronlink } from "../src/index";
 import { appOfFleet, browserAccept, cookieHeader, fleetEnv, signIn, startApp } from "./helpers";
+
+/** A verifier and its challenge, as a satellite's start makes them (the S256 of the verifier, base64url). */
+function newVerifier() {
+  const verifier = randomBytes(32).toString("base64url");
+  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
+}
 
 // The service on another site than the sign-in app: its cookie never reaches here, so sign-in comes back with a code.
 const satelliteUrl = "http://svc.gamma.test:9000";

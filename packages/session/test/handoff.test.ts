@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { createHash, randomUUID } from "node:crypto";
 import { unsealData } from "iron-session";
 import { afterAll, describe, expect, inject, test, vi } from "vitest";
-import { createFleet, type Fleet, newVerifier, readFleetConfig } from "../src/fleet/index";
+import { createFleet, type Fleet, readFleetConfig } from "../src/fleet/index";
+import { newVerifier } from "../src/fleet/handoff";
 import { MemoryCookieStore, password } from "./helpers";
 
 const satellite = "http://two.beta.test:7000";

@@ -5,7 +5,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { afterAll, describe, expect, test } from "vitest";
 import { createLiveStreams, liveEvents, liveStreamDefaults, openLiveStream } from "../src/live";
 import { createSessionManager, sessionInfo } from "../src/index";
-import { readLiveStreamLimits } from "../src/fleet/index";
+import { readLiveStreamLimits } from "../src/fleet/config";
 import { FileStore } from "../src/file";
 import { RedisStore } from "../src/redis";
 import type { SessionStore } from "../src/stores/session-store";

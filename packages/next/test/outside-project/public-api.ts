@@ -1,16 +1,14 @@
 // Every public entry of @ironlink/next, as an app's TypeScript sees it (tsc 5.9, nodenext, strict).
 import { createIronlink, type Ironlink, type IronlinkOptions, type User, type VerifyCredentials, type Viewer } from "@ironlink/next";
-import { changePasswordAction, registerAction, revokeSessionAction, signInAction } from "@ironlink/next/actions";
 import { ironlinkNextConfig } from "@ironlink/next/config";
 import { proxy } from "@ironlink/next/proxy";
 import { AccountPage, AppLayout, AuthForm, LiveSignOut, LoginPage, ProtectedPage, RegisterPage, SignOutButton } from "@ironlink/next/ui";
 import { ErrorPage } from "@ironlink/next/ui/error-page";
-import { hashPassword, verifyPassword } from "@ironlink/next/users";
 import type { NextConfig } from "next";
 import type { NextRequest, NextResponse } from "next/server.js";
 
 const verifyCredentials: VerifyCredentials = async ({ username, password }) =>
-  (await verifyPassword(password, await hashPassword("a long enough passphrase"))) ? { id: username.toLowerCase(), username } : null;
+  password === "a long enough passphrase" ? { id: username.toLowerCase(), username } : null;
 const options: IronlinkOptions = { verifyCredentials, registration: false, hostsSignIn: false, publicUrl: "http://127.0.0.1:3000" };
 const ironlink: Ironlink = createIronlink(options);
 
@@ -23,7 +21,6 @@ export async function whoIsAsking(): Promise<string> {
 export const config: NextConfig = ironlinkNextConfig({ name: "Reports", accent: "#9333ea" });
 export const edge: (request: NextRequest) => NextResponse = proxy;
 export const pieces = [AccountPage, AppLayout, AuthForm, LiveSignOut, LoginPage, ProtectedPage, RegisterPage, SignOutButton, ErrorPage];
-export const actions = [changePasswordAction, registerAction, revokeSessionAction, signInAction];
 // Were the kit's types lost (a declaration that does not resolve under nodenext), these would not be errors.
 // @ts-expect-error: the proxy takes a NextRequest
 proxy("not a request");

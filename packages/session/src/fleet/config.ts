@@ -2,6 +2,7 @@ import { isAbsolute } from "node:path";
 import { defaultMaxSessionsPerUser, normalizePasswords, type Password } from "../options";
 import { defaultIpv6PrefixLength } from "./address-bucket";
 import { parseRedisNodes, type RedisConnection } from "../stores/redis-client";
+import type { LiveStreamLimits } from "../live";
 
 /**
  * The settings every app of a fleet must share, read from the documented environment variables in one
@@ -230,4 +231,19 @@ export function readInteger(env: Environment, name: string, minimum = 60): numbe
   const value = Number(raw);
   if (!Number.isInteger(value) || value < minimum) throw new FleetConfigError(`${name} must be a whole number of at least ${minimum} (got "${raw}").`);
   return value;
+}
+
+/**
+ * The live streams' bounds (docs/live-signout.md): IRONLINK_MAX_STREAMS per process (503 beyond),
+ * IRONLINK_MAX_STREAMS_PER_SESSION and IRONLINK_MAX_STREAMS_PER_ADDRESS (429 beyond), and
+ * IRONLINK_STREAM_MAX_AGE, seconds after which a stream ends and its page reconnects. Unset: the defaults.
+ */
+export function readLiveStreamLimits(env: Environment): LiveStreamLimits {
+  const maxAge = readInteger(env, "IRONLINK_STREAM_MAX_AGE", 1);
+  return {
+    max: readInteger(env, "IRONLINK_MAX_STREAMS", 1),
+    perSession: readInteger(env, "IRONLINK_MAX_STREAMS_PER_SESSION", 1),
+    perAddress: readInteger(env, "IRONLINK_MAX_STREAMS_PER_ADDRESS", 1),
+    maxAgeMs: maxAge === undefined ? undefined : maxAge * 1000,
+  };
 }

@@ -19,41 +19,21 @@ import { RedisStore } from "../stores/redis-store";
 import { FileStore } from "../stores/file-store";
 import { writeFileAtomic } from "../stores/file-io";
 import type { SessionStore } from "../stores/session-store";
-import { createLiveStreams, type LiveStreamLimits, type LiveStreams } from "../live";
-import { readBoolean, readInteger, readFleetConfig, type Environment, type FleetConfig } from "./config";
+import { createLiveStreams, type LiveStreams } from "../live";
+import { readBoolean, readFleetConfig, readLiveStreamLimits, type Environment, type FleetConfig } from "./config";
 import { checkFleetRecord, type FleetRecordStore } from "./settings-check";
 import { type CodeStore, createHandoff, type Handoff } from "./handoff";
 import { normalizedOnce } from "../manager";
 import { type FleetRequestContext, handleFleetRequest } from "./routes";
 
-export { readFleetConfig, readBoolean, readInteger, fleetDefaults, FleetConfigError, type FleetConfig, type Environment } from "./config";
+// The public names: what an app or a kit calls. The flows' internals (hand-off, live streams) stay inside,
+// reached through the fleet instance (`fleet.handle`, `fleet.handoff`, `fleet.liveStreams()`).
+export { readFleetConfig, readInteger, FleetConfigError, type FleetConfig, type Environment } from "./config";
 export { FleetMismatchError } from "./settings-check";
-export { challengeOf, codeLifetimeMs, newVerifier, type Handoff, type Redeemed } from "./handoff";
-export { liveClientScript, livePaths, liveRefusals, liveStreamDefaults, liveStreamHeaders, openLiveStream, type LiveStreamLimits, type LiveStreams } from "../live";
-export { safeNextPath, safeReturnAddress, type ReturnAddress } from "./return-address";
-export {
-  callbackPath,
-  cancelUrl,
-  finishSignIn,
-  handoffPageHtml,
-  handoffPages,
-  markSeenOn,
-  returnToSatellite,
-  sharesSignInCookie,
-  startPath,
-  startSignIn,
-  startUrl,
-  secureVerifierCookieName,
-  verifierCookieName,
-  verifierCookieNameFor,
-  verifierFrom,
-  type CallbackAnswer,
-  type CookieWrite,
-  type HandoffPage,
-  type SentVerifier,
-  type StartAnswer,
-} from "./satellite";
-export { addressBucket, defaultIpv6PrefixLength } from "./address-bucket";
+export { livePaths } from "../live";
+export { safeNextPath, safeReturnAddress } from "./return-address";
+export { callbackPath, cancelUrl, returnToSatellite, sharesSignInCookie, startPath, startUrl } from "./satellite";
+export { addressBucket } from "./address-bucket";
 export { storeOutage, storeOutagePage } from "./outage";
 export { isAllowedOrigin, refusedOriginMessage, type RequestHeaders } from "./request-origin";
 export { type FleetRequestContext, healthPath } from "./routes";
@@ -195,21 +175,6 @@ export function createFleet({ appName = "an app", env = process.env, config = re
     },
   };
   return fleet;
-}
-
-/**
- * The live streams' bounds (docs/live-signout.md): IRONLINK_MAX_STREAMS per process (503 beyond),
- * IRONLINK_MAX_STREAMS_PER_SESSION and IRONLINK_MAX_STREAMS_PER_ADDRESS (429 beyond), and
- * IRONLINK_STREAM_MAX_AGE, seconds after which a stream ends and its page reconnects. Unset: the defaults.
- */
-export function readLiveStreamLimits(env: Environment): LiveStreamLimits {
-  const maxAge = readInteger(env, "IRONLINK_STREAM_MAX_AGE", 1);
-  return {
-    max: readInteger(env, "IRONLINK_MAX_STREAMS", 1),
-    perSession: readInteger(env, "IRONLINK_MAX_STREAMS_PER_SESSION", 1),
-    perAddress: readInteger(env, "IRONLINK_MAX_STREAMS_PER_ADDRESS", 1),
-    maxAgeMs: maxAge === undefined ? undefined : maxAge * 1000,
-  };
 }
 
 interface Backend {
