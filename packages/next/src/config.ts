@@ -1,4 +1,4 @@
-import { type Environment, type FleetConfig, readFleetConfig, readInteger } from "@ironlink/session/fleet";
+import { type Environment, type FleetConfig, processWide, readFleetConfig, readInteger } from "@ironlink/session/fleet";
 import type { RateLimits } from "./rate-limit";
 
 /**
@@ -8,6 +8,8 @@ import type { RateLimits } from "./rate-limit";
 export interface IronlinkConfig extends FleetConfig {
   /** Attempts allowed in `rateLimit.window` seconds (see rate-limit.ts for what each counts). */
   rateLimit: RateLimits;
+  /** IRONLINK_DEMO_USER and IRONLINK_DEMO_PASSWORD (`npm run dev` sets them), outside production only: dev-seed.ts. */
+  demoAccount: { username: string; password: string } | undefined;
 }
 
 export const rateLimitDefaults: RateLimits = {
@@ -23,16 +25,21 @@ export const rateLimitDefaults: RateLimits = {
 };
 
 export function readConfig(env: Environment = process.env): IronlinkConfig {
-  return { ...readFleetConfig(env), rateLimit: readRateLimits(env) };
+  return { ...readFleetConfig(env), rateLimit: readRateLimits(env), demoAccount: readDemoAccount(env) };
 }
 
-// On globalThis, as the fleet is (fleet.ts): Next bundles instrumentation, the proxy and the routes apart, and
-// all must see the one object the fleet's settings check may complete (a COOKIE_SECURE left to the fleet).
-const globalForConfig = globalThis as typeof globalThis & { __ironlinkConfig?: IronlinkConfig };
-/** The process's configuration, read once. Throws FleetConfigError with what to fix. */
+/**
+ * The process's configuration, read once. Throws FleetConfigError with what to fix. One per process
+ * (processWide), as the fleet is: instrumentation, the proxy and the routes are bundled apart, and all must
+ * see the one object the fleet's settings check may complete (a COOKIE_SECURE left to the fleet).
+ */
 export function getConfig(): IronlinkConfig {
-  globalForConfig.__ironlinkConfig ??= readConfig();
-  return globalForConfig.__ironlinkConfig;
+  return processWide("ironlink.next.config", () => readConfig());
+}
+
+function readDemoAccount(env: Environment): IronlinkConfig["demoAccount"] {
+  const [username, password] = [env.IRONLINK_DEMO_USER, env.IRONLINK_DEMO_PASSWORD];
+  return env.NODE_ENV !== "production" && username && password ? { username, password } : undefined;
 }
 
 const rateLimitVariables = {

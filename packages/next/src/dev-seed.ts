@@ -1,3 +1,4 @@
+import { getConfig } from "./config";
 import { getStorage } from "./storage";
 import { UserStore } from "./users";
 
@@ -6,9 +7,9 @@ import { UserStore } from "./users";
  * a fresh checkout has an account to sign in with. Both apps try; the store lets only the first create it.
  */
 export async function seedDemoAccount(): Promise<void> {
-  const username = process.env.IRONLINK_DEMO_USER;
-  const password = process.env.IRONLINK_DEMO_PASSWORD;
-  if (process.env.NODE_ENV === "production" || !username || !password) return;
+  const demo = getConfig().demoAccount;
+  if (!demo) return;
+  const { username, password } = demo;
   try {
     await new UserStore(getStorage().users).create(username, password);
   } catch (error) {

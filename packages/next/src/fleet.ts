@@ -1,14 +1,13 @@
-import { createFleet, type Fleet, storeOutage } from "@ironlink/session/fleet";
+import { createFleet, type Fleet, processWide, storeOutage } from "@ironlink/session/fleet";
+import { appIdentity } from "./app-identity";
 import { getConfig } from "./config";
 
-// One fleet (one Redis client, one session manager) per process; kept on globalThis so dev-mode reloads and
-// the proxy reuse it instead of opening more connections.
-const globalForFleet = globalThis as typeof globalThis & { __ironlinkFleet?: Fleet };
-
-/** This process's fleet: the shared settings, the session store and manager, and the Redis client. */
+/**
+ * This process's fleet: the shared settings, the session store and manager, and the Redis client. One per
+ * process (processWide), so the proxy, the routes and dev-mode reloads reuse it instead of opening more connections.
+ */
 export function getFleet(): Fleet {
-  globalForFleet.__ironlinkFleet ??= createFleet({ config: getConfig(), appName: process.env.IRONLINK_APP_NAME ?? "a Next.js app" });
-  return globalForFleet.__ironlinkFleet;
+  return processWide("ironlink.next.fleet", () => createFleet({ config: getConfig(), appName: appIdentity.name }));
 }
 
 /** How long a client is told to wait while the session store does not answer (the 503's Retry-After). */

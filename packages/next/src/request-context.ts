@@ -1,5 +1,6 @@
 import "server-only";
 import { addressBucket } from "@ironlink/session/fleet";
+import { appIdentity } from "./app-identity";
 import { getConfig } from "./config";
 import { currentClientAddress } from "./server/client-address";
 import { headers } from "next/headers";
@@ -32,7 +33,7 @@ export async function requestContext(): Promise<RequestContext> {
   return {
     address: addressBucket(address, getConfig().ipv6PrefixLength),
     userAgent: (list.get("user-agent") ?? "unknown browser").slice(0, 256),
-    app: process.env.IRONLINK_APP_NAME ?? "unknown app",
+    app: appIdentity.name,
     host: list.get("host") ?? undefined,
   };
 }

@@ -1,5 +1,6 @@
 import { isSessionStoreUnavailable } from "@ironlink/session";
 import { FleetMismatchError } from "@ironlink/session/fleet";
+import { appIdentity } from "./app-identity";
 import { getConfig } from "./config";
 import { seedDemoAccount } from "./dev-seed";
 import { getFleet } from "./fleet";
@@ -31,8 +32,7 @@ export async function startupCheck(): Promise<void> {
 /** With a publicUrl, this app's name (IRONLINK_APP_NAME) is recorded: the sign-in page names it, not its host. */
 async function nameThisApp(): Promise<void> {
   const { publicUrl } = ironlinkOptions();
-  const name = process.env.IRONLINK_APP_NAME;
-  if (publicUrl && name) await getFleet().nameApp(publicUrl, name);
+  if (publicUrl && appIdentity.named) await getFleet().nameApp(publicUrl, appIdentity.name);
 }
 
 /** This app is the one LOGIN_URL names (or, without a publicUrl, one that hosts sign-in pages). */

@@ -1,3 +1,4 @@
+import { processWide } from "./process-wide";
 import type { SessionCookieJar } from "./cookies";
 import { type LegacyCookie, type Loaded, loadSession, type StoredSession } from "./load";
 import { type NormalizedSessionOptions, type SessionConfigUpdate, updatedOptions } from "./options";
@@ -82,10 +83,7 @@ function unstorableIn(value: unknown, path: string, depth = 0): string | undefin
 // Shared by every copy of this module in the process: a framework may bundle the package more than once
 // (Next.js builds instrumentation, the proxy and the routes apart), and a session made by one copy must
 // still be recognised by regenerateSession() or sessionInfo() from another.
-const handlesKey = Symbol.for("ironlink.session.handles");
-const globalHandles = globalThis as typeof globalThis & { [handlesKey]?: WeakMap<object, SessionHandle> };
-globalHandles[handlesKey] ??= new WeakMap<object, SessionHandle>();
-const handles = globalHandles[handlesKey];
+const handles = processWide("ironlink.session.handles", () => new WeakMap<object, SessionHandle>());
 
 /** Reads the session the request's cookies point at and returns its object: the data, plus save, destroy and updateConfig. */
 export async function openSession<T extends object>(jar: SessionCookieJar, options: NormalizedSessionOptions): Promise<IronSession<T>> {

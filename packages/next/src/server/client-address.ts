@@ -1,3 +1,4 @@
+import { processWide } from "@ironlink/session/fleet";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { BlockList, isIP } from "node:net";
 
@@ -5,13 +6,10 @@ import { BlockList, isIP } from "node:net";
  * The client's address, taken from the socket before Next sees the request. Next keeps a client's own
  * `X-Forwarded-For` (it fills the header from the socket only when it is absent) and `NextRequest` has no
  * `ip`, so inside the app the socket is out of reach: `ironlink-next` (./server.js) computes the address
- * here and runs Next's handler inside this store. It lives on globalThis because the app's server bundle
- * has its own copy of this module.
+ * here and runs Next's handler inside this store. One per process (processWide): the app's
+ * server bundle has its own copy of this module.
  */
-const storeKey = Symbol.for("ironlink.client-addresses");
-const globalStore = globalThis as typeof globalThis & { [storeKey]?: AsyncLocalStorage<string | undefined> };
-globalStore[storeKey] ??= new AsyncLocalStorage<string | undefined>();
-export const clientAddresses: AsyncLocalStorage<string | undefined> = globalStore[storeKey];
+export const clientAddresses = processWide("ironlink.client-addresses", () => new AsyncLocalStorage<string | undefined>());
 
 /**
  * The address of the client of the current request, or undefined when the app does not run under

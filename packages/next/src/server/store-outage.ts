@@ -1,21 +1,18 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { storeOutage, storeOutagePage } from "@ironlink/session/fleet";
+import { processWide, storeOutage, storeOutagePage } from "@ironlink/session/fleet";
 
 /**
  * The branded 503 for a page whose render met the session store down before the app knew (the proxy answers
  * it at once only once the store is known down). A page cannot choose its status, and a page that threw
  * would get Next's error page: so the data-access layer notes the failure here, and `ironlink-next`, which
  * holds the response, answers the 503 page instead of whatever Next made of it, if nothing was sent yet.
- * On globalThis because the app's server bundle has its own copy of this module (as client-address.ts).
+ * One per process (processWide): the app's server bundle has its own copy of this module (as client-address.ts).
  */
 interface PageRequest {
   storeFailed: boolean;
 }
-const storeKey = Symbol.for("ironlink.page-requests");
-const globalStore = globalThis as typeof globalThis & { [storeKey]?: AsyncLocalStorage<PageRequest> };
-globalStore[storeKey] ??= new AsyncLocalStorage<PageRequest>();
-const pageRequests: AsyncLocalStorage<PageRequest> = globalStore[storeKey];
+const pageRequests = processWide("ironlink.page-requests", () => new AsyncLocalStorage<PageRequest>());
 
 /** The data-access layer found the store down: this page request gets the 503 page (outside `ironlink-next`, nothing). */
 export function noteStoreUnavailable(): void {

@@ -1,11 +1,11 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { appIdentity } from "../app-identity";
 import { requestNonce } from "../request-nonce";
 import { LiveSignOut } from "./components/live-sign-out";
 
 // Set per app by ironlinkNextConfig (next.config.ts): the only things that tell the apps apart.
-const appName = process.env.IRONLINK_APP_NAME ?? "Ironlink";
-const accent = process.env.IRONLINK_APP_ACCENT ?? "#2563eb";
+const { name: appName, accent } = appIdentity;
 
 export const metadata: Metadata = { title: appName };
 

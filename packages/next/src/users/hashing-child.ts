@@ -47,9 +47,9 @@ const sources: Record<LaneName, string> = { background: lowerPriority + hashingL
 export function spawnHashingChild(lane: LaneName, concurrency: number): ChildProcess {
   // The lane's name is an argument only so that ps (and the tests) can tell the processes apart.
   return spawn(process.execPath, ["-e", sources[lane], `ironlink-hashing-${lane}`], {
-    // Its own session (so its own autogroup) and no inherited secrets or NODE_OPTIONS hooks.
+    // Its own session (so its own autogroup) and no inherited secrets or NODE_OPTIONS hooks: it only hashes.
     detached: true,
-    env: { NODE_ENV: process.env.NODE_ENV, UV_THREADPOOL_SIZE: String(concurrency) },
+    env: { NODE_ENV: "production", UV_THREADPOOL_SIZE: String(concurrency) },
     serialization: "advanced",
     stdio: ["ignore", "ignore", "inherit", "ipc"],
     windowsHide: true,

@@ -36,6 +36,7 @@ export { callbackPath, cancelUrl, returnToSatellite, sharesSignInCookie, startPa
 export { addressBucket } from "./address-bucket";
 export { storeOutage, storeOutagePage } from "./outage";
 export { isAllowedOrigin, refusedOriginMessage, type RequestHeaders } from "./request-origin";
+export { processWide } from "../process-wide";
 export { type FleetRequestContext, healthPath } from "./routes";
 export { maxBodyBytes, securityHeaders, selfContainedPolicy, staticAssetHeaders } from "./security-headers";
 export { fleetUserOf } from "./user";
