@@ -92,12 +92,10 @@ export interface Ironlink {
   close(): Promise<void>;
 }
 
-const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 // Sign-out posts to this app, then follows redirects on to the sign-in page: form-action covers the chain.
 const pagePolicy = (config: FleetConfig) =>
   `default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self' ${config.loginUrl}; frame-ancestors 'none'; base-uri 'none'`;
-const bodyLimit = maxBodyBytes;
-const bodyParsers = [express.urlencoded({ extended: false, limit: bodyLimit }), express.json({ limit: bodyLimit })];
+const bodyParsers = [express.urlencoded({ extended: false, limit: maxBodyBytes }), express.json({ limit: maxBodyBytes })];
 
 export function createIronlink({ appName = "an Express app", env = process.env, publicUrl, fleet }: IronlinkOptions): Ironlink {
   const member = fleet ?? createFleet({ appName, env });
@@ -109,51 +107,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
     if (!fleet) void member.close();
     throw error;
   }
-  const loaded = new WeakSet<Request>();
-
-  async function ensureSession(req: Request, res: Response): Promise<Session<FleetSessionData>> {
-    if (loaded.has(req)) return req.session;
-    // Known down: answer without asking the store.
-    if (member.isStoreDown()) throw new SessionStoreUnavailableError("ironlink: the session store is down.");
-    const session = await member.sessions.getSession(req, res);
-    // A stateless iron-session cookie is accepted once: saving moves it into the store under a new id.
-    if (sessionInfo(session).state === "legacy") await session.save();
-    req.session = session;
-    req.user = fleetUserOf(session.user);
-    loaded.add(req);
-    // Answers that depend on who is signed in must not be kept by a shared cache; a handler may override it.
-    res.set("Cache-Control", "no-store");
-    return session;
-  }
-
-  /** Runs a middleware, answering 503 for a store outage (known ahead, or met on the way). */
-  const guarded =
-    (handle: (req: Request, res: Response) => Promise<boolean>): RequestHandler =>
-    async (req, res, next) => {
-      let passOn: boolean;
-      try {
-        passOn = await handle(req, res);
-      } catch (error) {
-        if (!isSessionStoreUnavailable(error) || res.headersSent) throw error;
-        refuse(req, res, refusals.unavailable);
-        return;
-      }
-      if (passOn) next();
-    };
-
-  const originAllowed = (req: Request) => safeMethods.has(req.method) || isAllowedOrigin(req.headers, member.config.appOrigins);
-  const refuseOrigin = (req: Request, res: Response) =>
-    refuse(req, res, forbiddenOrigin(req.headers, member.config.appOrigins));
-  const currentUrl = (req: Request) => absoluteUrl(checkedUrl, req.originalUrl);
-  // On another site than the sign-in app, sign-in starts here and comes back with a one-time code.
-  const satellite = !sharesSignInCookie(member.config, checkedUrl);
-  const toSignIn = (returnTo: string) => {
-    const absolute = returnTo.startsWith("/") ? absoluteUrl(checkedUrl, returnTo) : returnTo;
-    if (!satellite) return signInUrl(member.config, absolute);
-    const { pathname, search, hash } = new URL(absolute);
-    return `${new URL(checkedUrl).origin}${startUrl(pathname + search + hash)}`;
-  };
-
+  const app: App = { fleet: member, publicUrl: checkedUrl, ensureSession: sessionLoader(member), toSignIn: signInLocation(member.config, checkedUrl) };
   return {
     fleet: member,
     config: member.config,
@@ -166,36 +120,12 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
     session: () =>
       guarded(async (req, res) => {
         if (await serveFleetRoute(member, checkedUrl, req, res)) return false;
-        await ensureSession(req, res);
+        await app.ensureSession(req, res);
         return true;
       }),
-    checkOrigin: () => (req, res, next) => (originAllowed(req) ? next() : refuseOrigin(req, res)),
-    requireUser: () =>
-      guarded(async (req, res) => {
-        await ensureSession(req, res);
-        if (req.user) return true;
-        if (prefersHtml(req)) res.redirect(303, toSignIn(currentUrl(req)));
-        else refuse(req, res, refusals.unauthenticated);
-        return false;
-      }),
-    signOut: ({ everywhere = false, redirectTo = "/" } = {}) =>
-      guarded(async (req, res) => {
-        // Checked here too: a forced sign-out from another site is refused even without checkOrigin().
-        if (!originAllowed(req)) {
-          refuseOrigin(req, res);
-          return false;
-        }
-        const asked = await readSignOutBody(req, res);
-        const session = await ensureSession(req, res);
-        const all = everywhere || asked;
-        if (all && req.user) await member.sessions.revokeUserSessions(req.user.id);
-        await session.destroy();
-        req.user = undefined;
-        res.set("Clear-Site-Data", '"cookies"');
-        if (req.is("application/x-www-form-urlencoded") || prefersHtml(req)) res.redirect(303, redirectTo);
-        else res.json({ signedOut: true, everywhere: all });
-        return false;
-      }),
+    checkOrigin: () => (req, res, next) => (originAllowed(member.config, req) ? next() : refuseOrigin(member.config, req, res)),
+    requireUser: () => requireUserMiddleware(app),
+    signOut: (options = {}) => signOutMiddleware(app, options),
     securityHeaders: ({ contentSecurityPolicy = pagePolicy(member.config) } = {}) => {
       const headers = securityHeaders({ policy: contentSecurityPolicy, secure: member.config.cookieSecure });
       return (_req, res, next) => {
@@ -207,9 +137,97 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
       if (isSessionStoreUnavailable(error) && !res.headersSent) refuse(req, res, refusals.unavailable);
       else next(error);
     },
-    signInUrl: toSignIn,
+    signInUrl: app.toSignIn,
     close: () => member.close(),
   };
+}
+
+/** What the middleware of one app share. */
+interface App {
+  fleet: Fleet;
+  publicUrl: string;
+  /** Reads the session onto `req.session` and `req.user`, once per request. */
+  ensureSession(req: Request, res: Response): Promise<Session<FleetSessionData>>;
+  /** The sign-in page, coming back to `returnTo` (an absolute URL, or a path of this app). */
+  toSignIn(returnTo: string): string;
+}
+
+function sessionLoader(fleet: Fleet): App["ensureSession"] {
+  const loaded = new WeakSet<Request>();
+  return async (req, res) => {
+    if (loaded.has(req)) return req.session;
+    // Known down: answer without asking the store.
+    if (fleet.isStoreDown()) throw new SessionStoreUnavailableError("ironlink: the session store is down.");
+    const session = await fleet.sessions.getSession(req, res);
+    // A stateless iron-session cookie is accepted once: saving moves it into the store under a new id.
+    if (sessionInfo(session).state === "legacy") await session.save();
+    req.session = session;
+    req.user = fleetUserOf(session.user);
+    loaded.add(req);
+    // Answers that depend on who is signed in must not be kept by a shared cache; a handler may override it.
+    res.set("Cache-Control", "no-store");
+    return session;
+  };
+}
+
+/** On another site than the sign-in app (a satellite), sign-in starts here and comes back with a one-time code. */
+function signInLocation(config: FleetConfig, publicUrl: string): App["toSignIn"] {
+  const satellite = !sharesSignInCookie(config, publicUrl);
+  return (returnTo) => {
+    const absolute = returnTo.startsWith("/") ? absoluteUrl(publicUrl, returnTo) : returnTo;
+    if (!satellite) return signInUrl(config, absolute);
+    const { pathname, search, hash } = new URL(absolute);
+    return `${new URL(publicUrl).origin}${startUrl(pathname + search + hash)}`;
+  };
+}
+
+/** Runs a middleware, answering 503 for a store outage (known ahead, or met on the way). */
+function guarded(handle: (req: Request, res: Response) => Promise<boolean>): RequestHandler {
+  return async (req, res, next) => {
+    let passOn: boolean;
+    try {
+      passOn = await handle(req, res);
+    } catch (error) {
+      if (!isSessionStoreUnavailable(error) || res.headersSent) throw error;
+      refuse(req, res, refusals.unavailable);
+      return;
+    }
+    if (passOn) next();
+  };
+}
+
+const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
+const originAllowed = (config: FleetConfig, req: Request) => safeMethods.has(req.method) || isAllowedOrigin(req.headers, config.appOrigins);
+const refuseOrigin = (config: FleetConfig, req: Request, res: Response) => refuse(req, res, forbiddenOrigin(req.headers, config.appOrigins));
+
+function requireUserMiddleware(app: App): RequestHandler {
+  return guarded(async (req, res) => {
+    await app.ensureSession(req, res);
+    if (req.user) return true;
+    if (prefersHtml(req)) res.redirect(303, app.toSignIn(absoluteUrl(app.publicUrl, req.originalUrl)));
+    else refuse(req, res, refusals.unauthenticated);
+    return false;
+  });
+}
+
+function signOutMiddleware(app: App, { everywhere = false, redirectTo = "/" }: SignOutOptions): RequestHandler {
+  return guarded(async (req, res) => {
+    // Checked here too: a forced sign-out from another site is refused even without checkOrigin().
+    if (!originAllowed(app.fleet.config, req)) {
+      refuseOrigin(app.fleet.config, req, res);
+      return false;
+    }
+    const asked = await readSignOutBody(req, res);
+    const session = await app.ensureSession(req, res);
+    const all = everywhere || asked;
+    if (all && req.user) await app.fleet.sessions.revokeUserSessions(req.user.id);
+    await session.destroy();
+    req.user = undefined;
+    res.set("Clear-Site-Data", '"cookies"');
+    if (req.is("application/x-www-form-urlencoded") || prefersHtml(req)) res.redirect(303, redirectTo);
+    else res.json({ signedOut: true, everywhere: all });
+    return false;
+  });
 }
 
 /**
