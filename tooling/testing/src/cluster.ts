@@ -78,112 +78,156 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
   const dir = mkdtempSync(join(options.parentDir ?? tmpdir(), "ironlink-redis-cluster-"));
   const group = new ProcessGroup(dir, () => rmSync(dir, { recursive: true, force: true }));
 
-  type Started = { port: number; busPort: number; child: ChildProcess; id: string; masterIndex: number };
-  const total = masterCount * (1 + replicasPerMaster);
   try {
-    const launched = await Promise.allSettled(
-      Array.from({ length: total }, async (_, i): Promise<Started> => {
-        const nodeDir = join(dir, `node-${i}`);
-        mkdirSync(nodeDir);
-        const { child, ports } = await launchOnFreePorts(
-          binary,
-          2,
-          ([port, busPort]) => [
-            ...baseArgs(port as number, nodeDir),
-            "--cluster-enabled", "yes",
-            "--cluster-config-file", "nodes.conf",
-            "--cluster-port", String(busPort),
-            "--cluster-node-timeout", String(nodeTimeoutMs),
-            ...fastReplicationArgs,
-          ],
-          nodeDir,
-          10_000,
-        );
-        group.add(child);
-        const [port, busPort] = ports as [number, number];
-        const id = String(await redisCommand(port, ["CLUSTER", "MYID"]));
-        // Masters 0..m-1; then replica r of master k is node m + k * replicasPerMaster + r.
-        const masterIndex = i < masterCount ? i : Math.floor((i - masterCount) / replicasPerMaster);
-        return { port, busPort, child, id, masterIndex };
-      }),
-    );
-    const failed = launched.find((result) => result.status === "rejected");
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    const nodes = launched.map((result) => (result as PromiseFulfilledResult<Started>).value);
+    const layout: ClusterLayout = { binary, dir, group, masterCount, replicasPerMaster, nodeTimeoutMs };
+    const nodes = await launchClusterNodes(layout);
     const masters = nodes.slice(0, masterCount);
     const replicas = nodes.slice(masterCount);
-
-    // What `redis-cli --cluster create` does, without its fixed sleeps: slots and distinct epochs on the
-    // masters, then everyone meets the first node, then replicas attach to their masters.
-    await Promise.all(
-      masters.map(async (master, k) => {
-        const from = Math.floor((k * slotCount) / masterCount);
-        const to = Math.floor(((k + 1) * slotCount) / masterCount) - 1;
-        await redisCommand(master.port, ["CLUSTER", "ADDSLOTSRANGE", from, to]);
-        await redisCommand(master.port, ["CLUSTER", "SET-CONFIG-EPOCH", k + 1]);
-      }),
-    );
-    const first = nodes[0] as Started;
-    await Promise.all(nodes.slice(1).map((node) => redisCommand(node.port, ["CLUSTER", "MEET", host, first.port, first.busPort])));
-    await waitFor("every cluster node to know every other", readyTimeoutMs, async () => {
-      const infos = await Promise.all(nodes.map((node) => redisCommand(node.port, ["CLUSTER", "INFO"])));
-      return infos.every((info) => parseInfo(info).get("cluster_known_nodes") === String(total));
-    });
-    await Promise.all(
-      replicas.map((replica) => redisCommand(replica.port, ["CLUSTER", "REPLICATE", (masters[replica.masterIndex] as Started).id])),
-    );
-    await waitFor("the cluster to be ready (cluster_state:ok, replicas in sync)", readyTimeoutMs, async () => {
-      for (const node of nodes) {
-        const info = parseInfo(await redisCommand(node.port, ["CLUSTER", "INFO"]));
-        if (info.get("cluster_state") !== "ok" || info.get("cluster_slots_ok") !== String(slotCount)) return false;
-        // Every node must agree on the roles, or the masters would refuse to vote for a replica's promotion.
-        const view = parseClusterNodes(await redisCommand(node.port, ["CLUSTER", "NODES"]));
-        for (const replica of replicas) {
-          if (view.get(replica.id)?.masterId !== (masters[replica.masterIndex] as Started).id) return false;
-        }
-      }
-      for (const replica of replicas) {
-        const info = parseInfo(await redisCommand(replica.port, ["INFO", "replication"]));
-        if (info.get("master_link_status") !== "up" || info.get("master_sync_in_progress") !== "0") return false;
-      }
-      return true;
-    });
-
-    const live = () => nodes.filter((node) => isRunning(node.child));
-    const slotOf = async (key: string | undefined): Promise<number> => {
-      if (key === undefined) return 0;
-      const answer = await askAnyNode(live(), ["CLUSTER", "KEYSLOT", key]);
-      return Number(answer);
-    };
-    const masterOf = async (key?: string): Promise<RedisNode> => {
-      const slot = await slotOf(key);
-      const ranges = (await askAnyNode(live(), ["CLUSTER", "SLOTS"])) as RespReply[][];
-      for (const range of ranges) {
-        const [from, to, owner] = range as [number, number, [string, number, ...unknown[]]];
-        if (from <= slot && slot <= to) return { host: owner[0], port: Number(owner[1]) };
-      }
-      throw new Error(`no node serves slot ${slot}`);
-    };
-
-    return {
-      nodes: nodes.map(({ port }) => ({ host, port })),
-      masters: masters.map(({ port }) => ({ host, port })),
-      dir,
-      masterOf,
-      async killMaster(key) {
-        if (group.stopped) throw new Error("this cluster was stopped");
-        const target = await masterOf(key);
-        const node = nodes.find((n) => n.port === target.port);
-        if (!node) throw new Error(`the master on port ${target.port} is not one this harness started`);
-        await terminate(node.child, "SIGKILL");
-        return target;
-      },
-      stop: () => group.stop(),
-    };
+    await formCluster(nodes, masters, replicas, readyTimeoutMs);
+    await waitForClusterReady(nodes, masters, replicas, readyTimeoutMs);
+    return clusterHandle(nodes, masters, dir, group);
   } catch (error) {
     await group.stop();
     throw error;
   }
+}
+
+/** A node the harness started, and which master it is (or replicates). */
+type StartedNode = { port: number; busPort: number; child: ChildProcess; id: string; masterIndex: number };
+
+/** What the nodes are launched with, and the group that stops them. */
+interface ClusterLayout {
+  binary: string;
+  dir: string;
+  group: ProcessGroup;
+  masterCount: number;
+  replicasPerMaster: number;
+  nodeTimeoutMs: number;
+}
+
+/** Launches every node (masters first), each in its own dir with a cluster bus port; fails if any fails. */
+async function launchClusterNodes(layout: ClusterLayout): Promise<StartedNode[]> {
+  const { binary, dir, group, masterCount, replicasPerMaster, nodeTimeoutMs } = layout;
+  const total = masterCount * (1 + replicasPerMaster);
+  const launched = await Promise.allSettled(
+    Array.from({ length: total }, async (_, i): Promise<StartedNode> => {
+      const nodeDir = join(dir, `node-${i}`);
+      mkdirSync(nodeDir);
+      const { child, ports } = await launchOnFreePorts(
+        binary,
+        2,
+        ([port, busPort]) => [
+          ...baseArgs(port as number, nodeDir),
+          "--cluster-enabled", "yes",
+          "--cluster-config-file", "nodes.conf",
+          "--cluster-port", String(busPort),
+          "--cluster-node-timeout", String(nodeTimeoutMs),
+          ...fastReplicationArgs,
+        ],
+        nodeDir,
+        10_000,
+      );
+      group.add(child);
+      const [port, busPort] = ports as [number, number];
+      const id = String(await redisCommand(port, ["CLUSTER", "MYID"]));
+      // Masters 0..m-1; then replica r of master k is node m + k * replicasPerMaster + r.
+      const masterIndex = i < masterCount ? i : Math.floor((i - masterCount) / replicasPerMaster);
+      return { port, busPort, child, id, masterIndex };
+    }),
+  );
+  const failed = launched.find((result) => result.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return launched.map((result) => (result as PromiseFulfilledResult<StartedNode>).value);
+}
+
+/**
+ * What `redis-cli --cluster create` does, without its fixed sleeps: slots and distinct epochs on the
+ * masters, then everyone meets the first node, then replicas attach to their masters.
+ */
+async function formCluster(
+  nodes: StartedNode[],
+  masters: StartedNode[],
+  replicas: StartedNode[],
+  readyTimeoutMs: number,
+): Promise<void> {
+  const masterCount = masters.length;
+  await Promise.all(
+    masters.map(async (master, k) => {
+      const from = Math.floor((k * slotCount) / masterCount);
+      const to = Math.floor(((k + 1) * slotCount) / masterCount) - 1;
+      await redisCommand(master.port, ["CLUSTER", "ADDSLOTSRANGE", from, to]);
+      await redisCommand(master.port, ["CLUSTER", "SET-CONFIG-EPOCH", k + 1]);
+    }),
+  );
+  const first = nodes[0] as StartedNode;
+  await Promise.all(nodes.slice(1).map((node) => redisCommand(node.port, ["CLUSTER", "MEET", host, first.port, first.busPort])));
+  await waitFor("every cluster node to know every other", readyTimeoutMs, async () => {
+    const infos = await Promise.all(nodes.map((node) => redisCommand(node.port, ["CLUSTER", "INFO"])));
+    return infos.every((info) => parseInfo(info).get("cluster_known_nodes") === String(nodes.length));
+  });
+  await Promise.all(
+    replicas.map((replica) => redisCommand(replica.port, ["CLUSTER", "REPLICATE", (masters[replica.masterIndex] as StartedNode).id])),
+  );
+}
+
+/** Waits for cluster_state:ok with every slot served, every node agreeing on the roles, and every replica in sync. */
+async function waitForClusterReady(
+  nodes: StartedNode[],
+  masters: StartedNode[],
+  replicas: StartedNode[],
+  readyTimeoutMs: number,
+): Promise<void> {
+  await waitFor("the cluster to be ready (cluster_state:ok, replicas in sync)", readyTimeoutMs, async () => {
+    for (const node of nodes) {
+      const info = parseInfo(await redisCommand(node.port, ["CLUSTER", "INFO"]));
+      if (info.get("cluster_state") !== "ok" || info.get("cluster_slots_ok") !== String(slotCount)) return false;
+      // Every node must agree on the roles, or the masters would refuse to vote for a replica's promotion.
+      const view = parseClusterNodes(await redisCommand(node.port, ["CLUSTER", "NODES"]));
+      for (const replica of replicas) {
+        if (view.get(replica.id)?.masterId !== (masters[replica.masterIndex] as StartedNode).id) return false;
+      }
+    }
+    for (const replica of replicas) {
+      const info = parseInfo(await redisCommand(replica.port, ["INFO", "replication"]));
+      if (info.get("master_link_status") !== "up" || info.get("master_sync_in_progress") !== "0") return false;
+    }
+    return true;
+  });
+}
+
+/** The handle over a ready cluster: who serves a key, crash that master, stop everything. */
+function clusterHandle(nodes: StartedNode[], masters: StartedNode[], dir: string, group: ProcessGroup): RedisCluster {
+  const live = () => nodes.filter((node) => isRunning(node.child));
+  const slotOf = async (key: string | undefined): Promise<number> => {
+    if (key === undefined) return 0;
+    const answer = await askAnyNode(live(), ["CLUSTER", "KEYSLOT", key]);
+    return Number(answer);
+  };
+  const masterOf = async (key?: string): Promise<RedisNode> => {
+    const slot = await slotOf(key);
+    const ranges = (await askAnyNode(live(), ["CLUSTER", "SLOTS"])) as RespReply[][];
+    for (const range of ranges) {
+      const [from, to, owner] = range as [number, number, [string, number, ...unknown[]]];
+      if (from <= slot && slot <= to) return { host: owner[0], port: Number(owner[1]) };
+    }
+    throw new Error(`no node serves slot ${slot}`);
+  };
+
+  return {
+    nodes: nodes.map(({ port }) => ({ host, port })),
+    masters: masters.map(({ port }) => ({ host, port })),
+    dir,
+    masterOf,
+    async killMaster(key) {
+      if (group.stopped) throw new Error("this cluster was stopped");
+      const target = await masterOf(key);
+      const node = nodes.find((n) => n.port === target.port);
+      if (!node) throw new Error(`the master on port ${target.port} is not one this harness started`);
+      await terminate(node.child, "SIGKILL");
+      return target;
+    },
+    stop: () => group.stop(),
+  };
 }
 
 /** Asks the first node that answers (a killed node refuses the connection). */

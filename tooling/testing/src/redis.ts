@@ -40,7 +40,12 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const binary = findExecutable(options.binary ?? "redis-server");
   const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
   const dir = mkdtempSync(join(tmpdir(), "ironlink-redis-"));
+  const { child, port } = await launchOnAFreePort(binary, dir, readyTimeoutMs);
+  return controlledServer({ binary, dir, readyTimeoutMs, child, port });
+}
 
+/** Launches redis-server on a free port, trying up to 5 ports (another process may take one first); removes the dir if all fail. */
+async function launchOnAFreePort(binary: string, dir: string, readyTimeoutMs: number): Promise<{ child: ChildProcess; port: number }> {
   let child: ChildProcess | undefined;
   let port = 0;
   let lastError: unknown;
@@ -62,7 +67,19 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`could not start redis-server after 5 attempts: ${describe(lastError)}`, { cause: lastError });
   }
+  return { child, port };
+}
 
+/** The handle over a started server: kill, restart on the same port and dir, stop; killed with the process if not stopped. */
+function controlledServer(started: {
+  binary: string;
+  dir: string;
+  readyTimeoutMs: number;
+  child: ChildProcess;
+  port: number;
+}): RedisServer {
+  const { binary, dir, readyTimeoutMs, port } = started;
+  let child: ChildProcess | undefined = started.child;
   let stopped = false;
   const killOnExit = () => {
     child?.kill("SIGKILL");
