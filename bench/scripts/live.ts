@@ -99,6 +99,15 @@ async function openStreamWith(url: string, cookie: string, acceptEncoding: strin
   return { status: 200, encoding, ended, close: () => abort.abort() };
 }
 
+export interface LiveOptions {
+  streams?: number;
+  samples?: number;
+  idleSeconds?: number;
+  skipBuild?: boolean;
+  acceptEncoding?: string;
+  log?: (message: string) => void;
+}
+
 export async function runLive({
   streams: count = 1_000,
   samples = 250,
@@ -106,8 +115,60 @@ export async function runLive({
   skipBuild = false,
   acceptEncoding = browserAcceptEncoding,
   log = (_: string) => {},
-}: { streams?: number; samples?: number; idleSeconds?: number; skipBuild?: boolean; acceptEncoding?: string; log?: (message: string) => void } = {}): Promise<LiveResult> {
-  const openStream = (url: string, cookie: string) => openStreamWith(url, cookie, acceptEncoding);
+}: LiveOptions = {}): Promise<LiveResult> {
+  const openStream: StreamOpener = (url: string, cookie: string) => openStreamWith(url, cookie, acceptEncoding);
+  const app = await startLiveApp(skipBuild, log);
+  const { stats, pid, url, mint } = app;
+  await warmUpStreams(url, mint, openStream);
+  const minted: MintedSession[] = [];
+  for (let i = 0; i < count; i++) minted.push(await mint(i));
+  await sleep(1_000);
+  // What the app asks of Redis with no stream open (the sign-in app's heartbeat), for the idle window below.
+  const baselineCommands = await commandsOver(stats, idleSeconds);
+  const rssBefore = rssBytes(pid);
+
+  log(`live: opening ${count} streams (one session each)…`);
+  const opened = await openStreamsInWaves(app, minted, openStream);
+  const refusedBelowBound = opened.open.filter((s) => s.status !== 200).length;
+  const extra = await mint(count);
+  const over = await openStream(url, extra.cookie);
+  over.close();
+  await sleep(2_000);
+  const rssOpen = rssBytes(pid);
+  log(`live: ${count - refusedBelowBound} open (${refusedBelowBound} refused), stream ${count + 1}: ${over.status}; RSS ${mb(rssBefore)} → ${mb(rssOpen)}`);
+
+  // Idle: the streams only hold their connections (a ping every 20 s is written by the app, not asked of Redis).
+  const idleCommands = await commandsOver(stats, idleSeconds);
+  log(`live: ${idleSeconds} s idle with ${count} streams: ${total(idleCommands)} Redis commands (${describeCounts(idleCommands, 1) || "none"})`);
+
+  const n = Math.min(samples, count - refusedBelowBound);
+  log(`live: propagation, ${n} samples (destroy() here → "ended" at the stream)…`);
+  const { propagation, destroyTimes } = await measurePropagation(opened.open, minted, n);
+
+  // Every client closes its stream: the app must release them (a new stream opens below the bound).
+  for (const s of opened.open) s.close();
+  await sleep(1_500);
+  const after = await openStream(url, extra.cookie);
+  after.close();
+
+  const rssClosed = rssBytes(pid);
+  await app.stop();
+  return liveResult(
+    { count, acceptEncoding, refusedBelowBound, overBoundStatus: over.status, afterCloseStatus: after.status },
+    { ...opened, rssBefore, rssOpen, rssClosed },
+    { idleSeconds, idleCommands, baselineCommands, propagation, destroyTimes },
+  );
+}
+
+type StreamOpener = (url: string, cookie: string) => Promise<OpenStream>;
+type MintedSession = { session: Session<FleetSessionData>; cookie: string };
+type LiveApp = Awaited<ReturnType<typeof startLiveApp>>;
+
+/**
+ * A Redis of its own, app one on it, and this process as another app of the fleet minting sessions; each is
+ * stopped by `stop()` or at cleanup.
+ */
+async function startLiveApp(skipBuild: boolean, log: (message: string) => void) {
   const redis = await startRedis();
   let redisStopped = false;
   const stopRedis = async () => {
@@ -137,11 +198,18 @@ export async function runLive({
   };
   onCleanup(closeFleet);
   const cookieName = fleet.config.cookieName;
-  const mint = (i: number) =>
+  const mint = (i: number): Promise<MintedSession> =>
     mintSession(fleet.sessions, cookieName, { user: { id: `live-${i}`, username: `live-${i}` }, signedInAt: Date.now(), signedInOn: "bench", userAgent: "bench" });
-  const url = `${origin}${eventsPath}`;
+  const stop = async () => {
+    await server.stop();
+    await closeFleet();
+    await stopRedis();
+  };
+  return { stats, pid, url: `${origin}${eventsPath}`, mint, stop };
+}
 
-  // Warm-up: the route compiled and loaded, the process's one subscription made, a few streams opened and closed.
+/** Warm-up: the route compiled and loaded, the process's one subscription made, a few streams opened and closed. */
+async function warmUpStreams(url: string, mint: (i: number) => Promise<MintedSession>, openStream: StreamOpener): Promise<void> {
   const warm = await Promise.all(Array.from({ length: 20 }, (_, i) => mint(-1 - i)));
   for (let round = 0; round < 3; round++) {
     const open = await Promise.all(warm.map((w) => openStream(url, w.cookie)));
@@ -149,20 +217,21 @@ export async function runLive({
     for (const s of open) s.close();
     await sleep(300);
   }
-  const minted: { session: Session<FleetSessionData>; cookie: string }[] = [];
-  for (let i = 0; i < count; i++) minted.push(await mint(i));
-  await sleep(1_000);
-  // What the app asks of Redis with no stream open (the sign-in app's heartbeat), for the idle window below.
-  const beforeBaseline = await commandStats(stats);
-  await sleep(idleSeconds * 1000);
-  const baselineCommands = commandDelta(beforeBaseline, await commandStats(stats));
-  const rssBefore = rssBytes(pid);
+}
 
-  log(`live: opening ${count} streams (one session each)…`);
+/** The Redis commands run over a window of `seconds`. */
+async function commandsOver(stats: Redis, seconds: number): Promise<CommandCounts> {
+  const before = await commandStats(stats);
+  await sleep(seconds * 1000);
+  return commandDelta(before, await commandStats(stats));
+}
+
+/** Opens a stream per minted session, 50 at a time, as tabs would arrive: not one burst of 1,000 handshakes. */
+async function openStreamsInWaves({ stats, pid, url }: LiveApp, minted: MintedSession[], openStream: StreamOpener) {
+  const count = minted.length;
   const beforeOpen = await commandStats(stats);
   const openedAt = performance.now();
   const open: OpenStream[] = [];
-  // 50 at a time, as tabs would arrive: not one burst of 1,000 handshakes.
   let rssHalf = Number.NaN;
   for (let i = 0; i < count; i += 50) {
     open.push(...(await Promise.all(minted.slice(i, i + 50).map((m) => openStream(url, m.cookie)))));
@@ -173,71 +242,60 @@ export async function runLive({
   }
   const openSeconds = (performance.now() - openedAt) / 1000;
   const commandsPerOpen = commandDelta(beforeOpen, await commandStats(stats));
-  const refusedBelowBound = open.filter((s) => s.status !== 200).length;
-  const extra = await mint(count);
-  const over = await openStream(url, extra.cookie);
-  over.close();
-  await sleep(2_000);
-  const rssOpen = rssBytes(pid);
-  log(`live: ${count - refusedBelowBound} open (${refusedBelowBound} refused), stream ${count + 1}: ${over.status}; RSS ${mb(rssBefore)} → ${mb(rssOpen)}`);
+  return { open, rssHalf, openSeconds, commandsPerOpen };
+}
 
-  // Idle: the streams only hold their connections (a ping every 20 s is written by the app, not asked of Redis).
-  const beforeIdle = await commandStats(stats);
-  await sleep(idleSeconds * 1000);
-  const idleCommands = commandDelta(beforeIdle, await commandStats(stats));
-  log(`live: ${idleSeconds} s idle with ${count} streams: ${total(idleCommands)} Redis commands (${describeCounts(idleCommands, 1) || "none"})`);
-
-  // Propagation: one destroy() at a time, each on a stream still open among the others.
-  const n = Math.min(samples, count - refusedBelowBound);
-  log(`live: propagation, ${n} samples (destroy() here → "ended" at the stream)…`);
+/** Propagation: one destroy() at a time, each on a stream still open among the others. */
+async function measurePropagation(open: OpenStream[], minted: MintedSession[], n: number) {
   const propagation: number[] = [];
   const destroyTimes: number[] = [];
   for (let i = 0; i < n; i++) {
     const stream = open[i] as OpenStream;
     if (stream.status !== 200) continue;
     const started = performance.now();
-    await (minted[i] as { session: Session<FleetSessionData> }).session.destroy();
+    await (minted[i] as MintedSession).session.destroy();
     destroyTimes.push(performance.now() - started);
     const arrived = await Promise.race([stream.ended, sleep(10_000).then(() => Number.NaN)]);
     if (Number.isNaN(arrived)) throw new Error(`sample ${i}: no ended event within 10 s`);
     propagation.push(arrived - started);
     await sleep(10);
   }
-  const sorted = [...propagation].sort((a, b) => a - b);
+  return { propagation, destroyTimes };
+}
 
-  // Every client closes its stream: the app must release them (a new stream opens below the bound).
-  for (const s of open) s.close();
-  await sleep(1_500);
-  const after = await openStream(url, extra.cookie);
-  after.close();
+/** The streams' count and statuses: how many opened, the bound, the release after closing. */
+type StreamCounts = Pick<LiveResult, "acceptEncoding" | "refusedBelowBound" | "overBoundStatus" | "afterCloseStatus"> & { count: number };
+/** The app's memory and the Redis commands as the streams opened. */
+type OpeningCosts = Pick<LiveResult, "rssBefore" | "rssHalf" | "rssOpen" | "rssClosed" | "openSeconds" | "commandsPerOpen"> & { open: OpenStream[] };
+/** The idle window and the sign-out samples. */
+type IdleAndPropagation = Pick<LiveResult, "idleSeconds" | "idleCommands" | "baselineCommands" | "propagation"> & { destroyTimes: number[] };
 
-  const rssClosed = rssBytes(pid);
-  await server.stop();
-  await closeFleet();
-  await stopRedis();
-
+/** The result in the report's order, with the figures derived from what was measured. */
+function liveResult(counts: StreamCounts, opening: OpeningCosts, idle: IdleAndPropagation): LiveResult {
+  const m = { ...counts, ...opening, ...idle };
+  const sorted = [...m.propagation].sort((a, b) => a - b);
   return {
-    streams: count,
-    acceptEncoding,
-    contentEncoding: open.find((o) => o.status === 200)?.encoding ?? "",
-    refusedBelowBound,
-    overBoundStatus: over.status,
-    rssBefore,
-    rssHalf,
-    rssOpen,
-    rssClosed,
-    bytesPerStream: (rssOpen - rssBefore) / (count - refusedBelowBound),
-    openSeconds,
-    commandsPerOpen,
-    idleSeconds,
-    idleCommands,
-    baselineCommands,
-    propagation,
+    streams: m.count,
+    acceptEncoding: m.acceptEncoding,
+    contentEncoding: m.open.find((o) => o.status === 200)?.encoding ?? "",
+    refusedBelowBound: m.refusedBelowBound,
+    overBoundStatus: m.overBoundStatus,
+    rssBefore: m.rssBefore,
+    rssHalf: m.rssHalf,
+    rssOpen: m.rssOpen,
+    rssClosed: m.rssClosed,
+    bytesPerStream: (m.rssOpen - m.rssBefore) / (m.count - m.refusedBelowBound),
+    openSeconds: m.openSeconds,
+    commandsPerOpen: m.commandsPerOpen,
+    idleSeconds: m.idleSeconds,
+    idleCommands: m.idleCommands,
+    baselineCommands: m.baselineCommands,
+    propagation: m.propagation,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
     max: sorted[sorted.length - 1] ?? Number.NaN,
-    destroyP50: median(destroyTimes),
-    afterCloseStatus: after.status,
+    destroyP50: median(m.destroyTimes),
+    afterCloseStatus: m.afterCloseStatus,
   };
 }
 

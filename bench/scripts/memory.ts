@@ -3,7 +3,7 @@
  * and listing one user's sessions at 1,000 and at 1,000,000 sessions in all.
  */
 import { createHash } from "node:crypto";
-import { createSessionManager, sessionInfo } from "@ironlink/session";
+import { createSessionManager, type SessionManager, sessionInfo } from "@ironlink/session";
 import { createRedisClient, RedisStore } from "@ironlink/session/redis";
 import { sealData } from "iron-session";
 import { Redis } from "ioredis";
@@ -40,74 +40,25 @@ export async function runMemory(
     await raw.flushall();
     const store = new RedisStore({ client, prefix: keyPrefix });
     const manager = createSessionManager<BenchSessionData>(ironlinkOptions({ store }));
-
-    // One real session, as a sign-in makes it: its key, its index entry, its cookie.
-    const signIn = async (user: string) => {
-      const cookies = new MemoryCookies();
-      const session = await manager.getSession(cookies);
-      Object.assign(session, sessionData({ id: user, username: user }));
-      await session.save();
-      return { cookie: cookies.get(ironlinkCookieName)?.value as string, key: sessionInfo(session).publicId as string };
-    };
-    const one = await signIn("u-memory");
-    const sessionKeyBytes = Number(await raw.memory("USAGE", keyPrefix + one.key, "SAMPLES", 0));
-    const indexKeyBytes = Number(await raw.memory("USAGE", store.indexKey("u-memory"), "SAMPLES", 0));
-    const storedValueChars = (await raw.strlen(keyPrefix + one.key)) as number;
-    const ironCookie = await sealData(sessionData({ id: "u-memory", username: "u-memory" }), { password, ttl });
+    const signIn = realSignIn(manager);
+    const one = await measureOneSession(raw, store, signIn, password);
     await raw.flushall();
 
     // The listed user: three real sessions among fillers that belong to other users, three per user.
     for (let i = 0; i < perUser; i++) await signIn(listedUser);
-    let loaded = perUser;
-    let fillerUsers = 0;
-    const fill = async (upTo: number) => {
-      while (loaded < upTo) {
-        const count = Math.min(batch, upTo - loaded);
-        const now = Date.now();
-        const expiresAt = now + ttl * 1000;
-        // One genuine sealed value per batch (sealed for the batch's first key): the same size as any other.
-        const firstKey = fillerKey(loaded);
-        const value = await sealStoredValue(
-          { key: firstKey, data: sessionData({ id: `u${loaded}`, username: `user${loaded}` }), createdAt: now, touchedAt: now },
-          { 1: password },
-          ttl,
-        );
-        const pipeline = raw.pipeline();
-        for (let i = loaded; i < loaded + count; i++) {
-          const key = fillerKey(i);
-          const user = `u${Math.floor(i / perUser)}`;
-          pipeline.set(keyPrefix + key, value, "PX", ttl * 1000);
-          pipeline.zadd(store.indexKey(user), expiresAt, key);
-          if (i % perUser === perUser - 1 || i === loaded + count - 1) pipeline.pexpire(store.indexKey(user), ttl * 1000);
-        }
-        const results = (await pipeline.exec()) ?? [];
-        const failed = results.find(([error]) => error);
-        if (failed) throw failed[0];
-        loaded += count;
-        fillerUsers = Math.ceil(loaded / perUser);
-      }
-    };
+    const fillers = fillerLoader(raw, store, password, batch);
     const listing = async (label: string) => {
       const sessions = await manager.listSessions(listedUser);
       if (sessions.length !== perUser) throw new Error(`listSessions(${listedUser}) found ${sessions.length} sessions, expected ${perUser}`);
       return timeLoop(label, listBudgetMs, () => manager.listSessions(listedUser), undefined, 20);
     };
 
-    await fill(small);
+    await fillers.fill(small);
     const smallUsed = Number(await infoField(raw, "memory", "used_memory"));
     const smallListing = await listing(`listSessions, ${small.toLocaleString("en-US")} sessions in Redis`);
     log(`memory: ${small} sessions loaded; listing ${smallListing.p50.toFixed(0)} µs (p50); loading ${large.toLocaleString("en-US")}…`);
 
-    const started = performance.now();
-    let nextReport = 100_000;
-    while (loaded < large) {
-      await fill(Math.min(large, loaded + 100_000));
-      if (loaded >= nextReport) {
-        log(`memory: ${loaded.toLocaleString("en-US")} sessions, ${((performance.now() - started) / 1000).toFixed(1)} s`);
-        nextReport += 100_000;
-      }
-    }
-    const loadSeconds = (performance.now() - started) / 1000;
+    const loadSeconds = await loadInSteps(fillers, large, log);
     const dbsize = await raw.dbsize();
     const largeUsed = Number(await infoField(raw, "memory", "used_memory"));
     const largeRss = Number(await infoField(raw, "memory", "used_memory_rss"));
@@ -117,20 +68,114 @@ export async function runMemory(
     const largeListing = await listing(`listSessions, ${large.toLocaleString("en-US")} sessions in Redis`);
     if (dbsize < large) throw new Error(`memory: expected at least ${large} keys in Redis, found ${dbsize}`);
     return {
-      sessionKeyBytes,
-      indexKeyBytes,
-      storedValueChars,
-      cookieChars: one.cookie.length,
-      cookieHeaderChars: `${ironlinkCookieName}=${one.cookie}`.length,
-      ironCookieChars: `${ironCookieName}=${ironCookie}`.length,
+      ...one,
       small: { sessions: small, usedMemory: smallUsed, listing: smallListing },
-      large: { sessions: large, usedMemory: largeUsed, usedMemoryRss: largeRss, loadSeconds, listing: largeListing, users: fillerUsers + 1 },
+      large: { sessions: large, usedMemory: largeUsed, usedMemoryRss: largeRss, loadSeconds, listing: largeListing, users: fillers.fillerUsers + 1 },
       bytesPerSession: (largeUsed - smallUsed) / (large - small),
     };
   } finally {
     raw.disconnect();
     client.disconnect();
   }
+}
+
+type RealSignIn = (user: string) => Promise<{ cookie: string; key: string }>;
+
+/** One real session, as a sign-in makes it: answers its cookie and its key. */
+function realSignIn(manager: SessionManager<BenchSessionData>): RealSignIn {
+  return async (user) => {
+    const cookies = new MemoryCookies();
+    const session = await manager.getSession(cookies);
+    Object.assign(session, sessionData({ id: user, username: user }));
+    await session.save();
+    return { cookie: cookies.get(ironlinkCookieName)?.value as string, key: sessionInfo(session).publicId as string };
+  };
+}
+
+/** What one session costs: its key and index entry in Redis, its stored value, its cookie beside iron-session's. */
+async function measureOneSession(
+  raw: Redis,
+  store: RedisStore,
+  signIn: RealSignIn,
+  password: string,
+): Promise<Pick<MemoryResult, "sessionKeyBytes" | "indexKeyBytes" | "storedValueChars" | "cookieChars" | "cookieHeaderChars" | "ironCookieChars">> {
+  const one = await signIn("u-memory");
+  const sessionKeyBytes = Number(await raw.memory("USAGE", keyPrefix + one.key, "SAMPLES", 0));
+  const indexKeyBytes = Number(await raw.memory("USAGE", store.indexKey("u-memory"), "SAMPLES", 0));
+  const storedValueChars = (await raw.strlen(keyPrefix + one.key)) as number;
+  const ironCookie = await sealData(sessionData({ id: "u-memory", username: "u-memory" }), { password, ttl });
+  return {
+    sessionKeyBytes,
+    indexKeyBytes,
+    storedValueChars,
+    cookieChars: one.cookie.length,
+    cookieHeaderChars: `${ironlinkCookieName}=${one.cookie}`.length,
+    ironCookieChars: `${ironCookieName}=${ironCookie}`.length,
+  };
+}
+
+interface FillerLoader {
+  /** Sessions in Redis so far: the listed user's, then the fillers. */
+  readonly loaded: number;
+  readonly fillerUsers: number;
+  /** Pipelines filler sessions (three per user, each user indexed) in batches until `upTo` are loaded. */
+  fill(upTo: number): Promise<void>;
+}
+
+/** Loads filler sessions after the listed user's real ones. */
+function fillerLoader(raw: Redis, store: RedisStore, password: string, batch: number): FillerLoader {
+  let loaded = perUser;
+  let fillerUsers = 0;
+  const fill = async (upTo: number) => {
+    while (loaded < upTo) {
+      const count = Math.min(batch, upTo - loaded);
+      const now = Date.now();
+      const expiresAt = now + ttl * 1000;
+      // One genuine sealed value per batch (sealed for the batch's first key): the same size as any other.
+      const firstKey = fillerKey(loaded);
+      const value = await sealStoredValue(
+        { key: firstKey, data: sessionData({ id: `u${loaded}`, username: `user${loaded}` }), createdAt: now, touchedAt: now },
+        { 1: password },
+        ttl,
+      );
+      const pipeline = raw.pipeline();
+      for (let i = loaded; i < loaded + count; i++) {
+        const key = fillerKey(i);
+        const user = `u${Math.floor(i / perUser)}`;
+        pipeline.set(keyPrefix + key, value, "PX", ttl * 1000);
+        pipeline.zadd(store.indexKey(user), expiresAt, key);
+        if (i % perUser === perUser - 1 || i === loaded + count - 1) pipeline.pexpire(store.indexKey(user), ttl * 1000);
+      }
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0];
+      loaded += count;
+      fillerUsers = Math.ceil(loaded / perUser);
+    }
+  };
+  return {
+    get loaded() {
+      return loaded;
+    },
+    get fillerUsers() {
+      return fillerUsers;
+    },
+    fill,
+  };
+}
+
+/** Loads up to `large` sessions 100,000 at a time, logging progress; answers the seconds it took. */
+async function loadInSteps(fillers: FillerLoader, large: number, log: (line: string) => void): Promise<number> {
+  const started = performance.now();
+  let nextReport = 100_000;
+  while (fillers.loaded < large) {
+    await fillers.fill(Math.min(large, fillers.loaded + 100_000));
+    if (fillers.loaded >= nextReport) {
+      log(`memory: ${fillers.loaded.toLocaleString("en-US")} sessions, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      nextReport += 100_000;
+    }
+  }
+  return (performance.now() - started) / 1000;
 }
 
 /** A key shaped like a real one: a SHA-256, base64url, 43 characters. */

@@ -62,13 +62,39 @@ export interface SignInOptions {
   log: (message: string) => void;
 }
 
-export async function runSignIn({ base, nextPid, mintCookie, ironCookie, startAnother, quick, connections, log }: SignInOptions): Promise<SignInResult> {
+export async function runSignIn(options: SignInOptions): Promise<SignInResult> {
+  const { ironCookie, quick, connections, log } = options;
   const config = signInConfig(quick, connections);
   // (a) The same steady read load, quiet and during concurrent sign-ins, interleaved.
   log(
     `sign-in burst: ${config.burstRounds} × (quiet, sign-ins) × ${config.burstSeconds} s; reads ${config.burstReadRate}/s evenly spaced, ` +
       `${config.burstSignInConnections} concurrent sign-ins`,
   );
+  const turns = burstTurns(options, config);
+  const burst: BurstTurns = {
+    quiet: [],
+    signIn: [],
+    poolQuiet: [],
+    poolBlocked: [],
+    ironQuiet: [],
+    ironSignIn: [],
+  };
+  await quietAndSignInRounds(turns, config, burst, log);
+  await poolBlockedTurns(turns, options, burst);
+  // For contrast (not a goal): stateless iron-session, whose unseals run on libuv's pool in the server.
+  burst.ironQuiet.push(await turns.readLoad("/iron", ironCookie));
+  burst.ironSignIn.push(await turns.withSignIns("/signin", () => turns.readLoad("/iron", ironCookie)));
+  log(`  /iron p99: quiet ${ms(burst.ironQuiet[0]?.p99 ?? 0)} ms, sign-ins ${ms(burst.ironSignIn[0]?.p99 ?? 0)} ms`);
+  // (b) The other side: sign-ins one at a time while reads take every CPU they can.
+  const { signInUnderReads, signInUnderMachineLoad } = await signInWhileReadsSaturate(turns, options, config);
+  return { config, burst, signInUnderReads, signInUnderMachineLoad };
+}
+
+type SignInConfig = ReturnType<typeof signInConfig>;
+type BurstTurnTools = ReturnType<typeof burstTurns>;
+
+/** The pieces every burst turn is made of: a fresh session, the steady read load, sign-ins beside it, settling. */
+function burstTurns({ base, nextPid, mintCookie }: SignInOptions, config: SignInConfig) {
   /** A session younger than touchInterval, read once: no read of the next ~20 s is due an idle extension. */
   const freshCookie = async () => {
     const cookie = await mintCookie();
@@ -102,14 +128,12 @@ export async function runSignIn({ base, nextPid, mintCookie, ironCookie, startAn
     await settle();
     return { ...result, signInsPerSecond: signIns.rps };
   };
-  const burst: BurstTurns = {
-    quiet: [],
-    signIn: [],
-    poolQuiet: [],
-    poolBlocked: [],
-    ironQuiet: [],
-    ironSignIn: [],
-  };
+  return { freshCookie, readLoad, settle, withSignIns };
+}
+
+/** After a warm-up, rounds of the steady reads quiet then during concurrent sign-ins. */
+async function quietAndSignInRounds(turns: BurstTurnTools, config: SignInConfig, burst: BurstTurns, log: (message: string) => void): Promise<void> {
+  const { freshCookie, readLoad, withSignIns } = turns;
   // Not recorded: the routes through V8's JIT and the hashing processes started, as on a server that has run a while.
   const warmUpCookie = await freshCookie();
   await withSignIns("/signin", () => readLoad("/ironlink", warmUpCookie));
@@ -124,48 +148,52 @@ export async function runSignIn({ base, nextPid, mintCookie, ironCookie, startAn
         `event-loop run-queue wait per read ${q.runQueueWait.toFixed(0)} → ${b.runQueueWait.toFixed(0)} µs`,
     );
   }
-  // Diagnostic: every pool thread taken (without CPU). A read path that needed the pool would stall here.
-  {
-    const poolThreads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
-    const fifo = join(tmpdir(), `ironlink-bench-fifo-${process.pid}`);
-    execFileSync("mkfifo", [fifo]);
-    const release = () => {
-      try {
-        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)); // every waiting open() returns
-      } catch {
-        // no reader left
-      }
-    };
-    onCleanup(() => {
-      release();
-      rmSync(fifo, { force: true });
-    });
-    const burstCookie = await freshCookie();
-    burst.poolQuiet.push(await readLoad("/ironlink", burstCookie));
-    const blocked = await fetch(`${base}/pool-block?fifo=${encodeURIComponent(fifo)}&threads=${poolThreads}`, { method: "POST" });
-    if (!blocked.ok) throw new Error(`/pool-block answered ${blocked.status}`);
-    await sleep(200);
-    // Proof that the pool is taken: iron-session's unseal (WebCrypto, on the pool) does not answer meanwhile.
-    const ironProbe = fetch(`${base}/iron`, { headers: { cookie: ironCookie }, signal: AbortSignal.timeout(1000) }).then(
-      () => "answered",
-      () => "stalled",
-    );
-    burst.poolBlocked.push(await readLoad("/ironlink", burstCookie));
-    const probe = await ironProbe;
+}
+
+/** Diagnostic: every pool thread taken (without CPU). A read path that needed the pool would stall here. */
+async function poolBlockedTurns(turns: BurstTurnTools, { base, ironCookie, log }: SignInOptions, burst: BurstTurns): Promise<void> {
+  const poolThreads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+  const fifo = join(tmpdir(), `ironlink-bench-fifo-${process.pid}`);
+  execFileSync("mkfifo", [fifo]);
+  const release = () => {
+    try {
+      closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK)); // every waiting open() returns
+    } catch {
+      // no reader left
+    }
+  };
+  onCleanup(() => {
     release();
     rmSync(fifo, { force: true });
-    if (probe !== "stalled") log("  warning: an /iron read answered while the pool was meant to be blocked");
-    log(`  libuv pool blocked (${poolThreads} threads, no CPU): /ironlink p99 ${ms(burst.poolQuiet[0]?.p99 ?? 0)} → ${ms(burst.poolBlocked[0]?.p99 ?? 0)} ms; /iron ${probe}`);
-    await settle();
-  }
-  // For contrast (not a goal): stateless iron-session, whose unseals run on libuv's pool in the server.
-  burst.ironQuiet.push(await readLoad("/iron", ironCookie));
-  burst.ironSignIn.push(await withSignIns("/signin", () => readLoad("/iron", ironCookie)));
-  log(`  /iron p99: quiet ${ms(burst.ironQuiet[0]?.p99 ?? 0)} ms, sign-ins ${ms(burst.ironSignIn[0]?.p99 ?? 0)} ms`);
-  // (b) The other side: sign-ins one at a time while reads take every CPU they can.
+  });
+  const burstCookie = await turns.freshCookie();
+  burst.poolQuiet.push(await turns.readLoad("/ironlink", burstCookie));
+  const blocked = await fetch(`${base}/pool-block?fifo=${encodeURIComponent(fifo)}&threads=${poolThreads}`, { method: "POST" });
+  if (!blocked.ok) throw new Error(`/pool-block answered ${blocked.status}`);
+  await sleep(200);
+  // Proof that the pool is taken: iron-session's unseal (WebCrypto, on the pool) does not answer meanwhile.
+  const ironProbe = fetch(`${base}/iron`, { headers: { cookie: ironCookie }, signal: AbortSignal.timeout(1000) }).then(
+    () => "answered",
+    () => "stalled",
+  );
+  burst.poolBlocked.push(await turns.readLoad("/ironlink", burstCookie));
+  const probe = await ironProbe;
+  release();
+  rmSync(fifo, { force: true });
+  if (probe !== "stalled") log("  warning: an /iron read answered while the pool was meant to be blocked");
+  log(`  libuv pool blocked (${poolThreads} threads, no CPU): /ironlink p99 ${ms(burst.poolQuiet[0]?.p99 ?? 0)} → ${ms(burst.poolBlocked[0]?.p99 ?? 0)} ms; /iron ${probe}`);
+  await turns.settle();
+}
+
+/** Sign-ins one at a time while reads saturate the app (one server), then the machine (a second server reads too). */
+async function signInWhileReadsSaturate(
+  turns: BurstTurnTools,
+  { base, startAnother, log }: SignInOptions,
+  config: SignInConfig,
+): Promise<Pick<SignInResult, "signInUnderReads" | "signInUnderMachineLoad">> {
   log(`sign-in while reads saturate: ${config.signInUnderReadsRounds} × (quiet, saturated) × ${config.signInsPerTurn} sign-ins`);
-  await settle();
-  const cookie = await freshCookie();
+  await turns.settle();
+  const cookie = await turns.freshCookie();
   const underReads = (others: string[]) =>
     runSignInUnderReads({ base, others, cookie, rounds: config.signInUnderReadsRounds, signInsPerTurn: config.signInsPerTurn, connections: config.connections, log });
   log("  the app saturated (one server):");
@@ -174,8 +202,7 @@ export async function runSignIn({ base, nextPid, mintCookie, ironCookie, startAn
   log("  the machine saturated (a second server of the fixture read too):");
   const signInUnderMachineLoad = await underReads([another.origin]);
   await another.stop();
-  return { config, burst, signInUnderReads, signInUnderMachineLoad };
-
+  return { signInUnderReads, signInUnderMachineLoad };
 }
 
 /** A percentile over the latencies of several turns together. */
