@@ -1,4 +1,5 @@
-import { hashPassword, verifyPassword } from "@ironlink/next/users";
+// The kit's own hashing, which is no entry point of the package (apps never import it): its built module.
+import { hashPassword, verifyPassword } from "../../../packages/next/dist/users/index.js";
 import { regenerateSession } from "@ironlink/session";
 import { cookies } from "next/headers";
 import { json, sessionData } from "../../lib/fixture";
