@@ -8,7 +8,7 @@ export type { UnsealErrorReason };
 const fourteenDaysInSeconds = 14 * 24 * 3600;
 /** The cookie should die a little before its seal does, as in iron-session, so a browser never sends an expired seal. */
 const cookieExpiryMarginSeconds = 60;
-const minimumPasswordLength = 32;
+export const minimumPasswordLength = 32;
 /** How often, at most, a read extends the idle window (a Redis write), unless the idle window is shorter. */
 const defaultTouchIntervalSeconds = 60;
 /** Live sessions a user may hold at once: enough for every device and browser a person uses, not a flood. */

@@ -1,5 +1,5 @@
 import { isAbsolute } from "node:path";
-import { defaultMaxSessionsPerUser, normalizePasswords, type Password } from "../options";
+import { defaultMaxSessionsPerUser, minimumPasswordLength, normalizePasswords, type Password } from "../options";
 import { defaultIpv6PrefixLength } from "./address-bucket";
 import { parseRedisNodes, type RedisConnection } from "../stores/redis-client";
 import type { LiveStreamLimits } from "../live";
@@ -139,8 +139,8 @@ function readSessionPassword(raw: string | undefined, production: boolean): Pass
   }
   // A JSON map `{"1":"old…","2":"new…"}` rotates passwords: the highest id seals, every id still opens.
   let password: Password = raw;
-  if (!raw.trimStart().startsWith("{") && raw.length < 32) {
-    throw new FleetConfigError(`SESSION_PASSWORD must be at least 32 characters long (it has ${raw.length}). ${generateHint}`);
+  if (!raw.trimStart().startsWith("{") && raw.length < minimumPasswordLength) {
+    throw new FleetConfigError(`SESSION_PASSWORD must be at least ${minimumPasswordLength} characters long (it has ${raw.length}). ${generateHint}`);
   }
   if (raw.trimStart().startsWith("{")) {
     try {
