@@ -1,4 +1,4 @@
-import { SessionStoreUnavailableError } from "@ironlink/session";
+import { callStore } from "@ironlink/session";
 import type { AttemptCounters } from "./storage/account-storage";
 import { canonicalUsername } from "./validation";
 
@@ -145,12 +145,8 @@ export class SignInRateLimiter {
     return result;
   }
 
-  async #run<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (cause) {
-      throw new SessionStoreUnavailableError("ironlink: the sign-in rate limiter's store did not answer.", { cause });
-    }
+  #run<T>(command: () => Promise<T>): Promise<T> {
+    return callStore("the sign-in rate limiter's store did not answer", command);
   }
 }
 

@@ -20,3 +20,17 @@ export function isSessionStoreUnavailable(error: unknown): error is SessionStore
   return error instanceof SessionStoreUnavailableError ||
     (typeof error === "object" && error !== null && (error as { code?: unknown }).code === "IRONLINK_STORE_UNAVAILABLE");
 }
+
+/**
+ * Runs a call to a store; any failure (a refused connection, a timeout, a disk error) becomes a
+ * SessionStoreUnavailableError saying what did not answer and why, so every caller can answer its 503.
+ * An error that already is one passes through. For custom stores too: it is the contract's one rule.
+ */
+export async function callStore<T>(whatFailed: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    if (isSessionStoreUnavailable(cause)) throw cause;
+    throw new SessionStoreUnavailableError(`ironlink: ${whatFailed} (${cause instanceof Error ? cause.message : String(cause)}).`, { cause });
+  }
+}

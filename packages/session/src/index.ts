@@ -29,6 +29,6 @@ export {
   nodeCookies,
   webCookies,
 } from "./cookies";
-export { SessionConfigError, SessionStoreUnavailableError, isSessionStoreUnavailable } from "./errors";
+export { callStore, SessionConfigError, SessionStoreUnavailableError, isSessionStoreUnavailable } from "./errors";
 export type { CookieOptions, Password, SessionConfigUpdate, SessionOptions, UnsealErrorReason } from "./options";
 export type { SessionStore, StoreWrite, WriteResult } from "./stores/session-store";

@@ -1,4 +1,4 @@
-import { SessionStoreUnavailableError } from "@ironlink/session";
+import { callStore } from "@ironlink/session";
 import type { UserRecords } from "../storage/account-storage";
 import { canonicalUsername } from "../validation";
 import type { HashFairness } from "./fair-queue";
@@ -62,15 +62,8 @@ export class UserStore {
     return this.#run(() => this.records.replace(id, JSON.stringify(updated)));
   }
 
-  async #run<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (cause) {
-      throw new SessionStoreUnavailableError(
-        `ironlink: the user store did not answer (${cause instanceof Error ? cause.message : String(cause)}).`,
-        { cause },
-      );
-    }
+  #run<T>(command: () => Promise<T>): Promise<T> {
+    return callStore("the user store did not answer", command);
   }
 }
 

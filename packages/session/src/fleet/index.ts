@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Cluster, Redis } from "ioredis";
-import { SessionStoreUnavailableError } from "../errors";
+import { callStore } from "../errors";
 import { createSessionManager, type SessionManager } from "../manager";
 import type { SessionOptions } from "../options";
 import { closeRedisClient, createRedisClient, type RedisConnection } from "../stores/redis-client";
@@ -226,13 +226,7 @@ function redisBackend(connection: RedisConnection, config: FleetConfig): Backend
 }
 
 /** A Redis that does not answer is an outage the caller can tell apart from a mismatch. */
-async function unavailableOnError<T>(command: Promise<T>): Promise<T> {
-  try {
-    return await command;
-  } catch (cause) {
-    throw new SessionStoreUnavailableError(`ironlink: Redis did not answer (${cause instanceof Error ? cause.message : String(cause)}).`, { cause });
-  }
-}
+const unavailableOnError = <T>(command: Promise<T>): Promise<T> => callStore("Redis did not answer", () => command);
 
 function fileBackend(dir: string, fleetName: string): Backend {
   const store = new FileStore({ dir });

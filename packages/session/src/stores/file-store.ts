@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { SessionConfigError, SessionStoreUnavailableError } from "../errors";
+import { callStore, SessionConfigError } from "../errors";
 import { hashedName, isStoreKey } from "../session-id";
 import { readTextIfExists, withFileLock, writeFileAtomic } from "./file-io";
 import type { SessionStore, StoreWrite, WriteResult } from "./session-store";
@@ -305,11 +305,7 @@ export class FileStore implements SessionStore {
 
   async #locked<T>(path: string, work: () => Promise<T>): Promise<T> {
     await this.#ensureDirs();
-    try {
-      return await withFileLock(path, work);
-    } catch (error) {
-      throw this.#unavailable("lock", error);
-    }
+    return this.#io("lock", () => withFileLock(path, work));
   }
 
   #ensureDirs(): Promise<void> {
@@ -328,20 +324,8 @@ export class FileStore implements SessionStore {
     this.sweep().catch(() => undefined); // best effort: expired entries are also dropped when read
   }
 
-  async #io<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw this.#unavailable(what, error);
-    }
-  }
-
-  #unavailable(what: string, cause: unknown): SessionStoreUnavailableError {
-    if (cause instanceof SessionStoreUnavailableError) return cause;
-    return new SessionStoreUnavailableError(
-      `ironlink: could not ${what} in the session directory ${this.dir} (${cause instanceof Error ? cause.message : String(cause)}).`,
-      { cause },
-    );
+  #io<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    return callStore(`could not ${what} in the session directory ${this.dir}`, operation);
   }
 }
 

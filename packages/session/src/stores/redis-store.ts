@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
-import { SessionStoreUnavailableError } from "../errors";
+import { callStore, SessionStoreUnavailableError } from "../errors";
 import { closeRedisClient } from "./redis-client";
 import { createHash } from "node:crypto";
 import type { SessionStore, StoreWrite, WriteResult } from "./session-store";
@@ -235,14 +235,7 @@ export class RedisStore implements SessionStore {
     }
   }
 
-  async #run<T>(what: string, command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (cause) {
-      throw new SessionStoreUnavailableError(
-        `ironlink: could not ${what} the session in Redis (${cause instanceof Error ? cause.message : String(cause)}).`,
-        { cause },
-      );
-    }
+  #run<T>(what: string, command: () => Promise<T>): Promise<T> {
+    return callStore(`could not ${what} the session in Redis`, command);
   }
 }
