@@ -213,6 +213,20 @@ test("no link the kit renders on the outside Next app (which hosts no sign-in pa
   expect([...checked.keys()]).toContain(`${appOne}/account`);
 });
 
+test("the doc's Express app answers its load balancer at /api/health and sends the fleet's security headers", async () => {
+  const health = await fetch(`${outsideApps.service}/api/health`);
+  expect(health.status).toBe(200);
+  expect(await health.json()).toMatchObject({ status: "ok", store: "redis", redis: "ok" });
+  const page = await fetch(`${outsideApps.service}/`, { headers: { accept: "text/html" }, redirect: "manual" });
+  expect(page.status).toBe(303);
+  for (const answer of [health, page]) {
+    expect(answer.headers.get("x-frame-options")).toBe("DENY");
+    expect(answer.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(answer.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+    expect(answer.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+  }
+});
+
 test("an outside app started with another idle timeout refuses to start, naming the setting and both values", async () => {
   const expressDir = path.join(root, "express-app");
   const refused = new ManagedProcess("outside express app, idle 600", "npm", ["start"], {
