@@ -7,6 +7,8 @@ import type { Request, Response } from "express";
  * true when the fleet answered; false passes the request on to the app.
  */
 export async function serveFleetRoute(fleet: Fleet, publicUrl: string, req: Request, res: Response): Promise<boolean> {
+  // Every request passes here: most are the app's own, and cost one lookup.
+  if ((req.method !== "GET" && req.method !== "HEAD") || !fleet.handles(req.path)) return false;
   const closed = new AbortController();
   res.on("close", () => closed.abort());
   const answer = await fleet.handle(toFetchRequest(req, closed.signal), {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createFleet, type Fleet } from "../src/fleet/index";
+import { healthPath } from "../src/fleet/routes";
 import { callbackPath, startPath, verifierCookieName } from "../src/fleet/satellite";
 import { livePaths } from "../src/live";
 import { password } from "./helpers";
@@ -32,6 +33,8 @@ const get = (url: string, init?: RequestInit) => new Request(url, init);
 
 describe("fleet.handle", () => {
   test("answers only its own paths, and only GET and HEAD", async () => {
+    expect([healthPath, livePaths.events, livePaths.script, startPath, callbackPath].every((path) => fleet.handles(path))).toBe(true);
+    expect(["/api/login", "/", "/api/health/x"].some((path) => fleet.handles(path))).toBe(false);
     expect(await fleet.handle(get(`${satellite}/api/login`), { publicUrl: satellite })).toBeUndefined();
     expect(await fleet.handle(get(`${satellite}${livePaths.script}`, { method: "POST" }))).toBeUndefined();
     const script = await fleet.handle(get(`${satellite}${livePaths.script}`));

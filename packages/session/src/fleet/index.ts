@@ -24,7 +24,7 @@ import { readBoolean, readFleetConfig, readLiveStreamLimits, type Environment, t
 import { checkFleetRecord, type FleetRecordStore } from "./settings-check";
 import { type CodeStore, createHandoff, type Handoff } from "./handoff";
 import { normalizedOnce } from "../manager";
-import { type FleetRequestContext, handleFleetRequest } from "./routes";
+import { type FleetRequestContext, handleFleetRequest, isFleetPath } from "./routes";
 
 // The public names: what an app or a kit calls. The flows' internals (hand-off, live streams) stay inside,
 // reached through the fleet instance (`fleet.handle`, `fleet.handoff`, `fleet.liveStreams()`).
@@ -113,6 +113,8 @@ export interface Fleet {
    * Request in, Response out; undefined for a path that is not the fleet's. Kits serve it before their own.
    */
   handle(request: Request, context?: FleetRequestContext): Promise<Response | undefined>;
+  /** Whether `handle` may answer this path at all: a cheap test before a kit builds a Request for it. */
+  handles(pathname: string): boolean;
   close(): Promise<void>;
 }
 
@@ -170,6 +172,7 @@ export function createFleet({ appName = "an app", env = process.env, config = re
     ping: backend.ping,
     checkSettings,
     handle: (request, context) => handleFleetRequest(fleet, request, context),
+    handles: isFleetPath,
     close: async () => {
       await live?.close();
       await backend.close();

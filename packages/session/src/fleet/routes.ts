@@ -51,6 +51,10 @@ export async function handleFleetRequest(fleet: Fleet, request: Request, context
 /** Where every app of the fleet answers its load balancer's probe. */
 export const healthPath = "/api/health";
 
+/** Every path `handleFleetRequest` may answer: a check without allocations, for a kit's every request. */
+const fleetPaths: ReadonlySet<string> = new Set([healthPath, livePaths.events, livePaths.script, startPath, callbackPath]);
+export const isFleetPath = (pathname: string): boolean => fleetPaths.has(pathname);
+
 function routeFor(fleet: Fleet, path: string, { publicUrl }: FleetRequestContext): Route | undefined {
   if (path === healthPath) return health;
   if (fleet.config.liveSignOut && path === livePaths.events) return events;
