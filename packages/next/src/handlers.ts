@@ -1,6 +1,6 @@
-import { callbackPath, healthPath, livePaths, startPath } from "@ironlink/session/fleet";
+import { healthPath, livePaths } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
-import { storeIsDown } from "./fleet";
+import { getFleet, storeIsDown } from "./fleet";
 import { json, storeDownResponse } from "./http";
 import { fleetRoute } from "./routes/fleet";
 import { POST as login } from "./routes/login";
@@ -12,19 +12,16 @@ import { securityHeaders } from "./server/security-headers";
 
 type Handler = (request: Request) => Promise<Response>;
 
-/** The kit's API, by path: what `app/api/[...ironlink]/route.ts` serves. */
+/** The kit's API, by path: what `app/api/[...ironlink]/route.ts` serves beside the fleet's own routes. */
 const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
   "/api/session": { GET: session },
   "/api/session/migrate": { GET: migrate },
   "/api/login": { POST: login },
   "/api/logout": { POST: logout },
   "/api/register": { POST: register },
-  [healthPath]: { GET: fleetRoute },
-  [startPath]: { GET: fleetRoute },
-  [callbackPath]: { GET: fleetRoute },
-  [livePaths.events]: { GET: fleetRoute },
-  [livePaths.script]: { GET: fleetRoute },
 };
+/** The fleet's routes (health, the cross-site sign-in, live sign-out: `fleet.handles(path)`), all GET. */
+const fleetMethods: Partial<Record<"GET" | "POST", Handler>> = { GET: fleetRoute };
 
 /** The methods a path answers, as the Allow header lists them (HEAD with GET, and OPTIONS always). */
 function allowed(methods: Partial<Record<string, Handler>>): string {
@@ -44,7 +41,7 @@ function dispatch(method: "GET" | "POST" | "OPTIONS"): Handler {
 function route(method: "GET" | "POST" | "OPTIONS", path: string, request: Request): Promise<Response> | Response {
   // The live sign-out routes are there only while IRONLINK_LIVE_SIGNOUT is on.
   const switchedOff = (path === livePaths.events || path === livePaths.script) && !getConfig().liveSignOut;
-  const methods = switchedOff ? undefined : routes[path];
+  const methods = switchedOff ? undefined : (routes[path] ?? (getFleet().handles(path) ? fleetMethods : undefined));
   if (!methods) return json({ error: "not_found", message: "There is no such API route." }, 404);
   if (method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allowed(methods) } });
   const handler = methods[method];

@@ -4,7 +4,7 @@ import { ironlinkOptions } from "../options";
 import { currentClientAddress } from "../server/client-address";
 
 /**
- * The fleet's own routes (the cross-site sign-in's start and callback, live sign-out's stream and script),
+ * The fleet's own routes (health, the cross-site sign-in's start and callback, live sign-out's stream and script),
  * served by the fleet instance as they are in every kit. What it does not serve here, the cross-site sign-in
  * of an app that shares the sign-in app's cookie, is a 404 that says why.
  */

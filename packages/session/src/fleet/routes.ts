@@ -39,13 +39,13 @@ export interface FleetRequestContext {
   clientAddress?: string | undefined;
 }
 
-type Route = (fleet: Fleet, request: Request, context: FleetRequestContext & { publicUrl: string }) => Promise<Response>;
+/** A route with what it needs of the fleet and the kit already in hand. */
+type Answer = (request: Request) => Promise<Response>;
 
 /** The fleet's answer to `request`, or undefined when its path is none of the fleet's routes. */
 export async function handleFleetRequest(fleet: Fleet, request: Request, context: FleetRequestContext = {}): Promise<Response | undefined> {
   if (request.method !== "GET" && request.method !== "HEAD") return undefined;
-  const route = routeFor(fleet, new URL(request.url).pathname.replace(/(.)\/$/, "$1"), context);
-  return route?.(fleet, request, { ...context, publicUrl: context.publicUrl ?? "" });
+  return routeFor(fleet, new URL(request.url).pathname.replace(/(.)\/$/, "$1"), context)?.(request);
 }
 
 /** Where every app of the fleet answers its load balancer's probe. */
@@ -55,27 +55,27 @@ export const healthPath = "/api/health";
 const fleetPaths: ReadonlySet<string> = new Set([healthPath, livePaths.events, livePaths.script, startPath, callbackPath]);
 export const isFleetPath = (pathname: string): boolean => fleetPaths.has(pathname);
 
-function routeFor(fleet: Fleet, path: string, { publicUrl }: FleetRequestContext): Route | undefined {
-  if (path === healthPath) return health;
-  if (fleet.config.liveSignOut && path === livePaths.events) return events;
+function routeFor(fleet: Fleet, path: string, { publicUrl, clientAddress }: FleetRequestContext): Answer | undefined {
+  if (path === healthPath) return () => health(fleet);
+  if (fleet.config.liveSignOut && path === livePaths.events) return (request) => events(fleet, request, clientAddress);
   if (fleet.config.liveSignOut && path === livePaths.script) return script;
   // Only an app the sign-in app's cookie cannot reach (a satellite) signs in with a code.
   if (!publicUrl || sharesSignInCookie(fleet.config, publicUrl)) return undefined;
-  if (path === startPath) return start;
-  if (path === callbackPath) return callback;
+  if (path === startPath) return (request) => start(fleet, request, publicUrl);
+  if (path === callbackPath) return (request) => callback(fleet, request, publicUrl);
   return undefined;
 }
 
 /** START_PATH: a verifier for this browser in a cookie of this app's, then on to the fleet's sign-in page. */
-const start: Route = async (fleet, request, { publicUrl }) => {
+async function start(fleet: Fleet, request: Request, publicUrl: string): Promise<Response> {
   const next = safeNextPath(new URL(request.url).searchParams.get("next"));
   const answer = await startSignIn(fleet.config, () => fleet.isSignInUp(), { publicUrl, next });
   if (answer.kind === "sign-in-down") return handoffPage("sign-in-down", startUrl(next), privateHeaders());
   return redirect(answer.location, withCookies(privateHeaders(), [answer.cookie]));
-};
+}
 
 /** CALLBACK_PATH: the code redeemed through the shared store, this app's own cookie for the session, on to `next`. */
-const callback: Route = async (fleet, request, { publicUrl }) => {
+async function callback(fleet: Fleet, request: Request, publicUrl: string): Promise<Response> {
   const query = new URL(request.url).searchParams;
   // The raw header: a planted verifier must be seen beside ours (finishSignIn refuses both).
   const answer = await finishSignIn(fleet.config, fleet.handoff, { publicUrl, query, cookieHeader: request.headers.get("cookie") });
@@ -88,14 +88,14 @@ const callback: Route = async (fleet, request, { publicUrl }) => {
   markSeenOn(session, new URL(publicUrl).origin);
   await session.save();
   return redirect(answer.location, headers);
-};
+}
 
 /**
  * `livePaths.events`: a signed-in tab's stream of its session's end (Server-Sent Events), so a tab left open
  * learns of a sign-out anywhere within a second. `?check=1` answers 204 while signed in, 401 once not: what
  * the page's script asks after an `ended` (a password change gives the same person a new session).
  */
-const events: Route = async (fleet, request, { clientAddress }) => {
+async function events(fleet: Fleet, request: Request, clientAddress: string | undefined): Promise<Response> {
   const headers = new Headers({ "Cache-Control": "no-store" });
   const session = await fleet.sessions.getSession(webCookies(request, headers));
   const { publicId } = sessionInfo(session);
@@ -117,7 +117,7 @@ const events: Route = async (fleet, request, { clientAddress }) => {
   request.signal.addEventListener("abort", opened);
   for (const [name, value] of Object.entries(liveStreamHeaders)) headers.set(name, value);
   return new Response(stream.body, { headers });
-};
+}
 
 /** A response body to write an event stream into; `onCancel` runs when the reader goes away. */
 function eventStream() {
@@ -145,17 +145,17 @@ function eventStream() {
  * `healthPath`: 200 while the session store answers, 503 while it does not, with the time it took. `redis`
  * (or `files`, with the file store) is "ok" or "down". Reads no session: a probe has none.
  */
-const health: Route = async (fleet) => {
+async function health(fleet: Fleet): Promise<Response> {
   const started = performance.now();
   const ok = !fleet.isStoreDown() && (await fleet.ping().then(() => true, () => false));
   const latencyMs = Math.round((performance.now() - started) * 100) / 100;
   const { kind } = fleet.config.store;
   const body = { status: ok ? "ok" : "unavailable", store: kind, [kind === "redis" ? "redis" : "files"]: ok ? "ok" : "down", latencyMs };
   return new Response(JSON.stringify(body), { status: ok ? 200 : 503, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" } });
-};
+}
 
 /** `livePaths.script`: what a signed-in page loads to hear of its session's end. */
-const script: Route = async () =>
+const script: Answer = async () =>
   new Response(liveClientScript, { headers: { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=300" } });
 
 // The code travels in the callback's URL: no Referer carries it on, and no cache keeps the answer.
