@@ -6,7 +6,7 @@ const appOneUrl = process.env.APP_ONE_URL ?? "http://127.0.0.1:5000";
 
 export default function HomePage() {
   return (
-    <ProtectedPage path="/">
+    <ProtectedPage ironlink={ironlink} path="/">
       {async () => {
         // This app's own field of the shared session (typed by createIronlink<Preferences>()).
         const { theme } = await ironlink.getCurrentSession();

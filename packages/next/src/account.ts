@@ -2,7 +2,7 @@ import "server-only";
 import { isSessionStoreUnavailable, regenerateSession, type SignInTicket, sessionInfo } from "@ironlink/session";
 import { getConfig } from "./config";
 import { messages } from "./messages";
-import { ironlinkOptions } from "./options";
+import type { ResolvedOptions } from "./options";
 import { SignInRateLimiter, retryMessage } from "./rate-limit";
 import { getStorage } from "./storage";
 import type { RequestContext } from "./request-context";
@@ -30,7 +30,7 @@ type Input = Record<string, unknown>;
 const users = () => new UserStore(getStorage().users);
 const limiter = () => new SignInRateLimiter(getStorage().attempts, getConfig().rateLimit);
 
-export function signIn(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
+export function signIn(options: ResolvedOptions, session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
   return withTemporaryFailures(async () => {
     const check = await checkCredentials(input, false);
     if (!check.ok) return invalid(check.errors);
@@ -40,17 +40,17 @@ export function signIn(session: AppSession, input: Input, context: RequestContex
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
     // The sign-in guard (manager.ts, docs/security.md): taken before the password is checked.
     const ticket = await sessions().signInTicket();
-    const user = await verifyAttempt(username, password, () => limiter().notChecked(username, context.address), { address: context.address });
+    const user = await verifyAttempt(options, username, password, () => limiter().notChecked(username, context.address), { address: context.address });
     if (!user) return { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
     await limiter().succeeded(username, context.address);
-    if (!(await startSession(session, user, context, ticket))) return revokedMeanwhile();
+    if (!(await startSession(options, session, user, context, ticket))) return revokedMeanwhile();
     return { ok: true, user };
   });
 }
 
-export function register(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
+export function register(options: ResolvedOptions, session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
   return withTemporaryFailures(async () => {
-    if (!ironlinkOptions().registration) return { ok: false, status: 404, error: "registration_closed", message: messages.registrationClosed };
+    if (!options.registration) return { ok: false, status: 404, error: "registration_closed", message: messages.registrationClosed };
     const check = await checkCredentials(input, true);
     if (!check.ok) return invalid(check.errors);
     const limit = await limiter().attemptRegistration(context.address);
@@ -60,7 +60,7 @@ export function register(session: AppSession, input: Input, context: RequestCont
     if (!created.ok) {
       return { ok: false, status: 409, error: "username_taken", message: messages.usernameTaken, fieldErrors: { username: messages.usernameTaken } };
     }
-    await startSession(session, created.user, context);
+    await startSession(options, session, created.user, context);
     return { ok: true, user: created.user };
   });
 }
@@ -86,11 +86,11 @@ export async function revokeOwnSession(session: AppSession, publicId: unknown): 
  * Changes the password after checking the current one, then gives this session a new id and ends every
  * other session of the user: whoever knew the old password is out everywhere.
  */
-export function changePassword(session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
+export function changePassword(options: ResolvedOptions, session: AppSession, input: Input, context: RequestContext): Promise<AccountResult> {
   return withTemporaryFailures(async () => {
     const user = session.user;
     if (!user) return { ok: false, status: 401, error: "unauthenticated", message: messages.signedOut };
-    if (ironlinkOptions().verifyCredentials) return { ok: false, status: 404, error: "password_change_unavailable", message: messages.passwordChangeElsewhere };
+    if (options.verifyCredentials) return { ok: false, status: 404, error: "password_change_unavailable", message: messages.passwordChangeElsewhere };
     const check = await checkNewPassword(input, user.username);
     if (!check.ok) return invalid(check.errors);
     // Counted per session: strangers guessing at the username never block its signed-in owner.
@@ -99,7 +99,7 @@ export function changePassword(session: AppSession, input: Input, context: Reque
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
     // Queued as this session, like its limit: sign-ins at the name never hold the owner's change up.
     const turn = { address: context.address, as: `change:${publicId}` };
-    if (!(await verifyAttempt(user.id, check.currentPassword, () => limiter().passwordChangeNotChecked(publicId), turn))) {
+    if (!(await verifyAttempt(options, user.id, check.currentPassword, () => limiter().passwordChangeNotChecked(publicId), turn))) {
       return { ok: false, status: 400, error: "wrong_password", message: messages.wrongCurrentPassword, fieldErrors: { currentPassword: messages.wrongCurrentPassword } };
     }
     await limiter().passwordChangeSucceeded(publicId);
@@ -121,10 +121,9 @@ export function changePassword(session: AppSession, input: Input, context: Reque
  * revocation of the user (a password change, "sign out everywhere") began since: otherwise it is ended
  * here and false comes back. Why that leaves no session of the old password alive: manager.ts, signInGuard.
  */
-async function startSession(session: AppSession, user: User, context: RequestContext, ticket?: SignInTicket): Promise<boolean> {
+async function startSession({ publicUrl }: ResolvedOptions, session: AppSession, user: User, context: RequestContext, ticket?: SignInTicket): Promise<boolean> {
   await regenerateSession(session);
-  const origin = ironlinkOptions().publicUrl;
-  Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.startedFrom ?? context.app, userAgent: context.userAgent, ...(origin ? { seenOn: [new URL(origin).origin] } : {}) });
+  Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.startedFrom ?? context.app, userAgent: context.userAgent, ...(publicUrl ? { seenOn: [new URL(publicUrl).origin] } : {}) });
   await session.save();
   if (!ticket) return true;
   let current = false;
@@ -153,8 +152,7 @@ function invalid(fieldErrors: CredentialErrors): AccountResult {
  * The password check of an attempt the rate limiter counted: the app's own `verifyCredentials`, or the
  * built-in users (hashed in turn with other accounts and addresses). One refused before any hashing is given back.
  */
-async function verifyAttempt(username: string, password: string, giveBack: () => Promise<void>, turn: HashTurn): Promise<User | null> {
-  const verify = ironlinkOptions().verifyCredentials;
+async function verifyAttempt({ verifyCredentials: verify }: ResolvedOptions, username: string, password: string, giveBack: () => Promise<void>, turn: HashTurn): Promise<User | null> {
   try {
     return verify ? await verify({ username, password }) : await users().verify(username, password, turn);
   } catch (error) {

@@ -5,6 +5,7 @@ import { cache } from "react";
 import { cookieStoreWithHeader, isSessionStoreUnavailable, SessionStoreUnavailableError, type ListedSession, sessionInfo } from "@ironlink/session";
 import { storeIsDown } from "./fleet";
 import { noteStoreUnavailable } from "./server/store-outage";
+import type { ResolvedOptions } from "./options";
 import { signInLocation } from "./sign-in-location";
 import { type AppSession, openSession, type SessionData, sessions } from "./session";
 import type { User } from "./users";
@@ -68,10 +69,10 @@ export async function listOwnSessions(user: User): Promise<ListedSession<Session
  * sign in and brought back to `path`; a stateless iron-session cookie is moved into the store first.
  * While the store does not answer, throws SessionStoreUnavailableError (the error page, or a 503 in apiRoute).
  */
-export async function requireUser(path = "/"): Promise<User> {
+export async function requireUser(options: ResolvedOptions, path = "/"): Promise<User> {
   const viewer = await getViewer();
   if (viewer.status === "signed-in") return viewer.user;
   if (viewer.status === "unavailable") throw storeDownError();
   if (viewer.status === "legacy") redirect(`/api/session/migrate?next=${encodeURIComponent(path)}`);
-  redirect(signInLocation(path));
+  redirect(signInLocation(options, path));
 }

@@ -8,3 +8,6 @@ export interface AuthFormState {
   /** The username typed, so the form keeps it; never a password. */
   username?: string;
 }
+
+/** A kit form's server action: the app's submitForm bound to the form's name. */
+export type FormAction = (previous: AuthFormState, data: FormData) => Promise<AuthFormState>;

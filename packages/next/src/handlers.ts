@@ -1,7 +1,8 @@
 import { healthPath, livePaths } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
 import { getFleet, storeIsDown } from "./fleet";
-import { json, storeDownResponse } from "./http";
+import { json, type RouteHandler, storeDownResponse } from "./http";
+import type { ResolvedOptions } from "./options";
 import { fleetRoute } from "./routes/fleet";
 import { POST as login } from "./routes/login";
 import { POST as logout } from "./routes/logout";
@@ -10,7 +11,7 @@ import { POST as register } from "./routes/register";
 import { GET as session } from "./routes/session";
 import { securityHeaders } from "./server/security-headers";
 
-type Handler = (request: Request) => Promise<Response>;
+type Handler = RouteHandler;
 
 /** The kit's API, by path: what `app/api/[...ironlink]/route.ts` serves beside the fleet's own routes. */
 const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
@@ -29,16 +30,16 @@ function allowed(methods: Partial<Record<string, Handler>>): string {
   return [...names, ...(names.includes("GET") ? ["HEAD"] : []), "OPTIONS"].sort().join(", ");
 }
 
-function dispatch(method: "GET" | "POST" | "OPTIONS"): Handler {
+function dispatch(method: "GET" | "POST" | "OPTIONS", options: ResolvedOptions): (request: Request) => Promise<Response> {
   return async (request) => {
     const path = new URL(request.url).pathname.replace(/\/$/, "");
     // While the store is known to be down, every route but the health check answers 503 at once, before any work.
-    const response = path !== healthPath && storeIsDown() ? storeDownResponse() : await route(method, path, request);
+    const response = path !== healthPath && storeIsDown() ? storeDownResponse() : await route(method, path, request, options);
     return withSecurityHeaders(response);
   };
 }
 
-function route(method: "GET" | "POST" | "OPTIONS", path: string, request: Request): Promise<Response> | Response {
+function route(method: "GET" | "POST" | "OPTIONS", path: string, request: Request, options: ResolvedOptions): Promise<Response> | Response {
   // The live sign-out routes are there only while IRONLINK_LIVE_SIGNOUT is on.
   const switchedOff = (path === livePaths.events || path === livePaths.script) && !getConfig().liveSignOut;
   const methods = switchedOff ? undefined : (routes[path] ?? (getFleet().handles(path) ? fleetMethods : undefined));
@@ -46,7 +47,7 @@ function route(method: "GET" | "POST" | "OPTIONS", path: string, request: Reques
   if (method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allowed(methods) } });
   const handler = methods[method];
   if (!handler) return json({ error: "method_not_allowed", message: `Use ${Object.keys(methods).join(" or ")}.` }, 405, { Allow: allowed(methods) });
-  return handler(request);
+  return handler(request, options);
 }
 
 /**
@@ -74,4 +75,6 @@ function addMissingHeaders(response: Response): Response {
  * `export const { GET, POST, OPTIONS } = ironlink.handlers;`. An app's own routes under /api/ still win: Next
  * prefers a static segment to a catch-all.
  */
-export const handlers = { GET: dispatch("GET"), POST: dispatch("POST"), OPTIONS: dispatch("OPTIONS") };
+export function createHandlers(options: ResolvedOptions) {
+  return { GET: dispatch("GET", options), POST: dispatch("POST", options), OPTIONS: dispatch("OPTIONS", options) };
+}

@@ -3,6 +3,7 @@ import { maxBodyBytes } from "./server/request-limits";
 import { isSessionStoreUnavailable } from "@ironlink/session";
 import { isAllowedOrigin, refusedOriginMessage } from "@ironlink/session/fleet";
 import type { AccountResult } from "./account";
+import type { ResolvedOptions } from "./options";
 import { getConfig } from "./config";
 import { storeDownRetryAfterSeconds } from "./fleet";
 import { messages } from "./messages";
@@ -33,18 +34,21 @@ export function accountResponse(result: AccountResult, successStatus = 200): Res
   return response;
 }
 
+/** A route of the kit's API: the request, and the options of the instance whose `handlers` serve it. */
+export type RouteHandler = (request: Request, options: ResolvedOptions) => Promise<Response>;
+
 /**
  * Wraps a route handler: refuses cross-site POSTs, turns a Redis outage into a 503 with a clear message,
  * and keeps anything unexpected from reaching the client as a stack trace.
  */
-export function apiRoute(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response> {
-  return async (request) => {
+export function apiRoute(handler: RouteHandler): RouteHandler {
+  return async (request, options) => {
     const { appOrigins } = getConfig();
     if (request.method !== "GET" && request.method !== "HEAD" && !isAllowedOrigin(request.headers, appOrigins)) {
       return jsonError(403, "forbidden_origin", refusedOriginMessage(request.headers, appOrigins));
     }
     try {
-      return await handler(request);
+      return await handler(request, options);
     } catch (error) {
       if (isSessionStoreUnavailable(error)) return storeDownResponse();
       if (error instanceof BodyError) return jsonError(error.status, error.code, error.message);

@@ -1,9 +1,12 @@
 import "server-only";
 import { getConfig } from "./config";
 import { getCurrentSession, getViewer, listOwnSessions, requireUser } from "./dal";
-import { handlers } from "./handlers";
+import type { AuthFormState } from "./form-state";
+import { type FormName, submitForm } from "./forms";
+import { createHandlers } from "./handlers";
 import { runAppAction } from "./app-action";
-import { configureIronlink, type IronlinkOptions } from "./options";
+import { type IronlinkOptions, resolveOptions } from "./options";
+import { createProxy } from "./proxy";
 import { type AppSession, type NoAppData, type SessionData, sessions } from "./session";
 import { startupCheck } from "./startup-check";
 import type { User } from "./users";
@@ -12,6 +15,10 @@ import type { User } from "./users";
  * `@ironlink/next`: everything a Next.js app of the fleet needs, from one call in `lib/ironlink.ts`:
  *
  *   export const ironlink = createIronlink({ verifyCredentials, registration: false });
+ *
+ * Every part of the app that needs it imports that instance: proxy.ts (`ironlink.proxy`), the API route
+ * (`ironlink.handlers`), the pages (the kit's pages take it as a prop) and the app's server actions
+ * (`ironlink.submitForm`). Each bundle Next builds evaluates lib/ironlink.ts, so each has the same options.
  *
  * `AppData` types the fields the app keeps in the fleet's shared session beside the fleet's own (which it
  * may not redefine): `createIronlink<{ theme: "light" | "dark" }>()` makes `session.theme` a
@@ -23,12 +30,14 @@ import type { User } from "./users";
  * data-access layer, so the check that matters (the session exists in the store) is never skipped.
  */
 export function createIronlink<AppData extends OwnFields<AppData> = NoAppData>(options: IronlinkOptions = {}) {
-  configureIronlink(options);
+  const resolved = resolveOptions(options);
   return {
+    /** The options with their defaults, as every part of the kit reads them. */
+    options: resolved,
     /** Who is asking: signed-in (with the user), anonymous, expired, legacy or unavailable. Cached per request. */
     getViewer,
     /** The signed-in user, or a redirect to sign in and back to `path`. */
-    requireUser,
+    requireUser: (path?: string) => requireUser(resolved, path),
     /** The request's session (the fleet's fields and AppData's), for reading or saving your own fields. Cached per request. */
     getCurrentSession: getCurrentSession as () => Promise<AppSession<AppData>>,
     /**
@@ -40,9 +49,16 @@ export function createIronlink<AppData extends OwnFields<AppData> = NoAppData>(o
     /** The user's sessions across the fleet, for an account page; null while the store does not answer. */
     listOwnSessions,
     /** `export const { GET, POST, OPTIONS } = ironlink.handlers;` in app/api/[...ironlink]/route.ts. */
-    handlers,
+    handlers: createHandlers(resolved),
+    /** `export const { proxy } = ironlink;` in proxy.ts: the optimistic proxy (headers, nonce, fast 503, sign-in redirect). */
+    proxy: createProxy(resolved),
+    /**
+     * The kit's forms (sign in, create an account, change the password, end a session), for the app's
+     * "use server" file to export: the pages bind it to each form.
+     */
+    submitForm: (form: FormName, state: AuthFormState, data: FormData) => submitForm(resolved, form, state, data),
     /** For instrumentation.ts: checks the configuration and the fleet's settings at start, and stops the server with what to fix. */
-    register: startupCheck,
+    register: () => startupCheck(resolved),
     /** The fleet's settings and the sign-in limits, as read from the environment. */
     config: getConfig,
     /** The session manager: listSessions, revokeSession, revokeUserSessions. */
@@ -63,4 +79,3 @@ export type { Viewer } from "./dal";
 export type { AppSession, SessionData } from "./session";
 export type { User } from "./users";
 export type { IronlinkConfig } from "./config";
-export { requireUser, getViewer, getCurrentSession } from "./dal";

@@ -31,36 +31,22 @@ export interface ResolvedOptions {
   hostsSignIn: boolean;
 }
 
-const defaults: ResolvedOptions = {
-  verifyCredentials: undefined,
-  registration: true,
-  protectedPaths: new Set(["/", "/account"]),
-  publicUrl: undefined,
-  hostsSignIn: true,
-};
+const defaultProtectedPaths: ReadonlySet<string> = new Set(["/", "/account"]);
 
-// On globalThis: the proxy, the pages, the route handlers and the server actions are separate bundles of
-// one process, and each must see the options the app gave createIronlink().
-const optionsKey = Symbol.for("ironlink.next.options");
-const globalOptions = globalThis as typeof globalThis & { [optionsKey]?: ResolvedOptions };
-
-export function configureIronlink(options: IronlinkOptions): ResolvedOptions {
-  const resolved: ResolvedOptions = {
+/**
+ * The options with their defaults, held by the instance createIronlink() returns: the proxy, the route, the
+ * pages and the app's server actions each import that instance from lib/ironlink.ts, so each sees them.
+ */
+export function resolveOptions(options: IronlinkOptions): ResolvedOptions {
+  // Checked when the server starts (startup-check.ts), not here: `next build` evaluates lib/ironlink.ts too,
+  // without the runtime environment that usually carries publicUrl.
+  return {
     verifyCredentials: options.verifyCredentials,
     registration: options.registration ?? options.verifyCredentials === undefined,
-    protectedPaths: options.protectedPaths ? new Set(options.protectedPaths) : defaults.protectedPaths,
+    protectedPaths: options.protectedPaths ? new Set(options.protectedPaths) : defaultProtectedPaths,
     publicUrl: options.publicUrl?.replace(/\/$/, ""),
     hostsSignIn: options.hostsSignIn ?? true,
   };
-  // Checked when the server starts (startup-check.ts), not here: `next build` evaluates this module too,
-  // without the runtime environment that usually carries publicUrl.
-  globalOptions[optionsKey] = resolved;
-  return resolved;
-}
-
-/** The options createIronlink() was given in this process, or the defaults. */
-export function ironlinkOptions(): ResolvedOptions {
-  return globalOptions[optionsKey] ?? defaults;
 }
 
 /** What is wrong with the options for this fleet, or undefined. */

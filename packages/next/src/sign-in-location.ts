@@ -1,10 +1,9 @@
 import { sharesSignInCookie, startUrl } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
-import { ironlinkOptions } from "./options";
+import type { ResolvedOptions } from "./options";
 
 /** Whether this app is on another site than the sign-in app's cookie reaches: then sign-in comes back with a code. */
-export function isSatellite(): boolean {
-  const { publicUrl } = ironlinkOptions();
+export function isSatellite({ publicUrl }: ResolvedOptions): boolean {
   return publicUrl !== undefined && !sharesSignInCookie(getConfig(), publicUrl);
 }
 
@@ -13,9 +12,9 @@ export function isSatellite(): boolean {
  * the fleet's sign-in app with this app's absolute address to come back to; for a satellite, its own
  * start of the cross-site sign-in.
  */
-export function signInLocation(path: string): string {
-  if (isSatellite()) return startUrl(path);
-  const { hostsSignIn, publicUrl } = ironlinkOptions();
+export function signInLocation(options: ResolvedOptions, path: string): string {
+  if (isSatellite(options)) return startUrl(path);
+  const { hostsSignIn, publicUrl } = options;
   if (!hostsSignIn && !publicUrl) throw new Error("ironlink: createIronlink({ hostsSignIn: false }) needs `publicUrl`, this app's origin.");
   const next = hostsSignIn ? path : `${publicUrl}${path}`;
   return `${hostsSignIn ? "" : getConfig().loginUrl}/login?next=${encodeURIComponent(next)}`;
@@ -25,6 +24,6 @@ export function signInLocation(path: string): string {
  * Where the account page is: this app's /account, or the sign-in app's for an app that hosts no sign-in
  * pages (it has no /account of its own, and the kit must never link to a page the app does not have).
  */
-export function accountLocation(): string {
-  return ironlinkOptions().hostsSignIn ? "/account" : `${getConfig().loginUrl}/account`;
+export function accountLocation({ hostsSignIn }: ResolvedOptions): string {
+  return hostsSignIn ? "/account" : `${getConfig().loginUrl}/account`;
 }

@@ -4,18 +4,18 @@ import { appIdentity } from "./app-identity";
 import { getConfig } from "./config";
 import { seedDemoAccount } from "./dev-seed";
 import { getFleet } from "./fleet";
-import { ironlinkOptions, optionsProblem } from "./options";
+import { optionsProblem, type ResolvedOptions } from "./options";
 
 /**
  * A configuration error, or settings that differ from the fleet's, stop the server with what to fix; then,
  * in development, the demo account. A store that does not answer yet is no reason to refuse to start.
  */
-export async function startupCheck(): Promise<void> {
+export async function startupCheck(options: ResolvedOptions): Promise<void> {
   try {
-    const problem = optionsProblem(ironlinkOptions(), getConfig().appOrigins);
+    const problem = optionsProblem(options, getConfig().appOrigins);
     if (problem) throw new Error(problem);
     await getFleet().checkSettings();
-    await nameThisApp();
+    await nameThisApp(options);
   } catch (error) {
     if (isSessionStoreUnavailable(error)) {
       console.warn("ironlink: the session store did not answer, so this app's settings were not compared with the fleet's.");
@@ -26,18 +26,16 @@ export async function startupCheck(): Promise<void> {
     }
   }
   await seedDemoAccount();
-  if (hostsFleetSignIn()) beatWhileUp();
+  if (hostsFleetSignIn(options)) beatWhileUp();
 }
 
 /** With a publicUrl, this app's name (IRONLINK_APP_NAME) is recorded: the sign-in page names it, not its host. */
-async function nameThisApp(): Promise<void> {
-  const { publicUrl } = ironlinkOptions();
+async function nameThisApp({ publicUrl }: ResolvedOptions): Promise<void> {
   if (publicUrl && appIdentity.named) await getFleet().nameApp(publicUrl, appIdentity.name);
 }
 
 /** This app is the one LOGIN_URL names (or, without a publicUrl, one that hosts sign-in pages). */
-function hostsFleetSignIn(): boolean {
-  const { hostsSignIn, publicUrl } = ironlinkOptions();
+function hostsFleetSignIn({ hostsSignIn, publicUrl }: ResolvedOptions): boolean {
   return hostsSignIn && (publicUrl === undefined || new URL(publicUrl).origin === getConfig().loginUrl);
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 
 // A fleet of its own on the file store, read from the environment as an app reads it.
 const dir = mkdtempSync(join(tmpdir(), "ironlink-kit-"));
@@ -12,8 +12,8 @@ vi.mock("server-only", () => ({}));
 const { createIronlink } = await import("../src/index");
 const { register, signIn } = await import("../src/account");
 const { sessions } = await import("../src/session");
-const { handlers, withSecurityHeaders } = await import("../src/handlers");
-const { configureIronlink, optionsProblem } = await import("../src/options");
+const { withSecurityHeaders } = await import("../src/handlers");
+const { optionsProblem } = await import("../src/options");
 
 /** A cookie jar of Next's `cookies()` shape. */
 function jar() {
@@ -23,22 +23,18 @@ function jar() {
 const context = { address: "192.0.2.1", userAgent: "vitest", app: "Kit test" };
 
 describe("createIronlink", () => {
-  beforeEach(() => {
-    createIronlink();
-  });
-
   it("signs in against the app's own verifyCredentials, with what the person typed, and starts a fleet session", async () => {
     const seen: unknown[] = [];
-    createIronlink({
+    const { options } = createIronlink({
       verifyCredentials: async (credentials) => {
         seen.push(credentials);
         return credentials.password === "right password here" ? { id: "u-42", username: "Grace" } : null;
       },
     });
-    const wrong = await signIn(await sessions().getSession(jar()), { username: "grace", password: "wrong" }, context);
+    const wrong = await signIn(options, await sessions().getSession(jar()), { username: "grace", password: "wrong" }, context);
     expect(wrong).toMatchObject({ ok: false, status: 401 });
     const session = await sessions().getSession(jar());
-    const right = await signIn(session, { username: "grace", password: "right password here" }, context);
+    const right = await signIn(options, session, { username: "grace", password: "right password here" }, context);
     expect(right).toEqual({ ok: true, user: { id: "u-42", username: "Grace" } });
     expect(seen).toEqual([{ username: "grace", password: "wrong" }, { username: "grace", password: "right password here" }]);
     expect(session).toMatchObject({ user: { id: "u-42", username: "Grace" }, signedInOn: "Kit test", userAgent: "vitest" });
@@ -46,25 +42,36 @@ describe("createIronlink", () => {
   });
 
   it("turns registration off by default with verifyCredentials, or when asked", async () => {
-    createIronlink({ verifyCredentials: async () => null });
     const input = { username: "newcomer", password: "a long enough passphrase" };
-    expect(await register(await sessions().getSession(jar()), input, context)).toMatchObject({ ok: false, status: 404, error: "registration_closed" });
-    createIronlink({ registration: false });
-    expect(await register(await sessions().getSession(jar()), input, context)).toMatchObject({ ok: false, status: 404 });
-    createIronlink();
-    expect(await register(await sessions().getSession(jar()), input, context)).toMatchObject({ ok: true, user: { username: "newcomer" } });
+    const attempt = async (app: ReturnType<typeof createIronlink>) => register(app.options, await sessions().getSession(jar()), input, context);
+    expect(await attempt(createIronlink({ verifyCredentials: async () => null }))).toMatchObject({ ok: false, status: 404, error: "registration_closed" });
+    expect(await attempt(createIronlink({ registration: false }))).toMatchObject({ ok: false, status: 404 });
+    expect(await attempt(createIronlink())).toMatchObject({ ok: true, user: { username: "newcomer" } });
+  });
+
+  it("keeps each instance's options to itself: two apps' instances in one process do not mix", async () => {
+    const own = createIronlink({ hostsSignIn: false, publicUrl: "http://127.0.0.1:3000/", protectedPaths: ["/reports"] });
+    const other = createIronlink({ registration: false });
+    expect(own.options).toMatchObject({ hostsSignIn: false, publicUrl: "http://127.0.0.1:3000", registration: true });
+    expect([...own.options.protectedPaths]).toEqual(["/reports"]);
+    expect(other.options).toMatchObject({ hostsSignIn: true, publicUrl: undefined, registration: false });
+    expect([...other.options.protectedPaths]).toEqual(["/", "/account"]);
   });
 
   it("needs publicUrl, on one of APP_ORIGINS, for an app that hosts no sign-in page: checked at start, not at build", () => {
     const origins = ["http://127.0.0.1:5000", "http://127.0.0.1:3000"];
-    expect(optionsProblem(configureIronlink({ hostsSignIn: false }), origins)).toMatch(/needs `publicUrl`/);
-    expect(optionsProblem(configureIronlink({ hostsSignIn: false, publicUrl: "http://evil.test" }), origins)).toMatch(/must be one of APP_ORIGINS/);
-    expect(optionsProblem(configureIronlink({ hostsSignIn: false, publicUrl: "http://127.0.0.1:3000" }), origins)).toBeUndefined();
-    expect(optionsProblem(configureIronlink({}), origins)).toBeUndefined();
+    expect(optionsProblem(options({ hostsSignIn: false }), origins)).toMatch(/needs `publicUrl`/);
+    expect(optionsProblem(options({ hostsSignIn: false, publicUrl: "http://evil.test" }), origins)).toMatch(/must be one of APP_ORIGINS/);
+    expect(optionsProblem(options({ hostsSignIn: false, publicUrl: "http://127.0.0.1:3000" }), origins)).toBeUndefined();
+    expect(optionsProblem(options({}), origins)).toBeUndefined();
   });
 });
 
+/** The options an instance created with `given` holds. */
+const options = (given: Parameters<typeof createIronlink>[0]) => createIronlink(given).options;
+
 describe("handlers", () => {
+  const { handlers } = createIronlink();
   const call = (method: "GET" | "POST" | "OPTIONS", path: string) => handlers[method](new Request(`http://127.0.0.1:5000${path}`, { method }));
 
   it("answers OPTIONS with the methods of each path", async () => {

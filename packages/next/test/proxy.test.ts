@@ -7,7 +7,9 @@ vi.mock("../src/config", () => ({
   getConfig: () => ({ production: state.production, cookieSecure: state.cookieSecure, cookieName: "ironlink_session" }),
 }));
 vi.mock("../src/fleet", () => ({ storeIsDown: () => state.storeDown, storeDownRetryAfterSeconds: 5 }));
-const { proxy } = await import("../src/proxy");
+const { createProxy } = await import("../src/proxy");
+const { resolveOptions } = await import("../src/options");
+const proxy = createProxy(resolveOptions({}));
 
 const app = "http://127.0.0.1:5000";
 const request = (path: string, headers: Record<string, string> = {}) => new NextRequest(`${app}${path}`, { headers });

@@ -1,7 +1,6 @@
 // Every public entry of @ironlink/next, as an app's TypeScript sees it (tsc 5.9, nodenext, strict).
 import { createIronlink, type Ironlink, type IronlinkOptions, type User, type VerifyCredentials, type Viewer } from "@ironlink/next";
 import { ironlinkNextConfig } from "@ironlink/next/config";
-import { proxy } from "@ironlink/next/proxy";
 import { AccountPage, AppLayout, AuthForm, LiveSignOut, LoginPage, ProtectedPage, RegisterPage, SignOutButton } from "@ironlink/next/ui";
 import { ErrorPage } from "@ironlink/next/ui/error-page";
 import type { NextConfig } from "next";
@@ -19,11 +18,21 @@ export async function whoIsAsking(): Promise<string> {
   return viewer.status === "signed-in" ? viewer.user.username : user.username;
 }
 export const config: NextConfig = ironlinkNextConfig({ name: "Reports", accent: "#9333ea" });
-export const edge: (request: NextRequest) => NextResponse = proxy;
+export const edge: (request: NextRequest) => NextResponse = ironlink.proxy;
+// What an app's "use server" file exports: the kit's forms, run on this instance.
+export async function submitForm(...form: Parameters<typeof ironlink.submitForm>) {
+  return ironlink.submitForm(...form);
+}
+export const loginPage = LoginPage({ ironlink, submitForm, searchParams: Promise.resolve({ next: "/reports" }) });
+export const accountPage = AccountPage({ ironlink, submitForm });
+// @ts-expect-error: the kit's pages need the app's instance and its server action
+RegisterPage({ searchParams: Promise.resolve({}) });
+// @ts-expect-error: a form's name is one of the kit's forms
+void submitForm("deleteEverything", {}, new FormData());
 export const pieces = [AccountPage, AppLayout, AuthForm, LiveSignOut, LoginPage, ProtectedPage, RegisterPage, SignOutButton, ErrorPage];
 // Were the kit's types lost (a declaration that does not resolve under nodenext), these would not be errors.
 // @ts-expect-error: the proxy takes a NextRequest
-proxy("not a request");
+ironlink.proxy("not a request");
 // @ts-expect-error: createIronlink has no such option
 createIronlink({ registrations: true });
 

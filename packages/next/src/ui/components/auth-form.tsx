@@ -1,28 +1,28 @@
 "use client";
 import { useActionState } from "react";
-import { registerAction, signInAction } from "../../actions";
-import type { AuthFormState } from "../../form-state";
+import type { AuthFormState, FormAction } from "../../form-state";
 import { Field, FormMessages } from "./field";
 
 const modes = {
-  login: { action: signInAction, title: "Sign in", submit: "Sign in", pending: "Signing in…", autoComplete: "current-password" },
-  register: { action: registerAction, title: "Create an account", submit: "Create account", pending: "Creating account…", autoComplete: "new-password" },
+  login: { title: "Sign in", submit: "Sign in", pending: "Signing in…", autoComplete: "current-password" },
+  register: { title: "Create an account", submit: "Create account", pending: "Creating account…", autoComplete: "new-password" },
 } as const;
 
 /**
- * The sign-in and registration form: a server action through useActionState, so errors appear without a
- * reload. `notice` explains why the person is here (an expired session); `returnsTo` names the other app
+ * The sign-in and registration form: `action` (the app's submitForm bound to "signIn" or "register", a server
+ * action) through useActionState, so errors appear without a reload. `notice` explains why the person is here (an expired session); `returnsTo` names the other app
  * (its recorded name, else its host) the person goes back to; `passwordHint` states the password rules (registration).
  */
 export function AuthForm({
+  action,
   mode,
   next,
   challenge,
   notice,
   returnsTo,
   passwordHint,
-}: { mode: keyof typeof modes; next: string; challenge?: string; notice?: string; returnsTo?: string; passwordHint?: string }) {
-  const { action, title, submit, pending: pendingLabel, autoComplete } = modes[mode];
+}: { action: FormAction; mode: keyof typeof modes; next: string; challenge?: string; notice?: string; returnsTo?: string; passwordHint?: string }) {
+  const { title, submit, pending: pendingLabel, autoComplete } = modes[mode];
   const [state, formAction, pending] = useActionState<AuthFormState, FormData>(action, {});
   const errors = state.fieldErrors ?? {};
 

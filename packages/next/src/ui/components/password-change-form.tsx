@@ -1,12 +1,14 @@
 "use client";
 import { useActionState } from "react";
-import { changePasswordAction } from "../../actions";
-import type { AuthFormState } from "../../form-state";
+import type { AuthFormState, FormAction } from "../../form-state";
 import { Field, FormMessages } from "./field";
 
-/** Changing the password signs out every other session of the user, in every app. `newPasswordHint` states the rules. */
-export function PasswordChangeForm({ newPasswordHint }: { newPasswordHint: string }) {
-  const [state, formAction, pending] = useActionState<AuthFormState, FormData>(changePasswordAction, {});
+/**
+ * Changing the password signs out every other session of the user, in every app. `action` is the app's
+ * submitForm bound to "changePassword"; `newPasswordHint` states the rules.
+ */
+export function PasswordChangeForm({ action, newPasswordHint }: { action: FormAction; newPasswordHint: string }) {
+  const [state, formAction, pending] = useActionState<AuthFormState, FormData>(action, {});
   const errors = state.fieldErrors ?? {};
   return (
     <form action={formAction} className="auth-form" noValidate aria-busy={pending}>

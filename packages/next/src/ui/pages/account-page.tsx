@@ -1,23 +1,31 @@
-import { revokeSessionAction } from "../../actions";
 import { listOwnSessions } from "../../dal";
-import { ironlinkOptions } from "../../options";
 import { describeUserAgent } from "../../user-agent";
 import { newPasswordHint } from "../../validation";
 import { PasswordChangeForm } from "../components/password-change-form";
 import { ServiceUnavailable } from "../components/service-unavailable";
 import { SignOutButton } from "../components/sign-out-button";
+import type { KitProps } from "../kit-props";
 import { ProtectedPage, type SignedIn } from "./protected-page";
 
 const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
-/** /account: the user's sessions across the fleet, ending any of them, and the password. */
-export function AccountPage() {
-  return <ProtectedPage path="/account">{(viewer) => <AccountDetails {...viewer} />}</ProtectedPage>;
+/**
+ * /account: the user's sessions across the fleet, ending any of them, and the password.
+ * `<AccountPage ironlink={ironlink} submitForm={submitForm} />`.
+ */
+export function AccountPage(kit: KitProps) {
+  return (
+    <ProtectedPage ironlink={kit.ironlink} path="/account">
+      {(viewer) => <AccountDetails {...viewer} {...kit} />}
+    </ProtectedPage>
+  );
 }
 
-async function AccountDetails({ user, publicId }: SignedIn) {
+async function AccountDetails({ user, publicId, ironlink, submitForm }: SignedIn & KitProps) {
   const sessions = await listOwnSessions(user);
   if (!sessions) return <ServiceUnavailable />;
+  // A plain form's action, whose answer nobody reads: React types one as returning nothing.
+  const endSession = submitForm.bind(null, "endSession", {}) as unknown as (data: FormData) => Promise<void>;
   return (
     <>
       <h2>Your sessions</h2>
@@ -39,7 +47,7 @@ async function AccountDetails({ user, publicId }: SignedIn) {
               </small>
             </div>
             {session.publicId !== publicId && (
-              <form action={revokeSessionAction}>
+              <form action={endSession}>
                 <input type="hidden" name="publicId" value={session.publicId} />
                 {/* "Sign out" is this device's, in the header: another session is ended. */}
                 <button type="submit" className="secondary">
@@ -52,7 +60,7 @@ async function AccountDetails({ user, publicId }: SignedIn) {
       </ul>
       <SignOutButton everywhere />
       {/* With the app's own verifyCredentials, passwords are changed where the accounts live. */}
-      {!ironlinkOptions().verifyCredentials && <PasswordChangeForm newPasswordHint={newPasswordHint} />}
+      {!ironlink.options.verifyCredentials && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={newPasswordHint} />}
     </>
   );
 }

@@ -6,32 +6,35 @@ import { getCurrentSession, getViewer } from "../../dal";
 import { destinationAfterSignIn, otherAppName } from "../../return-to";
 import { isSatellite, signInLocation } from "../../sign-in-location";
 import { getConfig } from "../../config";
-import { ironlinkOptions } from "../../options";
 import { cancelUrl, safeNextPath, safeReturnAddress, sharesSignInCookie } from "@ironlink/session/fleet";
 import { newPasswordHint } from "../../validation";
 import { AuthForm } from "../components/auth-form";
 import { ServiceUnavailable } from "../components/service-unavailable";
+import type { KitProps } from "../kit-props";
 
 export interface AuthPageProps {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }
 
-/** /login. A signed-in visitor goes straight on to `next`. */
-export async function LoginPage({ searchParams }: AuthPageProps) {
-  return <AuthPage mode="login" searchParams={searchParams} />;
+/**
+ * /login: `<LoginPage ironlink={ironlink} submitForm={submitForm} searchParams={searchParams} />`. A signed-in
+ * visitor goes straight on to `next`.
+ */
+export async function LoginPage(props: AuthPageProps & KitProps) {
+  return <AuthPage mode="login" {...props} />;
 }
 
-/** /register. Creating an account signs the person in on every app. */
-export async function RegisterPage({ searchParams }: AuthPageProps) {
-  return <AuthPage mode="register" searchParams={searchParams} />;
+/** /register, with the same props as LoginPage. Creating an account signs the person in on every app. */
+export async function RegisterPage(props: AuthPageProps & KitProps) {
+  return <AuthPage mode="register" {...props} />;
 }
 
-async function AuthPage({ mode, searchParams }: AuthPageProps & { mode: "login" | "register" }) {
-  const { registration } = ironlinkOptions();
+async function AuthPage({ mode, searchParams, ironlink: { options }, submitForm }: AuthPageProps & KitProps & { mode: "login" | "register" }) {
+  const { registration } = options;
   if (mode === "register" && !registration) notFound();
   const params = await searchParams;
   // On another site than the sign-in app, signing in happens there: this app's own start of it.
-  if (isSatellite()) redirect(signInLocation(safeNextPath(params.next)));
+  if (isSatellite(options)) redirect(signInLocation(options, safeNextPath(params.next)));
   // A return address on another app of the fleet is followed; one outside it is named and refused.
   const { url: next, refused, refusedHost } = safeReturnAddress(params.next, getConfig().appOrigins);
   const challenge = typeof params.challenge === "string" ? params.challenge.slice(0, 64) : undefined;
@@ -46,6 +49,7 @@ async function AuthPage({ mode, searchParams }: AuthPageProps & { mode: "login" 
   return (
     <>
       <AuthForm
+        action={submitForm.bind(null, mode === "login" ? "signIn" : "register")}
         mode={mode}
         next={next}
         challenge={challenge}
