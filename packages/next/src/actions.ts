@@ -1,7 +1,7 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { isSessionStoreUnavailable } from "@ironlink/session";
+import { SessionStoreUnavailableError } from "@ironlink/session";
 import { type AccountResult, changePassword, register, revokeOwnSession, signIn } from "./account";
 import { fromFleet, originRefusal } from "./app-action";
 import { messages } from "./messages";
@@ -42,7 +42,7 @@ export async function revokeSessionAction(form: FormData): Promise<void> {
   try {
     await revokeOwnSession(await getCurrentSession(), form.get("publicId"));
   } catch (error) {
-    if (!isSessionStoreUnavailable(error)) throw error;
+    if (!(error instanceof SessionStoreUnavailableError)) throw error;
   }
   revalidatePath("/account");
 }
@@ -57,7 +57,7 @@ async function run(operation: AccountOperation, form: FormData, fields: string[]
     const startedFrom = await otherAppName(form.get("next"), context.host);
     return await operation(await getCurrentSession(), input, { ...context, ...(startedFrom ? { startedFrom } : {}) });
   } catch (error) {
-    if (isSessionStoreUnavailable(error)) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
+    if (error instanceof SessionStoreUnavailableError) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
     throw error;
   }
 }

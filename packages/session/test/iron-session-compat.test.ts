@@ -13,7 +13,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { expect, test, vi } from "vitest";
 import type { SessionOptions as StoredSessionOptions } from "@ironlink/session";
-import { getIronSession, SessionConfigError, sealData } from "@ironlink/session";
+import { getIronSession, sealData } from "@ironlink/session";
+import { SessionConfigError } from "../src/errors";
 import { opensV1Form } from "../src/iron-seal";
 import { useTestRedis } from "./helpers";
 
