@@ -1,6 +1,6 @@
 // The fleet's Express app: plain ESM JavaScript on @ironlink/express, as an app outside this repository would be.
 import express from "express";
-import { createIronlink, FleetMismatchError, isSessionStoreUnavailable } from "@ironlink/express";
+import { createIronlink, FleetMismatchError, SessionStoreUnavailableError } from "@ironlink/express";
 
 const port = Number(process.env.SERVICE_PORT || 9000);
 const serviceUrl = process.env.SERVICE_URL || `http://127.0.0.1:${port}`;
@@ -70,7 +70,7 @@ try {
     console.error(`\n${error.message}\n`);
     process.exit(1);
   }
-  if (!isSessionStoreUnavailable(error)) throw error;
+  if (!(error instanceof SessionStoreUnavailableError)) throw error;
   // The same as the Next apps: a store that does not answer yet is no reason to refuse to start.
   console.warn("ironlink: the session store did not answer, so this app's settings were not compared with the fleet's.");
 }

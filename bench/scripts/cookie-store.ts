@@ -1,4 +1,7 @@
-import type { CookieStore } from "@ironlink/session";
+import type { cookieStoreWithHeader } from "@ironlink/session";
+
+/** Next's `cookies()` shape, which getIronSession takes (and cookieStoreWithHeader wraps). */
+type CookieStore = Parameters<typeof cookieStoreWithHeader>[0];
 
 /** The shape of Next's `await cookies()`, in memory: what the library sees in a route handler. */
 export class MemoryCookies implements CookieStore {

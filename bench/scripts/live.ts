@@ -13,7 +13,7 @@
  */
 import { readFileSync } from "node:fs";
 import { startRedis } from "@ironlink/testing";
-import type { Session } from "@ironlink/session";
+import type { IronSession } from "@ironlink/session";
 import { createFleet, type FleetSessionData } from "@ironlink/session/fleet";
 import { Redis } from "ioredis";
 import { freePort, onCleanup } from "./processes";
@@ -161,7 +161,7 @@ export async function runLive({
 }
 
 type StreamOpener = (url: string, cookie: string) => Promise<OpenStream>;
-type MintedSession = { session: Session<FleetSessionData>; cookie: string };
+type MintedSession = { session: IronSession<FleetSessionData>; cookie: string };
 type LiveApp = Awaited<ReturnType<typeof startLiveApp>>;
 
 /**

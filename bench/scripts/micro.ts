@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSessionManager, getSession, type SessionManager, sessionInfo } from "@ironlink/session";
+import { createSessionManager, getIronSession, type SessionManager, sessionInfo } from "@ironlink/session";
 import { FileStore } from "@ironlink/session/file";
 import { createRedisClient, RedisStore } from "@ironlink/session/redis";
 import { sealData, unsealData } from "iron-session";
@@ -84,8 +84,8 @@ async function ironlinkReadLoops(fixture: MicroFixture, budgetMs: number): Promi
   const { read, check, cookie, options, foreignSession, warmForeign } = fixture;
   return [
     await timeLoop("Ironlink getSession read, warm (verified seals cached)", budgetMs, () => check(read())),
-    await timeLoop("Ironlink getSession(cookies, { ...options }) per request", budgetMs, () =>
-      check(getSession<BenchSessionData>(new MemoryCookies({ [ironlinkCookieName]: cookie }), { ...options })),
+    await timeLoop("Ironlink getIronSession(cookies, { ...options }) per request", budgetMs, () =>
+      check(getIronSession<BenchSessionData>(new MemoryCookies({ [ironlinkCookieName]: cookie }), { ...options })),
     ),
     await timeLoop(
       "Ironlink read, cold: cookie and value unseen (made by another app)",

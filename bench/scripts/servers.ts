@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Session, SessionManager } from "@ironlink/session";
+import type { IronSession, SessionManager } from "@ironlink/session";
 import { MemoryCookies } from "./cookie-store";
 import { runToCompletion, spawnManaged, waitForHttp } from "./processes";
 
@@ -108,7 +108,7 @@ export function fleetEnv(redisUrl: string, appOne: string, others: string[] = []
 }
 
 /** A session written by `manager` as a sign-in writes it, and the Cookie header that carries it. */
-export async function mintSession<T extends object>(manager: SessionManager<T>, cookieName: string, data: T): Promise<{ session: Session<T>; cookie: string }> {
+export async function mintSession<T extends object>(manager: SessionManager<T>, cookieName: string, data: T): Promise<{ session: IronSession<T>; cookie: string }> {
   const cookies = new MemoryCookies();
   const session = await manager.getSession(cookies);
   Object.assign(session, data);

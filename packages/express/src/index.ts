@@ -3,7 +3,7 @@
  * sign-in app wrote (same cookie, same store), sends anonymous visitors to the fleet's sign-in page, refuses
  * cross-site writes, and signs out of every app at once.
  */
-import { isSessionStoreUnavailable, type Session, SessionStoreUnavailableError, sessionInfo } from "@ironlink/session";
+import { type IronSession, SessionStoreUnavailableError, sessionInfo } from "@ironlink/session";
 import {
   createFleet,
   type Environment,
@@ -23,9 +23,9 @@ import { forbiddenOrigin, prefersHtml, refuse, refusals } from "./answers";
 import { serveFleetRoute } from "./fleet-routes";
 import { absoluteUrl, readPublicUrl, signInUrl } from "./urls";
 
-export { FleetConfigError, FleetMismatchError, type FleetSessionData, type FleetUser } from "@ironlink/session/fleet";
-export { SessionStoreUnavailableError, isSessionStoreUnavailable } from "@ironlink/session";
-export { IronlinkConfigError } from "./urls";
+// What an Express app catches, from the package it installs: the same classes as @ironlink/session's.
+export { FleetConfigError, FleetMismatchError } from "@ironlink/session/fleet";
+export { SessionStoreUnavailableError } from "@ironlink/session";
 
 declare global {
   namespace Express {
@@ -33,7 +33,7 @@ declare global {
     interface User extends FleetUser {}
     interface Request {
       /** The fleet session, set by `ironlink.session()` (and by `requireUser()` and `signOut()` if it is not yet). */
-      session: Session<FleetSessionData>;
+      session: IronSession<FleetSessionData>;
       /** The signed-in person, or undefined for an anonymous visitor (and before the session is read). */
       user?: User | undefined;
     }
@@ -55,7 +55,8 @@ export interface IronlinkOptions {
   env?: Environment;
 }
 
-export interface SignOutOptions {
+/** `Parameters<Ironlink["signOut"]>[0]`. */
+interface SignOutOptions {
   /** End every session of the user, on every device, not just this one. Default: `false`, unless the body asks. */
   everywhere?: boolean;
   /** Where a browser goes afterwards (303). Default: `"/"`. API clients get `{ signedOut: true, everywhere }`. */
@@ -134,7 +135,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
       };
     },
     handleStoreErrors: () => (error, req, res, next) => {
-      if (isSessionStoreUnavailable(error) && !res.headersSent) refuse(req, res, refusals.unavailable);
+      if (error instanceof SessionStoreUnavailableError && !res.headersSent) refuse(req, res, refusals.unavailable);
       else next(error);
     },
     signInUrl: app.toSignIn,
@@ -147,7 +148,7 @@ interface App {
   fleet: Fleet;
   publicUrl: string;
   /** Reads the session onto `req.session` and `req.user`, once per request. */
-  ensureSession(req: Request, res: Response): Promise<Session<FleetSessionData>>;
+  ensureSession(req: Request, res: Response): Promise<IronSession<FleetSessionData>>;
   /** The sign-in page, coming back to `returnTo` (an absolute URL, or a path of this app). */
   toSignIn(returnTo: string): string;
 }
@@ -188,7 +189,7 @@ function guarded(handle: (req: Request, res: Response) => Promise<boolean>): Req
     try {
       passOn = await handle(req, res);
     } catch (error) {
-      if (!isSessionStoreUnavailable(error) || res.headersSent) throw error;
+      if (!(error instanceof SessionStoreUnavailableError) || res.headersSent) throw error;
       refuse(req, res, refusals.unavailable);
       return;
     }

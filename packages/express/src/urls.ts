@@ -1,30 +1,25 @@
-import type { FleetConfig } from "@ironlink/session/fleet";
-
-/** The app's configured address is wrong for this fleet: the message says what to set. */
-export class IronlinkConfigError extends Error {
-  override readonly name = "IronlinkConfigError";
-  readonly code = "IRONLINK_EXPRESS_CONFIG";
-}
+import { type FleetConfig, FleetConfigError } from "@ironlink/session/fleet";
 
 /**
  * Checks `publicUrl`, the address browsers use for this app: its origin must be one of APP_ORIGINS, since the
- * sign-in page only sends people back to those. Returns it without a trailing slash.
+ * sign-in page only sends people back to those. Returns it without a trailing slash; a wrong one throws
+ * FleetConfigError, as a wrong setting of the fleet does, saying what to set.
  */
 export function readPublicUrl(publicUrl: string | undefined, config: FleetConfig): string {
   if (!publicUrl?.trim()) {
-    throw new IronlinkConfigError("ironlink: createIronlink needs publicUrl, the address browsers use for this app (e.g. https://service.example.com).");
+    throw new FleetConfigError("ironlink: createIronlink needs publicUrl, the address browsers use for this app (e.g. https://service.example.com).");
   }
   let url: URL;
   try {
     url = new URL(publicUrl.trim());
   } catch {
-    throw new IronlinkConfigError(`ironlink: publicUrl "${publicUrl}" is not an absolute URL such as https://service.example.com.`);
+    throw new FleetConfigError(`ironlink: publicUrl "${publicUrl}" is not an absolute URL such as https://service.example.com.`);
   }
   if (url.search || url.hash || url.username || url.password) {
-    throw new IronlinkConfigError(`ironlink: publicUrl "${publicUrl}" must be an origin, optionally with a path, without query, fragment or credentials.`);
+    throw new FleetConfigError(`ironlink: publicUrl "${publicUrl}" must be an origin, optionally with a path, without query, fragment or credentials.`);
   }
   if (!config.appOrigins.includes(url.origin)) {
-    throw new IronlinkConfigError(
+    throw new FleetConfigError(
       `ironlink: this app's origin ${url.origin} (from publicUrl) is not in APP_ORIGINS (${config.appOrigins.join(", ")}). Add it to APP_ORIGINS of every app of the fleet, or the sign-in page will not send people back here.`,
     );
   }

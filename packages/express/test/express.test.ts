@@ -2,7 +2,7 @@ import { freePort } from "@ironlink/testing";
 import { sealData } from "@ironlink/session";
 import { FleetMismatchError } from "@ironlink/session/fleet";
 import { beforeAll, describe, expect, test, vi } from "vitest";
-import { createIronlink, IronlinkConfigError } from "../src/index";
+import { createIronlink, FleetConfigError } from "../src/index";
 import {
   appOfFleet,
   browserAccept,
@@ -291,7 +291,7 @@ describe("createIronlink and checkSettings", () => {
     [undefined, /needs publicUrl/],
     ["", /needs publicUrl/],
   ])("refuses publicUrl %s", (url, message) => {
-    expect(() => createIronlink({ publicUrl: url, fleet: signInApp })).toThrow(IronlinkConfigError);
+    expect(() => createIronlink({ publicUrl: url, fleet: signInApp })).toThrow(FleetConfigError);
     expect(() => createIronlink({ publicUrl: url, fleet: signInApp })).toThrow(message);
   });
 

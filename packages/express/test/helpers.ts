@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import "@ironlink/testing"; // types inject("redisConnection")
-import { type CookieStore, regenerateSession, sessionInfo } from "@ironlink/session";
+import { regenerateSession, sessionInfo } from "@ironlink/session";
 import { createFleet, type Environment, type Fleet, type FleetUser, readFleetConfig } from "@ironlink/session/fleet";
 import express, { type Express } from "express";
 import { afterAll, inject } from "vitest";
@@ -40,7 +40,7 @@ export function appOfFleet(env: Environment, appName = "another app"): Fleet {
 }
 
 /** A cookie store that keeps what the session writes, as the sign-in app's framework would. */
-function cookieJar(value?: string): CookieStore & { value: string | undefined } {
+function cookieJar(value?: string) {
   const jar = {
     value,
     get: (_name: string) => (jar.value === undefined ? undefined : { value: jar.value }),

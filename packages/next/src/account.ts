@@ -1,5 +1,5 @@
 import "server-only";
-import { isSessionStoreUnavailable, regenerateSession, type SignInTicket, sessionInfo } from "@ironlink/session";
+import { regenerateSession, type SessionManager, SessionStoreUnavailableError, sessionInfo } from "@ironlink/session";
 import { getConfig } from "./config";
 import { messages } from "./messages";
 import type { ResolvedOptions } from "./options";
@@ -121,7 +121,7 @@ export function changePassword(options: ResolvedOptions, session: AppSession, in
  * revocation of the user (a password change, "sign out everywhere") began since: otherwise it is ended
  * here and false comes back. Why that leaves no session of the old password alive: manager.ts, signInGuard.
  */
-async function startSession({ publicUrl }: ResolvedOptions, session: AppSession, user: User, context: RequestContext, ticket?: SignInTicket): Promise<boolean> {
+async function startSession({ publicUrl }: ResolvedOptions, session: AppSession, user: User, context: RequestContext, ticket?: SessionManager.SignInTicket): Promise<boolean> {
   await regenerateSession(session);
   Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.startedFrom ?? context.app, userAgent: context.userAgent, ...(publicUrl ? { seenOn: [new URL(publicUrl).origin] } : {}) });
   await session.save();
@@ -166,7 +166,7 @@ async function withTemporaryFailures(run: () => Promise<AccountResult>): Promise
   try {
     return await run();
   } catch (error) {
-    if (isSessionStoreUnavailable(error)) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
+    if (error instanceof SessionStoreUnavailableError) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
     if (error instanceof HashingBusyError) {
       return { ok: false, status: 503, error: "busy", message: messages.busy, retryAfterSeconds: error.retryAfterSeconds };
     }

@@ -2,7 +2,7 @@ import "server-only";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
-import { cookieStoreWithHeader, isSessionStoreUnavailable, SessionStoreUnavailableError, type ListedSession, sessionInfo } from "@ironlink/session";
+import { cookieStoreWithHeader, type SessionManager, SessionStoreUnavailableError, sessionInfo } from "@ironlink/session";
 import { storeIsDown } from "./fleet";
 import { noteStoreUnavailable } from "./server/store-outage";
 import type { ResolvedOptions } from "./options";
@@ -24,7 +24,7 @@ export const getCurrentSession = cache(async (): Promise<AppSession> => {
     return await openSession(cookieStoreWithHeader(await cookies(), (await headers()).get("cookie")));
   } catch (error) {
     // A page that met the outage before the proxy knew of it is answered with the 503 page (server/store-outage.ts).
-    if (isSessionStoreUnavailable(error)) noteStoreUnavailable();
+    if (error instanceof SessionStoreUnavailableError) noteStoreUnavailable();
     throw error;
   }
 });
@@ -48,17 +48,17 @@ export const getViewer = cache(async (): Promise<Viewer> => {
     if (session.user) return { status: "signed-in", user: session.user, publicId };
     return { status: state === "expired" ? "expired" : "anonymous" };
   } catch (error) {
-    if (isSessionStoreUnavailable(error)) return { status: "unavailable" };
+    if (error instanceof SessionStoreUnavailableError) return { status: "unavailable" };
     throw error;
   }
 });
 
 /** The signed-in user's sessions for the account page; null when Redis stops answering mid-request (a 500 otherwise). */
-export async function listOwnSessions(user: User): Promise<ListedSession<SessionData>[] | null> {
+export async function listOwnSessions(user: User): Promise<SessionManager.ListedSession<SessionData>[] | null> {
   try {
     return await sessions().listSessions(user.id);
   } catch (error) {
-    if (!isSessionStoreUnavailable(error)) throw error;
+    if (!(error instanceof SessionStoreUnavailableError)) throw error;
     noteStoreUnavailable();
     return null;
   }

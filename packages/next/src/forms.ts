@@ -1,7 +1,7 @@
 import "server-only";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { isSessionStoreUnavailable } from "@ironlink/session";
+import { SessionStoreUnavailableError } from "@ironlink/session";
 import { type AccountResult, changePassword, register, revokeOwnSession, signIn } from "./account";
 import { fromFleet, originRefusal } from "./app-action";
 import { messages } from "./messages";
@@ -52,7 +52,7 @@ const forms = {
     try {
       await revokeOwnSession(await getCurrentSession(), form.get("publicId"));
     } catch (error) {
-      if (!isSessionStoreUnavailable(error)) throw error;
+      if (!(error instanceof SessionStoreUnavailableError)) throw error;
     }
     revalidatePath("/account");
     return {};
@@ -71,7 +71,7 @@ async function run(options: ResolvedOptions, operation: AccountOperation, form: 
     const startedFrom = await otherAppName(form.get("next"), context.host);
     return await operation(options, await getCurrentSession(), input, { ...context, ...(startedFrom ? { startedFrom } : {}) });
   } catch (error) {
-    if (isSessionStoreUnavailable(error)) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
+    if (error instanceof SessionStoreUnavailableError) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { maxBodyBytes } from "./server/request-limits";
-import { isSessionStoreUnavailable } from "@ironlink/session";
+import { SessionStoreUnavailableError } from "@ironlink/session";
 import { isAllowedOrigin, refusedOriginMessage } from "@ironlink/session/fleet";
 import type { AccountResult } from "./account";
 import type { ResolvedOptions } from "./options";
@@ -50,7 +50,7 @@ export function apiRoute(handler: RouteHandler): RouteHandler {
     try {
       return await handler(request, options);
     } catch (error) {
-      if (isSessionStoreUnavailable(error)) return storeDownResponse();
+      if (error instanceof SessionStoreUnavailableError) return storeDownResponse();
       if (error instanceof BodyError) return jsonError(error.status, error.code, error.message);
       console.error("ironlink: unexpected error in", request.method, new URL(request.url).pathname, error);
       return jsonError(500, "internal_error", "Something went wrong on our side.");

@@ -1,4 +1,4 @@
-import { callStore } from "@ironlink/session";
+import { SessionStoreUnavailableError } from "@ironlink/session";
 import type { AttemptCounters } from "./storage/account-storage";
 import { canonicalUsername } from "./validation";
 
@@ -146,7 +146,7 @@ export class SignInRateLimiter {
   }
 
   #run<T>(command: () => Promise<T>): Promise<T> {
-    return callStore("the sign-in rate limiter's store did not answer", command);
+    return SessionStoreUnavailableError.wrap("the sign-in rate limiter's store did not answer", command);
   }
 }
 

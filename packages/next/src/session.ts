@@ -1,5 +1,5 @@
 import "server-only";
-import type { CookieStore, Session, SessionManager } from "@ironlink/session";
+import type { cookieStoreWithHeader, IronSession, SessionManager } from "@ironlink/session";
 import type { FleetSessionData } from "@ironlink/session/fleet";
 import { getFleet } from "./fleet";
 
@@ -10,7 +10,7 @@ export type SessionData = FleetSessionData;
  * The request's session: the fleet's fields and the app's own (`createIronlink<AppData>()`), every field
  * optional on read, as iron-session's `IronSession<T>`.
  */
-export type AppSession<AppData extends object = NoAppData> = Session<SessionData & AppData>;
+export type AppSession<AppData extends object = NoAppData> = IronSession<SessionData & AppData>;
 
 /** The default of `createIronlink<AppData>()`: no fields of the app's own. */
 export type NoAppData = Record<never, never>;
@@ -20,6 +20,6 @@ export function sessions(): SessionManager<SessionData> {
   return getFleet().sessions;
 }
 
-export function openSession(cookies: CookieStore): Promise<AppSession> {
+export function openSession(cookies: Parameters<typeof cookieStoreWithHeader>[0]): Promise<AppSession> {
   return sessions().getSession(cookies);
 }

@@ -1,4 +1,4 @@
-import { isSessionStoreUnavailable } from "@ironlink/session";
+import { SessionStoreUnavailableError } from "@ironlink/session";
 import { FleetMismatchError } from "@ironlink/session/fleet";
 import { appIdentity } from "./app-identity";
 import { getConfig } from "./config";
@@ -17,7 +17,7 @@ export async function startupCheck(options: ResolvedOptions): Promise<void> {
     await getFleet().checkSettings();
     await nameThisApp(options);
   } catch (error) {
-    if (isSessionStoreUnavailable(error)) {
+    if (error instanceof SessionStoreUnavailableError) {
       console.warn("ironlink: the session store did not answer, so this app's settings were not compared with the fleet's.");
     } else {
       const message = error instanceof FleetMismatchError ? error.message : `ironlink: configuration error: ${error instanceof Error ? error.message : String(error)}`;

@@ -6,7 +6,8 @@
 import { execFileSync } from "node:child_process";
 import { availableParallelism, cpus } from "node:os";
 import { startRedis } from "@ironlink/testing";
-import { type CookieStore, getSession, sessionInfo, type SessionOptions } from "../src/index";
+import { getIronSession, sessionInfo, type SessionOptions } from "../src/index";
+import type { CookieStore } from "../src/cookies";
 import { createRedisClient, RedisStore } from "../src/redis";
 
 const sessionCount = Number(process.argv[2] ?? 10_000);
@@ -47,7 +48,7 @@ async function main() {
     };
     const signIn = async (i: number) => {
       const jar = new Jar();
-      const session = await getSession(jar, options);
+      const session = await getIronSession(jar, options);
       Object.assign(session, demoData(i));
       await session.save();
       return { cookie: jar.value as string, key: sessionInfo(session).publicId as string };
@@ -74,7 +75,7 @@ async function main() {
     // A user signed in on 11 devices: the index's marginal cost per entry.
     for (let device = 0; device < 10; device++) {
       const jar = new Jar();
-      const session = await getSession(jar, options);
+      const session = await getIronSession(jar, options);
       Object.assign(session, { ...demoData(0), signedInOn: `device ${device}` });
       await session.save();
     }

@@ -53,10 +53,10 @@ export function jarFromCookieStore(store: CookieStore): SessionCookieJar {
 }
 
 /**
- * A cookie store for getSession that reads from the raw Cookie header, every value of a name, and writes to
+ * A cookie store for getIronSession that reads from the raw Cookie header, every value of a name, and writes to
  * `store`. Next's `cookies()` keeps one value per name, so on its own it would hide a second session cookie
  * someone planted, and could hand over theirs. With Next:
- * `getSession(cookieStoreWithHeader(await cookies(), (await headers()).get("cookie")), options)`.
+ * `getIronSession(cookieStoreWithHeader(await cookies(), (await headers()).get("cookie")), options)`.
  */
 export function cookieStoreWithHeader(store: CookieStore, cookieHeader: string | null | undefined): Required<CookieStore> {
   const readAll = (name: string): string[] => {

@@ -5,16 +5,8 @@ import { normalizedOnce } from "./manager";
 import type { SessionOptions } from "./options";
 import { type IronSession, openSession } from "./session";
 
-export { createSessionManager, type ListedSession, type SessionManager, type SignInTicket } from "./manager";
-export {
-  type IronSession,
-  regenerateSession,
-  type Session,
-  type SessionInfo,
-  sessionInfo,
-  type SessionMethods,
-  type SessionState,
-} from "./session";
+export { createSessionManager, type SessionManager } from "./manager";
+export { type IronSession, regenerateSession, sessionInfo } from "./session";
 
 const badUsage =
   "ironlink: Bad usage: use getIronSession(req, res, options) or getIronSession(cookies, options). It needs both a request and a response, or a cookie store (or cookie jar), and the options.";
@@ -44,6 +36,3 @@ export async function getIronSession<T extends object>(
   const normalized = normalizedOnce(options);
   return openSession<T>(jarFor([reqOrCookies as IncomingMessage | Request, resOrOptions as ServerResponse | Response]), normalized);
 }
-
-/** The same function as getIronSession, under Ironlink's earlier name. */
-export const getSession = getIronSession;

@@ -3,5 +3,5 @@
  * as building blocks for other file-backed records that several processes share (a lock across processes,
  * an atomic write, a read that treats a missing file as absent).
  */
-export { FileStore, type FileStoreOptions } from "./stores/file-store";
+export { FileStore } from "./stores/file-store";
 export { readTextIfExists, withFileLock, writeFileAtomic } from "./stores/file-io";

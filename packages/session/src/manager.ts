@@ -46,6 +46,14 @@ export interface SessionManager<T extends object> {
   isSignInCurrent(ticket: SignInTicket, userId: string): Promise<boolean>;
 }
 
+/** The types its methods give: `SessionManager.ListedSession<T>`, `SessionManager.SignInTicket`. */
+export declare namespace SessionManager {
+  type ListedSession<T extends object> = ListedSessionOf<T>;
+  type SignInTicket = Ticket;
+}
+type ListedSessionOf<T extends object> = ListedSession<T>;
+type Ticket = SignInTicket;
+
 /** What `signInTicket` hands out: opaque to the app. */
 export interface SignInTicket {
   readonly revocations: number;

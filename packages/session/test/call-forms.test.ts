@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { getSession } from "../src/index";
+import { getIronSession } from "../src/index";
 import { cookieName, MemoryCookieStore, sidOf, ttl, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();
@@ -16,10 +16,10 @@ function parseSetCookie(headers: string[]): { value: string; attributes: string[
   return { value: decodeURIComponent(pair!.slice(cookieName.length + 1)), attributes };
 }
 
-describe("getSession(cookieStore, options): the App Router form, with `await cookies()`", () => {
+describe("getIronSession(cookieStore, options): the App Router form, with `await cookies()`", () => {
   test("reads the cookie by name and writes it with the cookie options", async () => {
     const cookies = new MemoryCookieStore();
-    const session = await getSession<Counter>(cookies, redis.options({ cookieOptions: { domain: "example.test" } }));
+    const session = await getIronSession<Counter>(cookies, redis.options({ cookieOptions: { domain: "example.test" } }));
     session.count = 1;
     await session.save();
 
@@ -29,12 +29,12 @@ describe("getSession(cookieStore, options): the App Router form, with `await coo
     // iron-session's defaults: Secure included (browsers accept Secure cookies from http://localhost too).
     expect(write!.options).toEqual({ httpOnly: true, secure: true, sameSite: "lax", path: "/", maxAge: ttl - 60, domain: "example.test" });
 
-    const next = await getSession<Counter>(new MemoryCookieStore({ [cookieName]: write!.value, unrelated: "x" }), redis.options());
+    const next = await getIronSession<Counter>(new MemoryCookieStore({ [cookieName]: write!.value, unrelated: "x" }), redis.options());
     expect(next.count).toBe(1);
   });
 });
 
-describe("getSession(req, res, options): node:http", () => {
+describe("getIronSession(req, res, options): node:http", () => {
   let server: Server;
   let base: string;
 
@@ -43,7 +43,7 @@ describe("getSession(req, res, options): node:http", () => {
       void (async () => {
         try {
           if (req.url === "/other-cookie") res.setHeader("set-cookie", "other=1; Path=/");
-          const session = await getSession<Counter>(req, res, redis.options());
+          const session = await getIronSession<Counter>(req, res, redis.options());
           if (req.url === "/logout") {
             await session.destroy();
           } else {
@@ -104,10 +104,10 @@ describe("getSession(req, res, options): node:http", () => {
   });
 });
 
-describe("getSession(request, response, options): Fetch Request and Response", () => {
+describe("getIronSession(request, response, options): Fetch Request and Response", () => {
   test("reads the Cookie header and appends Set-Cookie to the response", async () => {
     const response = new Response(null);
-    const session = await getSession<Counter>(new Request("http://localhost/"), response, redis.options());
+    const session = await getIronSession<Counter>(new Request("http://localhost/"), response, redis.options());
     expect({ ...session }).toEqual({});
     session.count = 5;
     await session.save();
@@ -116,18 +116,18 @@ describe("getSession(request, response, options): Fetch Request and Response", (
 
     const request = new Request("http://localhost/", { headers: { cookie: `${cookieName}=${encodeURIComponent(cookie)}` } });
     const nextResponse = new Response(null);
-    const next = await getSession<Counter>(request, nextResponse, redis.options());
+    const next = await getIronSession<Counter>(request, nextResponse, redis.options());
     expect(next.count).toBe(5);
     await next.destroy();
     expect(parseSetCookie(nextResponse.headers.getSetCookie()).attributes).toContain("Max-Age=0");
 
-    const after = await getSession<Counter>(request, new Response(null), redis.options());
+    const after = await getIronSession<Counter>(request, new Response(null), redis.options());
     expect({ ...after }).toEqual({});
   });
 
   test("an unencoded cookie (as a browser sends back what it got) is read too", async () => {
     const { cookie } = await redis.create({ count: 9 });
-    const session = await getSession<Counter>(new Request("http://localhost/", { headers: { cookie: `${cookieName}=${cookie}` } }), new Response(), redis.options());
+    const session = await getIronSession<Counter>(new Request("http://localhost/", { headers: { cookie: `${cookieName}=${cookie}` } }), new Response(), redis.options());
     expect(session.count).toBe(9);
   });
 });

@@ -17,14 +17,14 @@ async function loadAppTwoLibrary(): Promise<typeof appOneLibrary> {
 describe("concurrent saves lose nothing (two apps, one session)", () => {
   test("200 concurrent pairs of saves of different fields, one from each app, all land", async () => {
     const appTwoLibrary = await loadAppTwoLibrary();
-    expect(appTwoLibrary.getSession).not.toBe(appOneLibrary.getSession);
+    expect(appTwoLibrary.getIronSession).not.toBe(appOneLibrary.getIronSession);
     const options = redis.options({ userId: (data) => (data as { user?: string }).user });
     const { cookie, redisKey } = await redis.create({ user: "pat" }, options);
 
     const pairs = Array.from({ length: 200 }, async (_, i) => {
       const [one, two] = await Promise.all([
-        appOneLibrary.getSession<Record<string, number>>(new MemoryCookieStore({ [cookieName]: cookie }), options),
-        appTwoLibrary.getSession<Record<string, number>>(new MemoryCookieStore({ [cookieName]: cookie }), options),
+        appOneLibrary.getIronSession<Record<string, number>>(new MemoryCookieStore({ [cookieName]: cookie }), options),
+        appTwoLibrary.getIronSession<Record<string, number>>(new MemoryCookieStore({ [cookieName]: cookie }), options),
       ]);
       one[`one${i}`] = i;
       two[`two${i}`] = i;
@@ -41,8 +41,8 @@ describe("concurrent saves lose nothing (two apps, one session)", () => {
 
   test("a save sees the fields other saves wrote meanwhile, and a deletion is kept", async () => {
     const { cookie } = await redis.create({ a: 1, b: 1, drop: true });
-    const first = await appOneLibrary.getSession<Record<string, unknown>>(new MemoryCookieStore({ [cookieName]: cookie }), redis.options());
-    const second = await appOneLibrary.getSession<Record<string, unknown>>(new MemoryCookieStore({ [cookieName]: cookie }), redis.options());
+    const first = await appOneLibrary.getIronSession<Record<string, unknown>>(new MemoryCookieStore({ [cookieName]: cookie }), redis.options());
+    const second = await appOneLibrary.getIronSession<Record<string, unknown>>(new MemoryCookieStore({ [cookieName]: cookie }), redis.options());
     first.a = 2;
     await first.save();
     delete second.drop;
@@ -57,8 +57,8 @@ describe("concurrent saves lose nothing (two apps, one session)", () => {
     for (let round = 0; round < 50; round++) {
       const { cookie, redisKey } = await redis.create({ user: "racer" });
       const [saver, leaver] = await Promise.all([
-        appOneLibrary.getSession<Record<string, unknown>>(new MemoryCookieStore({ [cookieName]: cookie }), redis.options()),
-        appTwoLibrary.getSession(new MemoryCookieStore({ [cookieName]: cookie }), redis.options()),
+        appOneLibrary.getIronSession<Record<string, unknown>>(new MemoryCookieStore({ [cookieName]: cookie }), redis.options()),
+        appTwoLibrary.getIronSession(new MemoryCookieStore({ [cookieName]: cookie }), redis.options()),
       ]);
       saver.theme = `dark-${round}`;
       await Promise.all([saver.save(), leaver.destroy()]);

@@ -2,7 +2,8 @@ import { IncomingMessage, ServerResponse } from "node:http";
 import { Socket } from "node:net";
 import { sealData } from "iron-session";
 import { describe, expect, test } from "vitest";
-import { cookieStoreWithHeader, getSession, regenerateSession, type Session, sessionInfo, type SessionOptions } from "../src/index";
+import { cookieStoreWithHeader, getIronSession, regenerateSession, sessionInfo, type SessionOptions } from "../src/index";
+import type { Session } from "../src/session";
 import { cookieName, MemoryCookieStore, otherPassword, password, useCountingStore, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();
@@ -13,7 +14,7 @@ type Data = { user?: string; n?: number };
 /** A Cookie header carrying each value under the session cookie's name, in order, between two other cookies. */
 const cookieHeader = (values: string[]) => ["a=1", ...values.map((value) => `${cookieName}=${encodeURIComponent(value)}`), "b=2"].join("; ");
 
-/** One way an app hands a request to getSession: it opens the request and tells which session cookies were written. */
+/** One way an app hands a request to getIronSession: it opens the request and tells which session cookies were written. */
 interface CallForm {
   name: string;
   open(values: string[], options: SessionOptions): Promise<{ session: Session<Data>; written(): string[] }>;
@@ -26,7 +27,7 @@ const callForms: CallForm[] = [
       const req = new IncomingMessage(new Socket());
       req.headers = { cookie: cookieHeader(values) };
       const res = new ServerResponse(req);
-      const session = await getSession<Data>(req, res, options);
+      const session = await getIronSession<Data>(req, res, options);
       return { session, written: () => ourValues([res.getHeader("set-cookie") ?? []].flat().map(String)) };
     },
   },
@@ -35,7 +36,7 @@ const callForms: CallForm[] = [
     async open(values, options) {
       const response = new Response(null);
       const request = new Request("http://localhost/", { headers: { cookie: cookieHeader(values) } });
-      const session = await getSession<Data>(request, response, options);
+      const session = await getIronSession<Data>(request, response, options);
       return { session, written: () => ourValues(response.headers.getSetCookie()) };
     },
   },
@@ -44,7 +45,7 @@ const callForms: CallForm[] = [
     async open(values, options) {
       // Next's cookies() keeps one value per name, the last one in the header.
       const store = new MemoryCookieStore({ [cookieName]: values.at(-1) });
-      const session = await getSession<Data>(cookieStoreWithHeader(store, cookieHeader(values)), options);
+      const session = await getIronSession<Data>(cookieStoreWithHeader(store, cookieHeader(values)), options);
       return { session, written: () => store.writes.filter((w) => w.name === cookieName).map((w) => w.value) };
     },
   },
@@ -153,7 +154,7 @@ describe.each(callForms)("two cookies of the session's name: $name", (form) => {
 
 describe("a legacy iron-session cookie next to another cookie of the name", () => {
   const options = redis.options({ legacyCookies: "migrate" });
-  const open = (values: string[]) => getSession<Data>(cookieStoreWithHeader(new MemoryCookieStore(), cookieHeader(values)), options);
+  const open = (values: string[]) => getIronSession<Data>(cookieStoreWithHeader(new MemoryCookieStore(), cookieHeader(values)), options);
 
   test("next to a live session: anonymous, nothing migrated (two sessions the request could be in)", async () => {
     const victim = await redis.create({ user: "victim" });
@@ -201,13 +202,13 @@ describe("cookieStoreWithHeader(store, cookieHeader)", () => {
     const old = await redis.create({ user: "before" });
     const header = cookieHeader([old.cookie]);
     const store = new MemoryCookieStore({ [cookieName]: old.cookie });
-    const signIn = await getSession<Data>(cookieStoreWithHeader(store, header), redis.options());
+    const signIn = await getIronSession<Data>(cookieStoreWithHeader(store, header), redis.options());
     await regenerateSession(signIn);
     signIn.user = "after";
     await signIn.save();
 
     // The page rendered after the action reads the session again, through a new wrapper over the same header.
-    const after = await getSession<Data>(cookieStoreWithHeader(store, header), redis.options());
+    const after = await getIronSession<Data>(cookieStoreWithHeader(store, header), redis.options());
     expect({ ...after }).toEqual({ user: "after" });
   });
 
@@ -215,12 +216,12 @@ describe("cookieStoreWithHeader(store, cookieHeader)", () => {
     const { cookie } = await redis.create({ user: "staying" });
     const header = cookieHeader([cookie]);
     const store = new MemoryCookieStore({ [cookieName]: cookie });
-    const action = await getSession<Data>(cookieStoreWithHeader(store, header), redis.options());
+    const action = await getIronSession<Data>(cookieStoreWithHeader(store, header), redis.options());
     action.n = 7;
     await action.save(); // sealed anew: the store now holds another cookie of the same session than the header
 
     // The page rendered after the action: two seals of one session are one session, not a planted second one.
-    const after = await getSession<Data>(cookieStoreWithHeader(store, header), redis.options());
+    const after = await getIronSession<Data>(cookieStoreWithHeader(store, header), redis.options());
     expect(sessionInfo(after).state).toBe("active");
     expect({ ...after }).toEqual({ user: "staying", n: 7 });
   });
@@ -229,9 +230,9 @@ describe("cookieStoreWithHeader(store, cookieHeader)", () => {
     const { cookie } = await redis.create({ user: "leaving" });
     const header = cookieHeader([cookie]);
     const store = new MemoryCookieStore({ [cookieName]: cookie });
-    await (await getSession<Data>(cookieStoreWithHeader(store, header), redis.options())).destroy();
+    await (await getIronSession<Data>(cookieStoreWithHeader(store, header), redis.options())).destroy();
 
-    const after = await getSession<Data>(cookieStoreWithHeader(store, header), redis.options());
+    const after = await getIronSession<Data>(cookieStoreWithHeader(store, header), redis.options());
     expect(sessionInfo(after).state).toBe("anonymous");
     expect({ ...after }).toEqual({});
   });

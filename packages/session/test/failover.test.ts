@@ -3,13 +3,8 @@ import { randomUUID } from "node:crypto";
 import { type RedisCluster, type RedisSentinel, startRedisCluster, startRedisSentinel } from "@ironlink/testing";
 import type { Cluster, Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import {
-  getSession,
-  isSessionStoreUnavailable,
-  sessionInfo,
-  type SessionOptions,
-  SessionStoreUnavailableError,
-} from "../src/index";
+import { getIronSession, sessionInfo, type SessionOptions, SessionStoreUnavailableError } from "../src/index";
+import { isSessionStoreUnavailable } from "../src/errors";
 import { createRedisClient, RedisStore } from "../src/redis";
 import { storeKeyFor } from "../src/session-id";
 import { cookieName, MemoryCookieStore, password, sidOf, topology, ttl } from "./helpers";
@@ -66,7 +61,7 @@ describe.skipIf(topology === "single")(`failover of the ${topology === "single" 
           userAgent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
         };
         const jar = new MemoryCookieStore();
-        const created = await getSession<Data>(jar, options);
+        const created = await getIronSession<Data>(jar, options);
         Object.assign(created, signedIn);
         await created.save();
         const cookie = jar.written();
@@ -88,9 +83,9 @@ describe.skipIf(topology === "single")(`failover of the ${topology === "single" 
         };
         const loop = async () => {
           while (running) {
-            let session: Awaited<ReturnType<typeof getSession<Data>>> | undefined;
+            let session: Awaited<ReturnType<typeof getIronSession<Data>>> | undefined;
             await timed("read", async () => {
-              session = await getSession<Data>(new MemoryCookieStore({ [cookieName]: cookie }), options);
+              session = await getIronSession<Data>(new MemoryCookieStore({ [cookieName]: cookie }), options);
             });
             if (session) {
               const s = session;
@@ -163,7 +158,7 @@ describe.skipIf(topology === "single")(`failover of the ${topology === "single" 
         // The promoted replica serves the session written (and replicated) before the kill.
         const promoted = await currentMaster();
         expect(promoted.port).not.toBe(killed.port);
-        const reread = await getSession<Data>(new MemoryCookieStore({ [cookieName]: cookie }), options);
+        const reread = await getIronSession<Data>(new MemoryCookieStore({ [cookieName]: cookie }), options);
         expect(sessionInfo(reread).state).toBe("active");
         expect({ ...reread, hits: undefined }).toEqual({ ...signedIn, hits: undefined });
         expect(unhandled).toEqual([]);

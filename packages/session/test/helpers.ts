@@ -3,15 +3,10 @@ import { Cluster, type Redis } from "ioredis";
 import { unsealData } from "iron-session";
 import { afterAll, expect, inject } from "vitest";
 import "@ironlink/testing"; // types inject("redisConnection")
-import {
-  type CookieStore,
-  createSessionManager,
-  getSession,
-  type Session,
-  SessionConfigError,
-  type SessionManager,
-  type SessionOptions,
-} from "../src/index";
+import { createSessionManager, getIronSession, type SessionManager, type SessionOptions } from "../src/index";
+import type { CookieStore } from "../src/cookies";
+import type { Session } from "../src/session";
+import { SessionConfigError } from "../src/errors";
 import { normalizeOptions } from "../src/options";
 import { createRedisClient, RedisStore } from "../src/redis";
 
@@ -64,7 +59,7 @@ export interface TestRedis {
   prefix: string;
   /** Valid options over this file's store, with overrides. */
   options(overrides?: Partial<SessionOptions>): SessionOptions;
-  /** getSession through a cookie store holding `cookie` (or no cookie). */
+  /** getIronSession through a cookie store holding `cookie` (or no cookie). */
   open<T extends object = Record<string, unknown>>(cookie?: string, overrides?: Partial<SessionOptions>): Promise<Session<T>>;
   /** Saves a new session with the data and returns its cookie, id and full Redis key. */
   create(data: Record<string, unknown>, overrides?: Partial<SessionOptions>): Promise<{ cookie: string; sid: string; redisKey: string }>;
@@ -94,10 +89,10 @@ export function useTestRedis(): TestRedis {
     prefix,
     options,
     redisKeyFor,
-    open: (cookie, overrides) => getSession(new MemoryCookieStore({ [cookieName]: cookie }), options(overrides)),
+    open: (cookie, overrides) => getIronSession(new MemoryCookieStore({ [cookieName]: cookie }), options(overrides)),
     async create(data, overrides) {
       const cookies = new MemoryCookieStore();
-      const session = await getSession<Record<string, unknown>>(cookies, options(overrides));
+      const session = await getIronSession<Record<string, unknown>>(cookies, options(overrides));
       Object.assign(session, data);
       await session.save();
       const cookie = cookies.written();

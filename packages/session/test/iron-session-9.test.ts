@@ -11,17 +11,8 @@ import { NextRequest, NextResponse } from "next/server";
 import { RequestCookies, ResponseCookies } from "next/dist/server/web/spec-extension/cookies";
 import { splitCookiesString } from "next/dist/server/web/utils";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, test } from "vitest";
-import {
-  type CookieJar,
-  getIronSession,
-  type IronSession,
-  nextProxyCookies,
-  nodeCookies,
-  regenerateSession,
-  type SessionOptions,
-  type UnsealErrorReason,
-  webCookies,
-} from "../src/index";
+import { type CookieJar, getIronSession, type IronSession, nextProxyCookies, nodeCookies, regenerateSession, type SessionOptions, webCookies } from "../src/index";
+import type { UnsealErrorReason } from "../src/options";
 import { sealIron } from "../src/iron-seal";
 import { sealCookie } from "../src/seal";
 import { generateSessionId, storeKeyFor } from "../src/session-id";

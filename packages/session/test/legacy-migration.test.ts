@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { sealData, unsealData } from "iron-session";
 import { describe, expect, test } from "vitest";
-import { getSession, type Session, sessionInfo, type SessionOptions } from "../src/index";
+import { getIronSession, sessionInfo, type SessionOptions } from "../src/index";
+import type { Session } from "../src/session";
 import { opensV1Form } from "../src/iron-seal";
 import { cookieName, MemoryCookieStore, otherPassword, password, sha256, sidOf, ttl, useTestRedis } from "./helpers";
 
@@ -20,7 +21,7 @@ function legacyCookie(data: object, sealOptions: Parameters<typeof sealData>[1] 
 
 async function load(cookie: string | undefined, options: SessionOptions) {
   const cookies = new MemoryCookieStore({ [cookieName]: cookie });
-  const session: Session<Data> = await getSession<Data>(cookies, options);
+  const session: Session<Data> = await getIronSession<Data>(cookies, options);
   return { cookies, session };
 }
 

@@ -2,7 +2,7 @@ import { webcrypto } from "node:crypto";
 import { sealData } from "iron-session";
 import { defaults as ironDefaults, seal as ironSeal } from "iron-webcrypto";
 import { describe, expect, expectTypeOf, test } from "vitest";
-import { getSession, regenerateSession, sessionInfo } from "../src/index";
+import { getIronSession, regenerateSession, sessionInfo } from "../src/index";
 import { storeKeyFor } from "../src/session-id";
 import { cookieName, MemoryCookieStore, manualClock, password, sidOf, storedValue, ttl, useTestRedis } from "./helpers";
 
@@ -32,7 +32,7 @@ describe("save and load", () => {
   test("an anonymous request writes nothing to Redis or the cookie until save()", async () => {
     const before = await redis.keys();
     const cookies = new MemoryCookieStore();
-    const session = await getSession<{ a: number }>(cookies, redis.options());
+    const session = await getIronSession<{ a: number }>(cookies, redis.options());
     session.a = 1;
     expect(cookies.writes).toEqual([]);
     expect(await redis.keys()).toEqual(before);
@@ -74,7 +74,7 @@ describe("save and load", () => {
       [() => 1, "session.profile.at is a function"],
     ] as const) {
       const cookies = new MemoryCookieStore();
-      const session = await getSession<{ profile: { at: unknown } }>(cookies, redis.options());
+      const session = await getIronSession<{ profile: { at: unknown } }>(cookies, redis.options());
       session.profile = { at: value };
       const saving = session.save();
       await expect(saving, what).rejects.toThrow(what);
@@ -88,7 +88,7 @@ describe("save and load", () => {
 describe("lifetimes", () => {
   test("the Redis key lives as long as the cookie's seal opens (ttl, and iron's minute of clock skew) and the cookie for ttl - 60", async () => {
     const cookies = new MemoryCookieStore();
-    const session = await getSession<{ a: number }>(cookies, redis.options({ ttl: 7200 }));
+    const session = await getIronSession<{ a: number }>(cookies, redis.options({ ttl: 7200 }));
     session.a = 1;
     await session.save();
 
@@ -139,7 +139,7 @@ describe("destroy()", () => {
   test("deletes the Redis key, clears the cookie and the data; the old cookie is anonymous", async () => {
     const { cookie, redisKey } = await redis.create({ user: "bye" });
     const cookies = new MemoryCookieStore({ [cookieName]: cookie });
-    const session = await getSession<{ user: string }>(cookies, redis.options());
+    const session = await getIronSession<{ user: string }>(cookies, redis.options());
     expect(session.user).toBe("bye");
 
     await session.destroy();
@@ -154,20 +154,20 @@ describe("destroy()", () => {
 
   test("signs out everywhere: destroy in one app and the other app's next request is anonymous", async () => {
     const { cookie } = await redis.create({ user: "global" });
-    const appOne = await getSession<{ user: string }>(new MemoryCookieStore({ [cookieName]: cookie }), redis.options());
-    const appTwo = await getSession<{ user: string }>(new MemoryCookieStore({ [cookieName]: cookie }), redis.options());
+    const appOne = await getIronSession<{ user: string }>(new MemoryCookieStore({ [cookieName]: cookie }), redis.options());
+    const appTwo = await getIronSession<{ user: string }>(new MemoryCookieStore({ [cookieName]: cookie }), redis.options());
     expect(appOne.user).toBe("global");
     expect(appTwo.user).toBe("global");
 
     await appOne.destroy();
-    const appTwoNext = await getSession<{ user: string }>(new MemoryCookieStore({ [cookieName]: cookie }), redis.options());
+    const appTwoNext = await getIronSession<{ user: string }>(new MemoryCookieStore({ [cookieName]: cookie }), redis.options());
     expect({ ...appTwoNext }).toEqual({});
   });
 
   test("a save() in an app that loaded the session before sign-out does not bring it back", async () => {
     const { cookie, redisKey } = await redis.create({ user: "racing" });
     const appTwoCookies = new MemoryCookieStore({ [cookieName]: cookie });
-    const appTwo = await getSession<{ user: string; theme: string }>(appTwoCookies, redis.options());
+    const appTwo = await getIronSession<{ user: string; theme: string }>(appTwoCookies, redis.options());
     expect(appTwo.user).toBe("racing");
 
     await (await redis.open(cookie)).destroy(); // signed out in app one meanwhile
@@ -190,7 +190,7 @@ describe("destroy()", () => {
     for (let round = 0; round < 50; round++) {
       const user = `racer-${round}`;
       const { cookie, redisKey } = await redis.create({ user: { id: user } }, options);
-      const saver = await getSession<{ user: { id: string }; theme: string }>(new MemoryCookieStore({ [cookieName]: cookie }), options);
+      const saver = await getIronSession<{ user: { id: string }; theme: string }>(new MemoryCookieStore({ [cookieName]: cookie }), options);
       const destroyer = await redis.open(cookie, options);
       saver.theme = `round ${round}`;
       // Vary who reaches Redis first: the save seals before it writes, so a destroy sent at once usually wins
@@ -214,7 +214,7 @@ describe("destroy()", () => {
 
   test("on an anonymous session just clears the cookie", async () => {
     const cookies = new MemoryCookieStore();
-    const session = await getSession(cookies, redis.options());
+    const session = await getIronSession(cookies, redis.options());
     await expect(session.destroy()).resolves.toBeUndefined();
     expect(cookies.writes).toHaveLength(1);
     expect(cookies.writes[0]?.options?.maxAge).toBe(0);
@@ -225,7 +225,7 @@ describe("regenerate()", () => {
   test("gives a new id, deletes the old key and clears the data; the old cookie is then anonymous", async () => {
     const { cookie: oldCookie, sid: oldSid, redisKey: oldKey } = await redis.create({ user: "planted" });
     const cookies = new MemoryCookieStore({ [cookieName]: oldCookie });
-    const session = await getSession<{ user: string }>(cookies, redis.options());
+    const session = await getIronSession<{ user: string }>(cookies, redis.options());
     expect(session.user).toBe("planted");
 
     await regenerateSession(session);
@@ -245,7 +245,7 @@ describe("regenerate()", () => {
 
   test("on an anonymous session starts one that save() writes", async () => {
     const cookies = new MemoryCookieStore();
-    const session = await getSession<{ user: string }>(cookies, redis.options());
+    const session = await getIronSession<{ user: string }>(cookies, redis.options());
     await regenerateSession(session);
     session.user = "new";
     await session.save();

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { getSession, SessionConfigError, type SessionOptions } from "../src/index";
+import { getIronSession, type SessionOptions } from "../src/index";
+import { SessionConfigError } from "../src/errors";
 import { defaultCookieOptions, normalizeOptions } from "../src/options";
 import { badOptions, expectConfigError, MemoryCookieStore, useTestRedis } from "./helpers";
 
@@ -59,13 +60,13 @@ describe("option validation: SessionConfigError saying what to do", () => {
     expectConfigError(undefined as unknown as SessionOptions, /options are required: \{ password, cookieName, store \}/);
   });
 
-  test("getSession rejects with it too, in every call form", async () => {
+  test("getIronSession rejects with it too, in every call form", async () => {
     const options = bad({ password: "short" });
-    await expect(getSession(new MemoryCookieStore(), options)).rejects.toBeInstanceOf(SessionConfigError);
-    await expect(getSession(new Request("http://localhost/"), new Response(), options)).rejects.toBeInstanceOf(SessionConfigError);
-    await expect(getSession({} as MemoryCookieStore, redis.options())).rejects.toThrow(/needs a cookie store/);
+    await expect(getIronSession(new MemoryCookieStore(), options)).rejects.toBeInstanceOf(SessionConfigError);
+    await expect(getIronSession(new Request("http://localhost/"), new Response(), options)).rejects.toBeInstanceOf(SessionConfigError);
+    await expect(getIronSession({} as MemoryCookieStore, redis.options())).rejects.toThrow(/needs a cookie store/);
     await expect(
-      getSession(new Request("http://localhost/"), undefined as unknown as Response, redis.options()),
+      getIronSession(new Request("http://localhost/"), undefined as unknown as Response, redis.options()),
     ).rejects.toThrow(/needs both a request and a response/);
   });
 });

@@ -1,11 +1,7 @@
 import { freePort, startRedis } from "@ironlink/testing";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import {
-  getSession,
-  isSessionStoreUnavailable,
-  type SessionOptions,
-  SessionStoreUnavailableError,
-} from "../src/index";
+import { getIronSession, type SessionOptions, SessionStoreUnavailableError } from "../src/index";
+import { isSessionStoreUnavailable } from "../src/errors";
 import { createFleet, readFleetConfig } from "../src/fleet/index";
 import { createRedisClient, RedisStore } from "../src/redis";
 import { sealCookie } from "../src/seal";
@@ -28,18 +24,18 @@ afterAll(() => {
 /** A loopback port with nothing listening on it. */
 const deadPort = freePort;
 
-/** How getSession settles for a request carrying a well-formed cookie, so the store must be asked. */
+/** How getIronSession settles for a request carrying a well-formed cookie, so the store must be asked. */
 async function timedGetSession(store: RedisStore): Promise<{ error: unknown; elapsed: number }> {
   const cookie = await sealCookie(generateSessionId(), { 1: password }, ttl);
   const started = Date.now();
-  const error = await getSession(new MemoryCookieStore({ [cookieName]: cookie }), options(store)).then(
+  const error = await getIronSession(new MemoryCookieStore({ [cookieName]: cookie }), options(store)).then(
     () => undefined,
     (e: unknown) => e,
   );
   return { error, elapsed: Date.now() - started };
 }
 
-describe("when Redis is down, getSession rejects with SessionStoreUnavailableError, fast", () => {
+describe("when Redis is down, getIronSession rejects with SessionStoreUnavailableError, fast", () => {
   test("a client pointed at a port where nothing listens", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const client = createRedisClient(`redis://127.0.0.1:${await deadPort()}`);
@@ -56,7 +52,7 @@ describe("when Redis is down, getSession rejects with SessionStoreUnavailableErr
 
       // Writing fails the same way, and no cookie is sent for a session that was not stored.
       const cookies = new MemoryCookieStore();
-      const session = await getSession<{ a: number }>(cookies, options(store)); // no cookie: Redis not asked
+      const session = await getIronSession<{ a: number }>(cookies, options(store)); // no cookie: Redis not asked
       session.a = 1;
       await expect(session.save()).rejects.toBeInstanceOf(SessionStoreUnavailableError);
       expect(cookies.writes).toEqual([]);
@@ -84,7 +80,7 @@ describe("when Redis is down, getSession rejects with SessionStoreUnavailableErr
           const { error, elapsed } = await timedGetSession(store);
           expect(error, kind).toBeInstanceOf(SessionStoreUnavailableError);
           expect(elapsed, kind).toBeLessThan(2500);
-          const session = await getSession<{ a: number }>(new MemoryCookieStore(), options(store));
+          const session = await getIronSession<{ a: number }>(new MemoryCookieStore(), options(store));
           session.a = 1;
           const started = Date.now();
           await expect(session.save(), kind).rejects.toBeInstanceOf(SessionStoreUnavailableError);
@@ -106,7 +102,7 @@ describe("when Redis is down, getSession rejects with SessionStoreUnavailableErr
     try {
       const store = new RedisStore({ client, prefix });
       const cookies = new MemoryCookieStore();
-      const session = await getSession<{ user: string }>(cookies, options(store));
+      const session = await getIronSession<{ user: string }>(cookies, options(store));
       session.user = "u";
       await session.save();
       const cookie = cookies.written();
@@ -114,7 +110,7 @@ describe("when Redis is down, getSession rejects with SessionStoreUnavailableErr
       await server.kill();
       expect(server.running).toBe(false);
       const started = Date.now();
-      await expect(getSession(new MemoryCookieStore({ [cookieName]: cookie }), options(store))).rejects.toBeInstanceOf(
+      await expect(getIronSession(new MemoryCookieStore({ [cookieName]: cookie }), options(store))).rejects.toBeInstanceOf(
         SessionStoreUnavailableError,
       );
       expect(Date.now() - started).toBeLessThan(2500);
@@ -124,7 +120,7 @@ describe("when Redis is down, getSession rejects with SessionStoreUnavailableErr
       let recovered: object | undefined;
       const deadline = Date.now() + 5000;
       while (!recovered && Date.now() < deadline) {
-        recovered = await getSession(new MemoryCookieStore({ [cookieName]: cookie }), options(store)).catch(() => undefined);
+        recovered = await getIronSession(new MemoryCookieStore({ [cookieName]: cookie }), options(store)).catch(() => undefined);
         if (!recovered) await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(recovered).toBeDefined();

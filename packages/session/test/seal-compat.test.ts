@@ -1,6 +1,6 @@
 import { sealData, unsealData } from "iron-session";
 import { describe, expect, test } from "vitest";
-import { getSession, sessionInfo } from "../src/index";
+import { getIronSession, sessionInfo } from "../src/index";
 import { generateSessionId, storeKeyFor } from "../src/session-id";
 import { cookieName, MemoryCookieStore, otherPassword, password, sidOf, ttl, useTestRedis } from "./helpers";
 
@@ -12,7 +12,7 @@ const passwordIdOf = (seal: string) => seal.split("*")[1];
 describe("seals are iron-session's own", () => {
   test("the cookie holds only { sid }, and iron-session's unsealData opens it", async () => {
     const cookies = new MemoryCookieStore();
-    const session = await getSession<{ user: { id: string; name: string } }>(cookies, redis.options());
+    const session = await getIronSession<{ user: { id: string; name: string } }>(cookies, redis.options());
     session.user = { id: "u1", name: "Ada" };
     await session.save();
 
@@ -38,7 +38,7 @@ describe("seals are iron-session's own", () => {
     expect(value).toEqual({ key: storeKeyFor(sid), data, createdAt: now, touchedAt: now, cookieOpensUntil: now + (ttl + 60) * 1000 });
   });
 
-  test("a cookie and Redis value made by iron-session's sealData load through getSession", async () => {
+  test("a cookie and Redis value made by iron-session's sealData load through getIronSession", async () => {
     const sid = generateSessionId();
     const key = storeKeyFor(sid);
     const data = { user: { id: "u3" }, theme: "dark" };
@@ -54,7 +54,7 @@ describe("seals are iron-session's own", () => {
     // And saving it again keeps the same id: the session continues rather than forks. The cookie, still
     // pointing at the same id, is sealed and sent again (a rolling session, as in iron-session).
     const cookies = new MemoryCookieStore({ [cookieName]: cookie });
-    const again = await getSession<typeof data & { visits: number }>(cookies, redis.options());
+    const again = await getIronSession<typeof data & { visits: number }>(cookies, redis.options());
     again.visits = 1;
     await again.save();
     expect(cookies.writes).toHaveLength(1);
@@ -94,7 +94,7 @@ describe("password rotation", () => {
     const { cookie: oldCookie, redisKey: oldKey } = await redis.create({ user: "r2" }, { password: { 1: password } });
     expect(passwordIdOf((await redis.client.get(oldKey))!)).toBe("1");
     const cookies = new MemoryCookieStore({ [cookieName]: oldCookie });
-    const session = await getSession<{ user: string; n: number }>(cookies, redis.options({ password: rotated }));
+    const session = await getIronSession<{ user: string; n: number }>(cookies, redis.options({ password: rotated }));
     session.n = 1;
     await session.save();
     expect(cookies.writes).toHaveLength(1);

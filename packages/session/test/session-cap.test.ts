@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { createSessionManager, getSession, sessionInfo, type SessionOptions, type SessionStore } from "../src/index";
+import { createSessionManager, getIronSession, sessionInfo, type SessionOptions, type SessionStore } from "../src/index";
 import { FileStore } from "../src/file";
 import { readFleetConfig } from "../src/fleet/config";
 import { badOptions, cookieName, expectConfigError, MemoryCookieStore, manualClock, password, useTestRedis } from "./helpers";
@@ -43,7 +43,7 @@ describe.each(stores)("%s: sessions per user", (_name, openStore) => {
   /** A sign-in: a new session of the user, saved; its public id and cookie. */
   async function signIn(options: SessionOptions, userId: string, device: number) {
     const cookies = new MemoryCookieStore();
-    const session = await getSession<Data>(cookies, options);
+    const session = await getIronSession<Data>(cookies, options);
     Object.assign(session, { user: { id: userId }, device });
     await session.save();
     return { publicId: sessionInfo(session).publicId as string, cookie: cookies.written() };
@@ -65,7 +65,7 @@ describe.each(stores)("%s: sessions per user", (_name, openStore) => {
       expect(listed.map((s) => s.data.device).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
       const [first] = signIns;
       expect(await store.get(first!.publicId)).toBeNull();
-      const opened = await getSession<Data>(new MemoryCookieStore({ [cookieName]: first!.cookie }), options);
+      const opened = await getIronSession<Data>(new MemoryCookieStore({ [cookieName]: first!.cookie }), options);
       expect(sessionInfo(opened).state).toBe("expired");
       // Announced like a sign-out (the file store's announcements are polled: up to a few hundred ms).
       const deadline = Date.now() + 5_000;
@@ -86,7 +86,7 @@ describe.each(stores)("%s: sessions per user", (_name, openStore) => {
     const third = await signIn(options, user, 3);
     c.advance(10);
     // The first device is used now: its idle window, and so its index score, moves past the others'.
-    const reopened = await getSession<Data>(new MemoryCookieStore({ [cookieName]: first.cookie }), options);
+    const reopened = await getIronSession<Data>(new MemoryCookieStore({ [cookieName]: first.cookie }), options);
     expect(sessionInfo(reopened).state).toBe("active");
     c.advance(10);
     const fourth = await signIn(options, user, 4);
@@ -136,7 +136,7 @@ describe.each(stores)("%s: sessions per user", (_name, openStore) => {
     const [user, other] = [randomUUID(), randomUUID()];
     await signIn(options, other, 1);
     await signIn(options, other, 2);
-    const anonymous = await getSession<Data>(new MemoryCookieStore(), options);
+    const anonymous = await getIronSession<Data>(new MemoryCookieStore(), options);
     anonymous.device = 9;
     await anonymous.save();
     await signIn(options, user, 1);
@@ -151,7 +151,7 @@ describe.each(stores)("%s: sessions per user", (_name, openStore) => {
     const user = randomUUID();
     const first = await signIn(options, user, 1);
     const cookies = new MemoryCookieStore();
-    const session = await getSession<Data>(cookies, options);
+    const session = await getIronSession<Data>(cookies, options);
     session.device = 2;
     await session.save(); // anonymous first
     session.user = { id: user };

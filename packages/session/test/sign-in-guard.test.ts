@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { createSessionManager, getSession, type SessionManager, type SessionOptions, type SessionStore, sessionInfo } from "../src/index";
+import { createSessionManager, getIronSession, type SessionManager, type SessionOptions, type SessionStore, sessionInfo } from "../src/index";
 import { FileStore } from "../src/file";
 import { RedisStore } from "../src/redis";
 import { cookieName, MemoryCookieStore, password, useTestRedis } from "./helpers";
@@ -50,7 +50,7 @@ describe.each(storePairs)("%s: the sign-in guard", (_name, openStores) => {
     const ticket = await app.signInTicket();
     if (revokeAt === "after the ticket") await revoke(); // the password is checked here: the old one, if it is a change
     const cookies = new MemoryCookieStore();
-    const session = await getSession<Data>(cookies, options);
+    const session = await getIronSession<Data>(cookies, options);
     session.user = { id: userId };
     await session.save();
     const publicId = sessionInfo(session).publicId as string;

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { sealData, unsealData } from "iron-session";
 import { describe, expect, test } from "vitest";
-import { getSession, type SessionOptions, sessionInfo } from "../src/index";
+import { getIronSession, type SessionOptions, sessionInfo } from "../src/index";
 import { generateSessionId, storeKeyFor } from "../src/session-id";
 import { cookieName, MemoryCookieStore, otherPassword, password, storedValue, ttl, useTestRedis } from "./helpers";
 
 const redis = useTestRedis();
 
-/** getSession must resolve (never throw) to an anonymous session. */
+/** getIronSession must resolve (never throw) to an anonymous session. */
 async function expectAnonymous(cookie: string | undefined, overrides?: Partial<SessionOptions>): Promise<void> {
   const session = await redis.open(cookie, overrides);
   expect({ ...session }).toEqual({});
@@ -134,7 +134,7 @@ describe("Redis values are bound to their key", () => {
   test("a tampered session is not written back by save(): it starts a new one", async () => {
     const { cookie, redisKey } = await redis.create({ user: "victim" });
     const cookies = new MemoryCookieStore({ [cookieName]: cookie.replace(/\*(.)/, (_, c: string) => `*${c === "1" ? "2" : "1"}`) });
-    const session = await getSession<{ user: string }>(cookies, redis.options());
+    const session = await getIronSession<{ user: string }>(cookies, redis.options());
     session.user = "attacker";
     await session.save();
     expect(cookies.written()).not.toBe(cookie);

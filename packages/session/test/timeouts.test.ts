@@ -1,6 +1,7 @@
 import { unsealData } from "iron-session";
 import { describe, expect, test } from "vitest";
-import { getSession, SessionConfigError, sessionInfo } from "../src/index";
+import { getIronSession, sessionInfo } from "../src/index";
+import { SessionConfigError } from "../src/errors";
 import { normalizeOptions } from "../src/options";
 import { badOptions, cookieName, expectConfigError, MemoryCookieStore, manualClock, password, ttl, useCountingStore, useTestRedis } from "./helpers";
 
@@ -62,7 +63,7 @@ describe("idle timeout", () => {
 
     c.advance(1); // exactly idle seconds since the last request
     const cookies = new MemoryCookieStore({ [cookieName]: cookie });
-    const session = await getSession<{ user: { id: string }; theme: string }>(cookies, options);
+    const session = await getIronSession<{ user: { id: string }; theme: string }>(cookies, options);
     expect(sessionInfo(session).state).toBe("expired");
     expect({ ...session }).toEqual({});
     expect(sessionInfo(session).publicId).toBeUndefined();
@@ -120,9 +121,9 @@ describe("reads: one GET, and a write only when the idle window is due an extens
 
       c.advance(59);
       const cookies = new MemoryCookieStore({ [cookieName]: cookie });
-      let session: Awaited<ReturnType<typeof getSession>> | undefined;
+      let session: Awaited<ReturnType<typeof getIronSession>> | undefined;
       const commands = await counting.measure(async () => {
-        session = await getSession(cookies, options);
+        session = await getIronSession(cookies, options);
       });
       expect(sessionInfo(session!).state).toBe("active");
       expect({ ...session }).toEqual({ user: { id: "reader" } });
@@ -144,7 +145,7 @@ describe("reads: one GET, and a write only when the idle window is due an extens
 
       const touchedAt = c.advance(60);
       const cookies = new MemoryCookieStore({ [cookieName]: cookie });
-      const commands = await counting.measure(() => getSession(cookies, options));
+      const commands = await counting.measure(() => getIronSession(cookies, options));
       expect(commands).toEqual(expected);
       expect(cookies.writes).toEqual([]);
       // A read extends the idle window only: the session's ttl still counts from its last save.
@@ -155,7 +156,7 @@ describe("reads: one GET, and a write only when the idle window is due an extens
 
       // The next read, within the interval again, is back to one GET.
       c.advance(30);
-      expect(await counting.measure(() => getSession(new MemoryCookieStore({ [cookieName]: cookie }), options))).toEqual(["get"]);
+      expect(await counting.measure(() => getIronSession(new MemoryCookieStore({ [cookieName]: cookie }), options))).toEqual(["get"]);
     }
   });
 
@@ -165,7 +166,7 @@ describe("reads: one GET, and a write only when the idle window is due an extens
     const { cookie, redisKey } = await redis.create({ n: 1 }, options);
     c.advance(10);
     const cookies = new MemoryCookieStore({ [cookieName]: cookie });
-    const session = await getSession<{ n: number }>(cookies, options);
+    const session = await getIronSession<{ n: number }>(cookies, options);
     session.n = 2;
     expect(await counting.measure(() => session.save())).toEqual(["evalsha"]);
     expect(cookies.writes).toHaveLength(1);
@@ -192,7 +193,7 @@ describe("the Redis key's PTTL follows min(idle window, what remains of the abso
     }
 
     c.at(1750);
-    const session = await getSession<{ a: number }>(new MemoryCookieStore({ [cookieName]: cookie }), options);
+    const session = await getIronSession<{ a: number }>(new MemoryCookieStore({ [cookieName]: cookie }), options);
     session.a = 2;
     await session.save();
     await expectPttlNear(redisKey, 50_000);
@@ -255,9 +256,9 @@ describe("validation of the new options: SessionConfigError saying what to do", 
     expect(normalizeOptions(bad({ legacyCookies: "migrate" })).legacyCookies).toBe("migrate");
   });
 
-  test("getSession and createSessionManager reject them too", async () => {
+  test("getIronSession and createSessionManager reject them too", async () => {
     const options = bad({ idleTimeout: 60, touchInterval: 60 });
-    await expect(getSession(new MemoryCookieStore(), options)).rejects.toBeInstanceOf(SessionConfigError);
+    await expect(getIronSession(new MemoryCookieStore(), options)).rejects.toBeInstanceOf(SessionConfigError);
     expect(() => redis.manager(options)).toThrow(SessionConfigError);
   });
 });

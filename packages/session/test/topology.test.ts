@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
 import { describe, expect, inject, test } from "vitest";
-import { createSessionManager, getSession, sessionInfo, type SessionOptions } from "../src/index";
+import { createSessionManager, getIronSession, sessionInfo, type SessionOptions } from "../src/index";
 import { RedisStore } from "../src/redis";
 import { cookieName, MemoryCookieStore, manualClock, password, testRedisClient, topology, ttl, useTestRedis } from "./helpers";
 
@@ -74,14 +74,14 @@ describe("every command the store sends names at most one key (so no hash tags a
       const cookies: string[] = [];
       for (const device of ["laptop", "phone"]) {
         const jar = new MemoryCookieStore();
-        const session = await getSession<Data & { device?: string }>(jar, options);
+        const session = await getIronSession<Data & { device?: string }>(jar, options);
         session.user = { id: user, username: "demo" };
         session.device = device;
         await session.save();
         cookies.push(jar.written());
       }
       c.advance(120);
-      const reopened = await getSession<Data>(new MemoryCookieStore({ [cookieName]: cookies[0] }), options); // a touch
+      const reopened = await getIronSession<Data>(new MemoryCookieStore({ [cookieName]: cookies[0] }), options); // a touch
       reopened.theme = "dark";
       await reopened.save(); // a compare-and-set update
       expect(await manager.listSessions(user)).toHaveLength(2);

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { getSession, sessionInfo, type SessionOptions } from "../src/index";
+import { getIronSession, sessionInfo, type SessionOptions } from "../src/index";
 import { sealStoredValue } from "../src/seal";
 import {
   cookieName,
@@ -300,7 +300,7 @@ describe("revokeUserSessions(userId, { except })", () => {
     const others = [await signIn(options, other, "x"), await signIn(options, other, "y")];
 
     const cookies = new MemoryCookieStore({ [cookieName]: current.cookie });
-    const session = await getSession<Data>(cookies, options);
+    const session = await getIronSession<Data>(cookies, options);
     expect(await manager.revokeUserSessions(user, { except: sessionInfo(session).publicId })).toBe(3);
 
     for (const { cookie } of rest) expect(sessionInfo(await redis.open(cookie, options)).state).toBe("expired");

@@ -2,14 +2,9 @@
 import {
   createIronlink,
   FleetConfigError,
-  type FleetSessionData,
   FleetMismatchError,
-  type FleetUser,
   type Ironlink,
-  IronlinkConfigError,
   type IronlinkOptions,
-  isSessionStoreUnavailable,
-  type SignOutOptions,
   SessionStoreUnavailableError,
 } from "@ironlink/express";
 import { createFleet } from "@ironlink/session/fleet";
@@ -22,6 +17,10 @@ createIronlink({ publicUrl: "http://127.0.0.1:9000", fleet: createFleet({ appNam
 const app = express();
 const handlers: RequestHandler[] = [ironlink.session(), ironlink.checkOrigin(), ironlink.requireUser()];
 app.use(...handlers);
+// The types of the parts come with what the app already has: Express.User and req.session, and the methods' own.
+type SignOutOptions = Parameters<Ironlink["signOut"]>[0];
+type FleetUser = Express.User;
+type FleetSessionData = Omit<Express.Request["session"], "save" | "destroy" | "updateConfig">;
 const signOut: SignOutOptions = { everywhere: true, redirectTo: "/" };
 app.post("/logout", ironlink.signOut(signOut), ironlink.signOut());
 app.get("/", ironlink.requireUser(), (req, res) => {
@@ -43,8 +42,8 @@ export async function start(): Promise<void> {
   try {
     await ironlink.checkSettings();
   } catch (error) {
-    if (error instanceof FleetMismatchError || error instanceof FleetConfigError || error instanceof IronlinkConfigError) process.exit(1);
-    if (isSessionStoreUnavailable(error) || error instanceof SessionStoreUnavailableError) console.warn(error.message);
+    if (error instanceof FleetMismatchError || error instanceof FleetConfigError) process.exit(1);
+    if (error instanceof SessionStoreUnavailableError) console.warn(error.message);
   }
   const origins: string[] = ironlink.config.appOrigins;
   const url: string = ironlink.publicUrl;

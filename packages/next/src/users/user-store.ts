@@ -1,4 +1,4 @@
-import { callStore } from "@ironlink/session";
+import { SessionStoreUnavailableError } from "@ironlink/session";
 import type { UserRecords } from "../storage/account-storage";
 import { canonicalUsername } from "../validation";
 import type { HashFairness } from "./fair-queue";
@@ -63,7 +63,7 @@ export class UserStore {
   }
 
   #run<T>(command: () => Promise<T>): Promise<T> {
-    return callStore("the user store did not answer", command);
+    return SessionStoreUnavailableError.wrap("the user store did not answer", command);
   }
 }
 

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Cluster, Redis } from "ioredis";
-import { callStore } from "../errors";
+import { SessionStoreUnavailableError } from "../errors";
 import { createSessionManager, type SessionManager } from "../manager";
 import type { SessionOptions } from "../options";
 import { closeRedisClient, createRedisClient, type RedisConnection } from "../stores/redis-client";
@@ -229,7 +229,7 @@ function redisBackend(connection: RedisConnection, config: FleetConfig): Backend
 }
 
 /** A Redis that does not answer is an outage the caller can tell apart from a mismatch. */
-const unavailableOnError = <T>(command: Promise<T>): Promise<T> => callStore("Redis did not answer", () => command);
+const unavailableOnError = <T>(command: Promise<T>): Promise<T> => SessionStoreUnavailableError.wrap("Redis did not answer", () => command);
 
 function fileBackend(dir: string, fleetName: string): Backend {
   const store = new FileStore({ dir });

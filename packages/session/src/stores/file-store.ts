@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { callStore, SessionConfigError } from "../errors";
+import { SessionConfigError, SessionStoreUnavailableError } from "../errors";
 import { hashedName, isStoreKey } from "../session-id";
 import { readTextIfExists, withFileLock, writeFileAtomic } from "./file-io";
 import type { SessionStore, StoreWrite, WriteResult } from "./session-store";
@@ -32,6 +32,11 @@ export interface FileStoreOptions {
 const endedPollMs = 250;
 /** How long an ended/ marker stays: every subscriber polls it many times over by then. */
 const endedRetentionMs = 60_000;
+
+/** `FileStore.Options`: the constructor's. */
+export declare namespace FileStore {
+  type Options = FileStoreOptions;
+}
 
 export class FileStore implements SessionStore {
   readonly dir: string;
@@ -325,7 +330,7 @@ export class FileStore implements SessionStore {
   }
 
   #io<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    return callStore(`could not ${what} in the session directory ${this.dir}`, operation);
+    return SessionStoreUnavailableError.wrap(`could not ${what} in the session directory ${this.dir}`, operation);
   }
 }
 

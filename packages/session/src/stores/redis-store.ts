@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from "ioredis";
-import { callStore, SessionStoreUnavailableError } from "../errors";
+import { SessionStoreUnavailableError } from "../errors";
 import { closeRedisClient } from "./redis-client";
 import { createHash } from "node:crypto";
 import type { SessionStore, StoreWrite, WriteResult } from "./session-store";
@@ -98,6 +98,12 @@ interface PubSubConnection {
 }
 
 const isCluster = (client: PubSubClient) => client.isCluster === true;
+
+/** `RedisStore.Options` (the constructor's), `RedisStore.Client` (the part of an ioredis client it uses). */
+export declare namespace RedisStore {
+  type Options = RedisStoreOptions;
+  type Client = RedisLike;
+}
 
 export class RedisStore implements SessionStore {
   readonly client: RedisLike;
@@ -236,6 +242,6 @@ export class RedisStore implements SessionStore {
   }
 
   #run<T>(what: string, command: () => Promise<T>): Promise<T> {
-    return callStore(`could not ${what} the session in Redis`, command);
+    return SessionStoreUnavailableError.wrap(`could not ${what} the session in Redis`, command);
   }
 }

@@ -50,6 +50,14 @@ export interface SessionStore {
   lastRevocationOf?(userId: string): Promise<number>;
 }
 
+/** The types a store's methods take and give: `SessionStore.Write`, `SessionStore.WriteResult`. */
+export declare namespace SessionStore {
+  /** What `set` is asked to do: create the key, or compare-and-set it (see `set`). */
+  type Write = StoreWrite;
+  /** What `set` did: written (see `userSessions` below), gone, or changed meanwhile (`current`). */
+  type WriteResult = StoreWriteResult;
+}
+
 export type StoreWrite = { expiresAt: number; now: number; userId?: string } & (
   | { mode: "create" }
   | { mode: "update"; expected: string }
@@ -60,4 +68,5 @@ export type StoreWrite = { expiresAt: number; now: number; userId?: string } & (
  * dropped), so a cap on sessions per user costs no extra command while the user is under it. Optional:
  * without it, the cap lists the user's sessions at each new one.
  */
-export type WriteResult = { status: "written"; userSessions?: number } | { status: "gone" } | { status: "changed"; current: string };
+type StoreWriteResult = { status: "written"; userSessions?: number } | { status: "gone" } | { status: "changed"; current: string };
+export type WriteResult = StoreWriteResult;

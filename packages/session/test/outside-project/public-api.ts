@@ -3,54 +3,46 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type CookieJar,
-  type CookieOptions,
-  type CookieStore,
   cookieStoreWithHeader,
   createSessionManager,
   getIronSession,
-  getSession,
   type IronSession,
-  isSessionStoreUnavailable,
-  type ListedSession,
-  type NextProxyRequest,
-  type NextProxyResponse,
   nextProxyCookies,
   nodeCookies,
-  type Password,
   regenerateSession,
   sealData,
-  type Session,
-  type SessionConfigUpdate,
-  SessionConfigError,
-  type SessionInfo,
   sessionInfo,
   type SessionManager,
   type SessionOptions,
-  type SessionState,
   type SessionStore,
   SessionStoreUnavailableError,
-  type StoreWrite,
-  type UnsealErrorReason,
-  type WriteResult,
   unsealData,
   webCookies,
 } from "@ironlink/session";
-import { FileStore, type FileStoreOptions, readTextIfExists, withFileLock, writeFileAtomic } from "@ironlink/session/file";
-import {
-  createRedisClient,
-  parseRedisNodes,
-  type RedisConnection,
-  type RedisLike,
-  RedisStore,
-  type RedisStoreOptions,
-  redisClientDefaults,
-} from "@ironlink/session/redis";
+import { FileStore, readTextIfExists, withFileLock, writeFileAtomic } from "@ironlink/session/file";
+import { createRedisClient, parseRedisNodes, RedisStore } from "@ironlink/session/redis";
 import { describeStoreContract, type StoreUnderTest } from "@ironlink/session/testing";
 import type { Cluster, Redis } from "ioredis";
 
-// Internals stay internal.
+// Internals stay internal, and so do the names folded into the ones above.
 // @ts-expect-error normalizeOptions is not part of the public API
 import { normalizeOptions } from "@ironlink/session";
+// @ts-expect-error getSession was getIronSession under another name
+import { getSession } from "@ironlink/session";
+// @ts-expect-error callStore is SessionStoreUnavailableError.wrap
+import { callStore } from "@ironlink/session";
+
+// The types of the parts, derived from the exports (the README's table).
+type Password = SessionOptions["password"];
+type CookieOptions = NonNullable<SessionOptions["cookieOptions"]>;
+type UnsealErrorReason = Parameters<NonNullable<SessionOptions["onUnsealError"]>>[0];
+type SessionConfigUpdate = Parameters<IronSession<object>["updateConfig"]>[0];
+type SessionInfo = ReturnType<typeof sessionInfo>;
+type SessionState = SessionInfo["state"];
+type CookieStore = Parameters<typeof cookieStoreWithHeader>[0];
+type NextProxyRequest = Parameters<typeof nextProxyCookies>[0];
+type NextProxyResponse = Parameters<typeof nextProxyCookies>[1];
+type RedisConnection = Parameters<typeof createRedisClient>[0];
 
 interface AppData {
   user: { id: string; name: string };
@@ -64,14 +56,14 @@ const single: Redis = createRedisClient("redis://127.0.0.1:6379");
 const cluster: Cluster = createRedisClient({ clusterNodes: parseRedisNodes("10.0.0.1:7000,10.0.0.2:7000") });
 const sentinel: Redis = createRedisClient({ sentinels: [{ host: "10.0.0.1", port: 26379 }], name: "mymaster" }, { db: 1 });
 const connection: RedisConnection = { url: "rediss://cache.example:6380" };
-const anyTopology: Redis | Cluster = createRedisClient(connection, { ...redisClientDefaults, commandTimeout: 500 });
-const storeOptions: RedisStoreOptions = { client: single, prefix: "app:session:" };
+const anyTopology: Redis | Cluster = createRedisClient(connection, { commandTimeout: 500 });
+const storeOptions: RedisStore.Options = { client: single, prefix: "app:session:" };
 const redisStore: SessionStore = new RedisStore(storeOptions);
 new RedisStore({ client: cluster });
 new RedisStore({ client: sentinel });
 new RedisStore({ client: anyTopology });
 
-const fileOptions: FileStoreOptions = { dir: "/var/lib/app/sessions", sweepInterval: 60_000 };
+const fileOptions: FileStore.Options = { dir: "/var/lib/app/sessions", sweepInterval: 60_000 };
 const fileStore: SessionStore = new FileStore(fileOptions);
 
 const options: SessionOptions = {
@@ -99,7 +91,7 @@ declare const nodeRes: ServerResponse;
 
 export async function callForms(): Promise<SessionState[]> {
   const fromCookies: IronSession<AppData> = await getIronSession<AppData>(cookieStoreWithHeader(nextCookies, cookieHeader), options);
-  const fromFetch: Session<AppData> = await getSession<AppData>(new Request("https://app.example/"), new Response(), options);
+  const fromFetch: IronSession<AppData> = await getIronSession<AppData>(new Request("https://app.example/"), new Response(), options);
   const fromNode = await getIronSession<AppData>(nodeReq, nodeRes, { ...options, store: fileStore });
   const name: string | undefined = fromCookies.user?.name;
   if (name === undefined) {
@@ -143,7 +135,7 @@ export async function seals(): Promise<string | undefined> {
 export async function perUserIndex(): Promise<number> {
   const sessions: SessionManager<AppData> = createSessionManager<AppData>(options);
   const session = await sessions.getSession(nextCookies);
-  const listed: ListedSession<AppData>[] = await sessions.listSessions("alice");
+  const listed: SessionManager.ListedSession<AppData>[] = await sessions.listSessions("alice");
   const first = listed[0];
   const lastSeen: number | undefined = first?.lastSeenAt;
   void lastSeen;
@@ -154,9 +146,10 @@ export async function perUserIndex(): Promise<number> {
 }
 
 export function errors(error: unknown): string {
-  if (isSessionStoreUnavailable(error)) return "503";
   if (error instanceof SessionStoreUnavailableError) return "503";
-  if (error instanceof SessionConfigError) return error.message;
+  // Another copy's error (a second install, a bundle of its own) is one too: the check is its code.
+  if ({ code: "IRONLINK_STORE_UNAVAILABLE" } instanceof SessionStoreUnavailableError) return "503";
+  if (error instanceof Error && error.name === "SessionConfigError") return error.message;
   return "500";
 }
 
@@ -166,7 +159,7 @@ class MapStore implements SessionStore {
   async get(key: string): Promise<string | null> {
     return this.#values.get(key) ?? null;
   }
-  async set(key: string, value: string, write: StoreWrite): Promise<WriteResult> {
+  async set(key: string, value: string, write: SessionStore.Write): Promise<SessionStore.WriteResult> {
     const current = this.#values.get(key);
     if (write.mode === "create" && current !== undefined) return { status: "changed", current };
     if (write.mode === "update" && current === undefined) return { status: "gone" };
@@ -188,6 +181,10 @@ class MapStore implements SessionStore {
   async isClaimed(key: string): Promise<boolean> {
     return this.#values.has(`claimed:${key}`);
   }
+  /** Each call wrapped, as the README asks: any failure becomes a SessionStoreUnavailableError. */
+  wrapped(): Promise<string | null> {
+    return SessionStoreUnavailableError.wrap("could not read the session in MapStore", () => this.get("key"));
+  }
 }
 describeStoreContract("MapStore", async (): Promise<StoreUnderTest> => ({ store: new MapStore(), cleanup: async () => {} }));
 
@@ -198,6 +195,12 @@ export async function fileRecord(path: string): Promise<string | undefined> {
 }
 
 // A client of one's own (a wrapper, a mock) only needs what the store uses.
-declare const minimal: RedisLike;
+declare const minimal: RedisStore.Client;
 new RedisStore({ client: minimal });
 void normalizeOptions;
+void getSession;
+void callStore;
+const ticket: Promise<SessionManager.SignInTicket> = createSessionManager(options).signInTicket();
+void ticket;
+const states: SessionState[] = ["anonymous", "active", "expired", "legacy"];
+void states;
