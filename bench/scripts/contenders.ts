@@ -19,7 +19,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createSessionManager } from "@ironlink/session";
-import { createFleet, type FleetSessionData } from "@ironlink/session/fleet";
+import { createFleet, type Fleet } from "@ironlink/session/fleet";
+
+type FleetSessionData = Fleet.SessionData;
 import { createRedisClient, RedisStore } from "@ironlink/session/redis";
 import { startRedis } from "@ironlink/testing";
 import { getIronSession } from "iron-session";

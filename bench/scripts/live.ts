@@ -14,7 +14,9 @@
 import { readFileSync } from "node:fs";
 import { startRedis } from "@ironlink/testing";
 import type { IronSession } from "@ironlink/session";
-import { createFleet, type FleetSessionData } from "@ironlink/session/fleet";
+import { createFleet, type Fleet } from "@ironlink/session/fleet";
+
+type FleetSessionData = Fleet.SessionData;
 import { Redis } from "ioredis";
 import { freePort, onCleanup } from "./processes";
 import { type CommandCounts, commandDelta, commandStats, describeCounts, total } from "./redis-stats";

@@ -1,4 +1,6 @@
-import { type RequestHeaders, refusedOriginMessage, selfContainedPolicy, storeOutage } from "@ironlink/session/fleet";
+import { fleetHttp } from "@ironlink/session/fleet";
+
+const { outage: storeOutage, selfContainedPolicy } = fleetHttp;
 import type { Request, Response } from "express";
 
 /** An answer the middleware gives instead of the app's: a code for programs, a sentence for people. */
@@ -20,8 +22,8 @@ export const refusals = {
 } satisfies Record<string, Refusal>;
 
 /** A state-changing request from an Origin outside APP_ORIGINS: the message names both. */
-export function forbiddenOrigin(headers: RequestHeaders, appOrigins: readonly string[]): Refusal {
-  return { status: 403, error: "forbidden_origin", title: "Cross-site request refused", message: refusedOriginMessage(headers, appOrigins) };
+export function forbiddenOrigin(message: string): Refusal {
+  return { status: 403, error: "forbidden_origin", title: "Cross-site request refused", message };
 }
 
 /** A browser navigating (its Accept puts HTML before JSON), as opposed to fetch(), curl or an API client. */

@@ -4,20 +4,7 @@
  * cross-site writes, and signs out of every app at once.
  */
 import { type IronSession, SessionStoreUnavailableError, sessionInfo } from "@ironlink/session";
-import {
-  createFleet,
-  type Environment,
-  type Fleet,
-  type FleetConfig,
-  type FleetSessionData,
-  type FleetUser,
-  isAllowedOrigin,
-  fleetUserOf,
-  maxBodyBytes,
-  securityHeaders,
-  sharesSignInCookie,
-  startUrl,
-} from "@ironlink/session/fleet";
+import { createFleet, type Fleet, fleetHttp, fleetPaths } from "@ironlink/session/fleet";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
 import { forbiddenOrigin, prefersHtml, refuse, refusals } from "./answers";
 import { serveFleetRoute } from "./fleet-routes";
@@ -30,10 +17,10 @@ export { SessionStoreUnavailableError } from "@ironlink/session";
 declare global {
   namespace Express {
     /** The signed-in person: the fleet's user (`id`, `username`). Shared with passport's `Express.User`. */
-    interface User extends FleetUser {}
+    interface User extends Fleet.User {}
     interface Request {
       /** The fleet session, set by `ironlink.session()` (and by `requireUser()` and `signOut()` if it is not yet). */
-      session: IronSession<FleetSessionData>;
+      session: IronSession<Fleet.SessionData>;
       /** The signed-in person, or undefined for an anonymous visitor (and before the session is read). */
       user?: User | undefined;
     }
@@ -52,7 +39,7 @@ export interface IronlinkOptions {
   /** The fleet to join. Default: `createFleet({ appName, env })`, from the fleet's environment variables. */
   fleet?: Fleet;
   /** Where the default fleet reads its settings. Default: `process.env`. */
-  env?: Environment;
+  env?: Fleet.Environment;
 }
 
 /** `Parameters<Ironlink["signOut"]>[0]`. */
@@ -66,7 +53,7 @@ interface SignOutOptions {
 export interface Ironlink {
   /** The fleet: its config, session manager, store and Redis client. */
   fleet: Fleet;
-  config: FleetConfig;
+  config: Fleet.Config;
   /** `publicUrl`, checked and without a trailing slash. */
   publicUrl: string;
   /** Before `app.listen`: throws FleetMismatchError when this app's shared settings differ from the fleet's. */
@@ -94,9 +81,9 @@ export interface Ironlink {
 }
 
 // Sign-out posts to this app, then follows redirects on to the sign-in page: form-action covers the chain.
-const pagePolicy = (config: FleetConfig) =>
+const pagePolicy = (config: Fleet.Config) =>
   `default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self' ${config.loginUrl}; frame-ancestors 'none'; base-uri 'none'`;
-const bodyParsers = [express.urlencoded({ extended: false, limit: maxBodyBytes }), express.json({ limit: maxBodyBytes })];
+const bodyParsers = [express.urlencoded({ extended: false, limit: fleetHttp.maxBodyBytes }), express.json({ limit: fleetHttp.maxBodyBytes })];
 
 export function createIronlink({ appName = "an Express app", env = process.env, publicUrl, fleet }: IronlinkOptions): Ironlink {
   const member = fleet ?? createFleet({ appName, env });
@@ -108,7 +95,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
     if (!fleet) void member.close();
     throw error;
   }
-  const app: App = { fleet: member, publicUrl: checkedUrl, ensureSession: sessionLoader(member), toSignIn: signInLocation(member.config, checkedUrl) };
+  const app: App = { fleet: member, publicUrl: checkedUrl, ensureSession: sessionLoader(member), toSignIn: signInLocation(member, checkedUrl) };
   return {
     fleet: member,
     config: member.config,
@@ -124,11 +111,15 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
         await app.ensureSession(req, res);
         return true;
       }),
-    checkOrigin: () => (req, res, next) => (originAllowed(member.config, req) ? next() : refuseOrigin(member.config, req, res)),
+    checkOrigin: () => (req, res, next) => {
+      const refused = originRefusal(member, req);
+      if (refused) refuse(req, res, forbiddenOrigin(refused));
+      else next();
+    },
     requireUser: () => requireUserMiddleware(app),
     signOut: (options = {}) => signOutMiddleware(app, options),
     securityHeaders: ({ contentSecurityPolicy = pagePolicy(member.config) } = {}) => {
-      const headers = securityHeaders({ policy: contentSecurityPolicy, secure: member.config.cookieSecure });
+      const headers = fleetHttp.securityHeaders({ policy: contentSecurityPolicy, secure: member.config.cookieSecure });
       return (_req, res, next) => {
         res.set(headers);
         next();
@@ -148,7 +139,7 @@ interface App {
   fleet: Fleet;
   publicUrl: string;
   /** Reads the session onto `req.session` and `req.user`, once per request. */
-  ensureSession(req: Request, res: Response): Promise<IronSession<FleetSessionData>>;
+  ensureSession(req: Request, res: Response): Promise<IronSession<Fleet.SessionData>>;
   /** The sign-in page, coming back to `returnTo` (an absolute URL, or a path of this app). */
   toSignIn(returnTo: string): string;
 }
@@ -163,7 +154,7 @@ function sessionLoader(fleet: Fleet): App["ensureSession"] {
     // A stateless iron-session cookie is accepted once: saving moves it into the store under a new id.
     if (sessionInfo(session).state === "legacy") await session.save();
     req.session = session;
-    req.user = fleetUserOf(session.user);
+    req.user = fleet.userOf(session.user);
     loaded.add(req);
     // Answers that depend on who is signed in must not be kept by a shared cache; a handler may override it.
     res.set("Cache-Control", "no-store");
@@ -172,13 +163,14 @@ function sessionLoader(fleet: Fleet): App["ensureSession"] {
 }
 
 /** On another site than the sign-in app (a satellite), sign-in starts here and comes back with a one-time code. */
-function signInLocation(config: FleetConfig, publicUrl: string): App["toSignIn"] {
-  const satellite = !sharesSignInCookie(config, publicUrl);
+function signInLocation(fleet: Fleet, publicUrl: string): App["toSignIn"] {
+  const { config } = fleet;
+  const satellite = !fleet.sharesSignInCookie(publicUrl);
   return (returnTo) => {
     const absolute = returnTo.startsWith("/") ? absoluteUrl(publicUrl, returnTo) : returnTo;
     if (!satellite) return signInUrl(config, absolute);
     const { pathname, search, hash } = new URL(absolute);
-    return `${new URL(publicUrl).origin}${startUrl(pathname + search + hash)}`;
+    return `${new URL(publicUrl).origin}${fleetPaths.startUrl(pathname + search + hash)}`;
   };
 }
 
@@ -198,8 +190,8 @@ function guarded(handle: (req: Request, res: Response) => Promise<boolean>): Req
 }
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
-const originAllowed = (config: FleetConfig, req: Request) => safeMethods.has(req.method) || isAllowedOrigin(req.headers, config.appOrigins);
-const refuseOrigin = (config: FleetConfig, req: Request, res: Response) => refuse(req, res, forbiddenOrigin(req.headers, config.appOrigins));
+/** Why a state-changing request is refused (its Origin is not one of APP_ORIGINS), or undefined. */
+const originRefusal = (fleet: Fleet, req: Request) => (safeMethods.has(req.method) ? undefined : fleet.originRefusal(req.headers));
 
 function requireUserMiddleware(app: App): RequestHandler {
   return guarded(async (req, res) => {
@@ -214,8 +206,9 @@ function requireUserMiddleware(app: App): RequestHandler {
 function signOutMiddleware(app: App, { everywhere = false, redirectTo = "/" }: SignOutOptions): RequestHandler {
   return guarded(async (req, res) => {
     // Checked here too: a forced sign-out from another site is refused even without checkOrigin().
-    if (!originAllowed(app.fleet.config, req)) {
-      refuseOrigin(app.fleet.config, req, res);
+    const refused = originRefusal(app.fleet, req);
+    if (refused) {
+      refuse(req, res, forbiddenOrigin(refused));
       return false;
     }
     const asked = await readSignOutBody(req, res);

@@ -1,4 +1,6 @@
-import { type FleetConfig, FleetConfigError } from "@ironlink/session/fleet";
+import { type Fleet, FleetConfigError } from "@ironlink/session/fleet";
+
+type FleetConfig = Fleet.Config;
 
 /**
  * Checks `publicUrl`, the address browsers use for this app: its origin must be one of APP_ORIGINS, since the

@@ -3,7 +3,10 @@ import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import "@ironlink/testing"; // types inject("redisConnection")
 import { regenerateSession, sessionInfo } from "@ironlink/session";
-import { createFleet, type Environment, type Fleet, type FleetUser, readFleetConfig } from "@ironlink/session/fleet";
+import { createFleet, type Fleet, readFleetConfig } from "@ironlink/session/fleet";
+
+type Environment = Fleet.Environment;
+type FleetUser = Fleet.User;
 import express, { type Express } from "express";
 import { afterAll, inject } from "vitest";
 import { createIronlink, type Ironlink } from "../src/index";

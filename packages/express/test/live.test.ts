@@ -1,5 +1,5 @@
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from "node:http";
-import { livePaths } from "@ironlink/session/fleet";
+import { fleetPaths } from "@ironlink/session/fleet";
 import { afterEach, beforeAll, expect, test } from "vitest";
 import { appOfFleet, cookieHeader, fleetEnv, ironlinkFor, signIn, startApp } from "./helpers";
 
@@ -40,7 +40,7 @@ afterEach(() => {
 function askForStream(cookie: string, { at = base, from }: { at?: string; from?: string } = {}): Promise<IncomingMessage> {
   const headers = { cookie: cookieHeader(signInApp, cookie), accept: "text/event-stream", ...(from ? { "x-forwarded-for": from } : {}) };
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${at}${livePaths.events}`, { headers }, resolve);
+    const req = httpRequest(`${at}${fleetPaths.events}`, { headers }, resolve);
     req.on("error", (error) => (open.includes(req) ? undefined : reject(error)));
     req.end();
     open.push(req);

@@ -1,7 +1,6 @@
 import "server-only";
 import { headers } from "next/headers";
-import { isAllowedOrigin, refusedOriginMessage } from "@ironlink/session/fleet";
-import { getConfig } from "./config";
+import { getFleet } from "./fleet";
 import { getCurrentSession, getViewer } from "./dal";
 import { messages } from "./messages";
 import type { AppSession } from "./session";
@@ -17,8 +16,7 @@ export async function fromFleet(): Promise<boolean> {
 
 /** Why this action's request is refused (its Origin is not one of APP_ORIGINS, both named), or undefined when it is not. */
 export async function originRefusal(): Promise<string | undefined> {
-  const [requestHeaders, { appOrigins }] = [await headers(), getConfig()];
-  return isAllowedOrigin(requestHeaders, appOrigins) ? undefined : refusedOriginMessage(requestHeaders, appOrigins);
+  return getFleet().originRefusal(await headers());
 }
 
 /** Why `ironlink.action()` did not run the work, with a message to show the person. */

@@ -1,4 +1,4 @@
-import { createFleet, type Fleet, processWide, storeOutage } from "@ironlink/session/fleet";
+import { createFleet, type Fleet, fleetHttp, processWide } from "@ironlink/session/fleet";
 import { appIdentity } from "./app-identity";
 import { getConfig } from "./config";
 
@@ -11,7 +11,7 @@ export function getFleet(): Fleet {
 }
 
 /** How long a client is told to wait while the session store does not answer (the 503's Retry-After). */
-export const storeDownRetryAfterSeconds = storeOutage.retryAfterSeconds;
+export const storeDownRetryAfterSeconds = fleetHttp.outage.retryAfterSeconds;
 
 /** Whether the session store is known to be unreachable right now: no I/O, to answer 503 before doing work. */
 export function storeIsDown(): boolean {

@@ -1,4 +1,4 @@
-import { healthPath, livePaths } from "@ironlink/session/fleet";
+import { fleetPaths } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
 import { getFleet, storeIsDown } from "./fleet";
 import { json, type RouteHandler, storeDownResponse } from "./http";
@@ -34,14 +34,14 @@ function dispatch(method: "GET" | "POST" | "OPTIONS", options: ResolvedOptions):
   return async (request) => {
     const path = new URL(request.url).pathname.replace(/\/$/, "");
     // While the store is known to be down, every route but the health check answers 503 at once, before any work.
-    const response = path !== healthPath && storeIsDown() ? storeDownResponse() : await route(method, path, request, options);
+    const response = path !== fleetPaths.health && storeIsDown() ? storeDownResponse() : await route(method, path, request, options);
     return withSecurityHeaders(response);
   };
 }
 
 function route(method: "GET" | "POST" | "OPTIONS", path: string, request: Request, options: ResolvedOptions): Promise<Response> | Response {
   // The live sign-out routes are there only while IRONLINK_LIVE_SIGNOUT is on.
-  const switchedOff = (path === livePaths.events || path === livePaths.script) && !getConfig().liveSignOut;
+  const switchedOff = (path === fleetPaths.events || path === fleetPaths.script) && !getConfig().liveSignOut;
   const methods = switchedOff ? undefined : (routes[path] ?? (getFleet().handles(path) ? fleetMethods : undefined));
   if (!methods) return json({ error: "not_found", message: "There is no such API route." }, 404);
   if (method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allowed(methods) } });

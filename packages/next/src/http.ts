@@ -1,11 +1,9 @@
 import "server-only";
 import { maxBodyBytes } from "./server/request-limits";
 import { SessionStoreUnavailableError } from "@ironlink/session";
-import { isAllowedOrigin, refusedOriginMessage } from "@ironlink/session/fleet";
 import type { AccountResult } from "./account";
 import type { ResolvedOptions } from "./options";
-import { getConfig } from "./config";
-import { storeDownRetryAfterSeconds } from "./fleet";
+import { getFleet, storeDownRetryAfterSeconds } from "./fleet";
 import { messages } from "./messages";
 
 /** JSON answers for API clients: never cached, because they carry session state. */
@@ -43,10 +41,8 @@ export type RouteHandler = (request: Request, options: ResolvedOptions) => Promi
  */
 export function apiRoute(handler: RouteHandler): RouteHandler {
   return async (request, options) => {
-    const { appOrigins } = getConfig();
-    if (request.method !== "GET" && request.method !== "HEAD" && !isAllowedOrigin(request.headers, appOrigins)) {
-      return jsonError(403, "forbidden_origin", refusedOriginMessage(request.headers, appOrigins));
-    }
+    const refused = request.method !== "GET" && request.method !== "HEAD" ? getFleet().originRefusal(request.headers) : undefined;
+    if (refused) return jsonError(403, "forbidden_origin", refused);
     try {
       return await handler(request, options);
     } catch (error) {

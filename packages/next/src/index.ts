@@ -1,11 +1,11 @@
 import "server-only";
 import { getConfig } from "./config";
-import { getCurrentSession, getViewer, listOwnSessions, requireUser } from "./dal";
+import { getCurrentSession, getViewer, listOwnSessions, requireUser, type Viewer } from "./dal";
 import type { AuthFormState } from "./form-state";
 import { type FormName, submitForm } from "./forms";
 import { createHandlers } from "./handlers";
-import { runAppAction } from "./app-action";
-import { type IronlinkOptions, resolveOptions } from "./options";
+import { type ActionResult, runAppAction } from "./app-action";
+import { type IronlinkOptions, resolveOptions, type VerifyCredentials } from "./options";
 import { createProxy } from "./proxy";
 import { type AppSession, type NoAppData, type SessionData, sessions } from "./session";
 import { startupCheck } from "./startup-check";
@@ -70,12 +70,35 @@ export function createIronlink<AppData extends OwnFields<AppData> = NoAppData>(o
  * The app's own session fields: any object type whose keys are not the fleet's (`user`, `signedInAt`, …),
  * which the sign-in app writes and every app reads.
  */
-export type OwnFields<AppData> = object & { [Field in keyof AppData]: Field extends keyof SessionData ? never : AppData[Field] };
+type OwnFields<AppData> = object & { [Field in keyof AppData]: Field extends keyof SessionData ? never : AppData[Field] };
 
 export type Ironlink<AppData extends OwnFields<AppData> = NoAppData> = ReturnType<typeof createIronlink<AppData>>;
-export type { ActionRefusal, ActionResult } from "./app-action";
-export type { IronlinkOptions, VerifyCredentials } from "./options";
-export type { Viewer } from "./dal";
-export type { AppSession, SessionData } from "./session";
-export type { User } from "./users";
-export type { IronlinkConfig } from "./config";
+
+/** The kit's types, as `Ironlink.User`, `Ironlink.Viewer` and so on. */
+export declare namespace Ironlink {
+  /** The signed-in person: `{ id, username }`. */
+  type User = KitUser;
+  /** Who is asking (getViewer): signed-in (with the user), anonymous, expired, legacy or unavailable. */
+  type Viewer = KitViewer;
+  /** createIronlink's options. */
+  type Options = IronlinkOptions;
+  /** Your own users' check, the `verifyCredentials` option. */
+  type VerifyCredentials = KitVerifyCredentials;
+  /** The request's session: the fleet's fields and the app's own (AppData). */
+  type Session<AppData extends object = NoAppData> = AppSession<AppData>;
+  /** The fleet's fields of a session (user, signedInAt, signedInOn, userAgent, seenOn). */
+  type SessionData = KitSessionData;
+  /** What `ironlink.action(work)` returns: the work's value, or why it did not run. */
+  type ActionResult<R> = KitActionResult<R>;
+  /** The app's own session fields, as createIronlink's type argument takes them. */
+  type AppFields<AppData> = OwnFields<AppData>;
+}
+
+// Aliases for the namespace, whose own names would shadow the modules' inside it.
+type KitUser = User;
+type KitViewer = Viewer;
+type KitVerifyCredentials = VerifyCredentials;
+type KitSessionData = SessionData;
+type KitActionResult<R> = ActionResult<R>;
+
+export type { IronlinkOptions } from "./options";

@@ -1,4 +1,4 @@
-import { storeOutage } from "@ironlink/session/fleet";
+import { fleetHttp } from "@ironlink/session/fleet";
 
 /** Every message a person may read, in one place so pages, actions and API answers agree. */
 export const messages = {
@@ -6,7 +6,7 @@ export const messages = {
   wrongCredentials: "Wrong username or password.",
   usernameTaken: "That username is taken. Choose another or sign in.",
   /** The session store does not answer: the fleet's words, as on the 503 page and in the Express kit. */
-  unavailable: storeOutage.message,
+  unavailable: fleetHttp.outage.message,
   busy: "Too many sign-ins at once. Please try again in a few seconds.",
   expired: "Your session expired, please sign in again.",
   wrongCurrentPassword: "Your current password is not right.",

@@ -2,7 +2,7 @@ import type { NextConfig } from "next";
 import { maxBodyBytes } from "./server/request-limits";
 import { securityHeaders, staticAssetHeaders } from "./server/security-headers";
 
-export interface IronlinkAppIdentity {
+interface IronlinkAppIdentity {
   /** The app's name, shown in its header and in the account page's session list. */
   name: string;
   /** A CSS colour for the app's accent. */

@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getConfig } from "./config";
-import { storeOutagePage } from "@ironlink/session/fleet";
+import { fleetHttp } from "@ironlink/session/fleet";
 import { storeDownRetryAfterSeconds, storeIsDown } from "./fleet";
 import type { ResolvedOptions } from "./options";
 import { signInLocation } from "./sign-in-location";
@@ -50,7 +50,7 @@ function answer(options: ResolvedOptions, request: NextRequest, path: string, no
 
 /** The 503 page of an outage; its one <style> carries the page's nonce. */
 function unavailable(nonce: string): NextResponse {
-  return new NextResponse(storeOutagePage(nonce), {
+  return new NextResponse(fleetHttp.outagePage(nonce), {
     status: 503,
     headers: { "Retry-After": String(storeDownRetryAfterSeconds), "Cache-Control": "no-store", "Content-Type": "text/html; charset=utf-8" },
   });

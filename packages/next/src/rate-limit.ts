@@ -1,26 +1,10 @@
 import { SessionStoreUnavailableError } from "@ironlink/session";
+import type { Fleet } from "@ironlink/session/fleet";
 import type { AttemptCounters } from "./storage/account-storage";
 import { canonicalUsername } from "./validation";
 
-export interface RateLimits {
-  /** Failed sign-ins for one username from one address; past it, that pair is refused for the window's rest. */
-  perUsernameAndAddress: number;
-  /** Failed sign-ins for one username from every address; past it, the username slows down (never locks). */
-  perUsername: number;
-  /** Failed sign-ins from one address, whatever the usernames (password spraying). */
-  perAddress: number;
-  /** Registrations from one address, successful or not (registering probes which names are taken). */
-  registrationsPerAddress: number;
-  /**
-   * Sign-ins for one username from one address, right password or wrong: a success is not free (issue 22:
-   * accounts that kept signing in filled the hashing queue). Past it, that pair is refused for the window's rest.
-   */
-  signInsPerUsernameAndAddress: number;
-  /** Sign-ins for one username from every address, right password or wrong; past it, the username slows down (never locks). */
-  signInsPerUsername: number;
-  /** Seconds. */
-  window: number;
-}
+/** The sign-in budgets, read with the fleet's settings (RATE_LIMIT_*: `readFleetConfig`). */
+export type RateLimits = Fleet.Config["rateLimit"];
 
 /**
  * A username past its failure limit gets one attempt per this many seconds, from anywhere: guessing crawls,

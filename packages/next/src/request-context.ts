@@ -1,7 +1,6 @@
 import "server-only";
-import { addressBucket } from "@ironlink/session/fleet";
 import { appIdentity } from "./app-identity";
-import { getConfig } from "./config";
+import { getFleet } from "./fleet";
 import { currentClientAddress } from "./server/client-address";
 import { headers } from "next/headers";
 
@@ -31,7 +30,7 @@ export async function requestContext(): Promise<RequestContext> {
   const address = currentClientAddress();
   if (address === undefined) warnAddressUnknownOnce();
   return {
-    address: addressBucket(address, getConfig().ipv6PrefixLength),
+    address: getFleet().addressBucket(address),
     userAgent: (list.get("user-agent") ?? "unknown browser").slice(0, 256),
     app: appIdentity.name,
     host: list.get("host") ?? undefined,

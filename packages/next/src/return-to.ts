@@ -1,6 +1,4 @@
 import "server-only";
-import { returnToSatellite, safeReturnAddress, sharesSignInCookie } from "@ironlink/session/fleet";
-import { getConfig } from "./config";
 import { getFleet } from "./fleet";
 
 /**
@@ -9,11 +7,11 @@ import { getFleet } from "./fleet";
  * one-time code for this session, bound to its origin and to `challenge`. Off the fleet: "/".
  */
 export async function destinationAfterSignIn(session: object, next: unknown, challenge: unknown): Promise<string> {
-  const { url } = safeReturnAddress(next, getConfig().appOrigins);
+  const { url } = getFleet().returnAddress(next);
   if (url.startsWith("/")) return url;
   const target = new URL(url);
-  if (sharesSignInCookie(getConfig(), target.origin)) return url;
-  return returnToSatellite(getFleet().handoff, session, { next: target, challenge });
+  if (getFleet().sharesSignInCookie(target.origin)) return url;
+  return getFleet().returnToSatellite(session, { next: target, challenge });
 }
 
 /**
@@ -23,7 +21,7 @@ export async function destinationAfterSignIn(session: object, next: unknown, cha
  * Shown on the sign-in page, and recorded as the session's `signedInOn`: the app the person was using.
  */
 export async function otherAppName(next: unknown, here: string | null | undefined): Promise<string | undefined> {
-  const { url } = safeReturnAddress(next, getConfig().appOrigins);
+  const { url } = getFleet().returnAddress(next);
   if (url.startsWith("/")) return undefined;
   const { host, origin } = new URL(url);
   if (host === here) return undefined;

@@ -1,10 +1,10 @@
 import "server-only";
 import type { cookieStoreWithHeader, IronSession, SessionManager } from "@ironlink/session";
-import type { FleetSessionData } from "@ironlink/session/fleet";
+import type { Fleet } from "@ironlink/session/fleet";
 import { getFleet } from "./fleet";
 
 /** What an Ironlink app keeps in a session (the fleet's shape, documented in @ironlink/session/fleet). Never a password. */
-export type SessionData = FleetSessionData;
+export type SessionData = Fleet.SessionData;
 
 /**
  * The request's session: the fleet's fields and the app's own (`createIronlink<AppData>()`), every field

@@ -1,10 +1,11 @@
-import { sharesSignInCookie, startUrl } from "@ironlink/session/fleet";
+import { fleetPaths } from "@ironlink/session/fleet";
+import { getFleet } from "./fleet";
 import { getConfig } from "./config";
 import type { ResolvedOptions } from "./options";
 
 /** Whether this app is on another site than the sign-in app's cookie reaches: then sign-in comes back with a code. */
 export function isSatellite({ publicUrl }: ResolvedOptions): boolean {
-  return publicUrl !== undefined && !sharesSignInCookie(getConfig(), publicUrl);
+  return publicUrl !== undefined && !getFleet().sharesSignInCookie(publicUrl);
 }
 
 /**
@@ -13,7 +14,7 @@ export function isSatellite({ publicUrl }: ResolvedOptions): boolean {
  * start of the cross-site sign-in.
  */
 export function signInLocation(options: ResolvedOptions, path: string): string {
-  if (isSatellite(options)) return startUrl(path);
+  if (isSatellite(options)) return fleetPaths.startUrl(path);
   const { hostsSignIn, publicUrl } = options;
   if (!hostsSignIn && !publicUrl) throw new Error("ironlink: createIronlink({ hostsSignIn: false }) needs `publicUrl`, this app's origin.");
   const next = hostsSignIn ? path : `${publicUrl}${path}`;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { isAllowedOrigin } from "../src/fleet/index";
+import { isAllowedOrigin } from "../src/fleet/request-origin";
 
 const origins = ["http://127.0.0.1:5000", "https://app.example.com"];
 

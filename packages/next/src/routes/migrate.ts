@@ -1,8 +1,7 @@
 import { sessionInfo } from "@ironlink/session";
 import { getCurrentSession } from "../dal";
 import { apiRoute } from "../http";
-import { getConfig } from "../config";
-import { safeReturnAddress } from "@ironlink/session/fleet";
+import { getFleet } from "../fleet";
 
 /**
  * GET /api/session/migrate?next=/path: pages cannot write cookies, so a page that receives a stateless
@@ -12,6 +11,6 @@ import { safeReturnAddress } from "@ironlink/session/fleet";
 export const GET = apiRoute(async (request) => {
   const session = await getCurrentSession();
   if (sessionInfo(session).state === "legacy") await session.save();
-  const next = safeReturnAddress(new URL(request.url).searchParams.get("next"), getConfig().appOrigins).url;
+  const next = getFleet().returnAddress(new URL(request.url).searchParams.get("next")).url;
   return new Response(null, { status: 303, headers: { Location: next, "Cache-Control": "no-store" } });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { securityHeaders as fleetSecurityHeaders, selfContainedPolicy, staticAssetHeaders } from "@ironlink/session/fleet";
+import { fleetHttp } from "@ironlink/session/fleet";
 
-export { staticAssetHeaders };
+export const { staticAssetHeaders } = fleetHttp;
 
 /**
  * The Next kit's security headers: the fleet's header set (one home, @ironlink/session/fleet) with the
@@ -30,7 +30,7 @@ export function newNonce(): string {
  * - `secure`: the session cookie is Secure (config.cookieSecure), so the fleet is served over HTTPS: pin it.
  */
 export function securityHeaders(request: SecurityHeadersRequest): Record<string, string> {
-  return fleetSecurityHeaders({ policy: request.api ? selfContainedPolicy : pagePolicy(request.nonce, request.dev), secure: request.secure });
+  return fleetHttp.securityHeaders({ policy: request.api ? fleetHttp.selfContainedPolicy : pagePolicy(request.nonce, request.dev), secure: request.secure });
 }
 
 function pagePolicy(nonce: string, dev: boolean): string {

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { processWide, storeOutage, storeOutagePage } from "@ironlink/session/fleet";
+import { fleetHttp, processWide } from "@ironlink/session/fleet";
 
 /**
  * The branded 503 for a page whose render met the session store down before the app knew (the proxy answers
@@ -46,9 +46,9 @@ function answerOutageInstead(res: ServerResponse, request: PageRequest, head: bo
     for (const name of ["content-length", "content-encoding", "etag", "vary", "transfer-encoding"]) res.removeHeader(name);
     res.setHeader("Content-Type", "text/html; charset=utf-8");
     res.setHeader("Cache-Control", "no-store");
-    res.setHeader("Retry-After", String(storeOutage.retryAfterSeconds));
+    res.setHeader("Retry-After", String(fleetHttp.outage.retryAfterSeconds));
     (writeHead as (this: ServerResponse, status: number) => ServerResponse).call(res, 503);
-    (end as (this: ServerResponse, body?: string) => ServerResponse).call(res, head ? undefined : storeOutagePage(nonce));
+    (end as (this: ServerResponse, body?: string) => ServerResponse).call(res, head ? undefined : fleetHttp.outagePage(nonce));
     return true;
   };
   const done = (callback: unknown) => typeof callback === "function" && queueMicrotask(() => callback());

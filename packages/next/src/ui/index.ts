@@ -1,15 +1,14 @@
 /**
- * `@ironlink/next/ui`: the sign-in, registration and account pages, the layout and the pieces they are made
- * of, to use as they are (`export { LoginPage as default } from "@ironlink/next/ui"`), theme through the CSS
- * variables of `@ironlink/next/styles.css`, or replace with your own built from the components.
+ * `@ironlink/next/ui`: the sign-in, registration and account pages, the layout and the pieces an app's own
+ * pages use (a protected page's frame, the sign-in form, the sign-out button). The pages take the app's
+ * instance and its server action as props (`<LoginPage ironlink={ironlink} submitForm={submitForm} …/>`);
+ * theme them through the CSS variables of `@ironlink/next/styles.css`.
  */
 export { AppLayout, metadata } from "./app-layout";
 export { LoginPage, RegisterPage, type AuthPageProps } from "./pages/auth-pages";
-export { ProtectedPage, type SignedIn } from "./pages/protected-page";
+export { ProtectedPage } from "./pages/protected-page";
 export { AccountPage } from "./pages/account-page";
 export { NotFoundPage } from "./pages/not-found-page";
 export { AuthForm } from "./components/auth-form";
-export { PasswordChangeForm } from "./components/password-change-form";
 export { SignOutButton } from "./components/sign-out-button";
-export { ServiceUnavailable } from "./components/service-unavailable";
 export { LiveSignOut } from "./components/live-sign-out";

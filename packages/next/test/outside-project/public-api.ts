@@ -1,10 +1,15 @@
 // Every public entry of @ironlink/next, as an app's TypeScript sees it (tsc 5.9, nodenext, strict).
-import { createIronlink, type Ironlink, type IronlinkOptions, type User, type VerifyCredentials, type Viewer } from "@ironlink/next";
+import { createIronlink, type Ironlink, type IronlinkOptions } from "@ironlink/next";
+
 import { ironlinkNextConfig } from "@ironlink/next/config";
-import { AccountPage, AppLayout, AuthForm, LiveSignOut, LoginPage, ProtectedPage, RegisterPage, SignOutButton } from "@ironlink/next/ui";
+import { AccountPage, AppLayout, AuthForm, LiveSignOut, LoginPage, NotFoundPage, ProtectedPage, RegisterPage, SignOutButton, type AuthPageProps } from "@ironlink/next/ui";
 import { ErrorPage } from "@ironlink/next/ui/error-page";
 import type { NextConfig } from "next";
 import type { NextRequest, NextResponse } from "next/server.js";
+
+type User = Ironlink.User;
+type VerifyCredentials = Ironlink.VerifyCredentials;
+type Viewer = Ironlink.Viewer;
 
 const verifyCredentials: VerifyCredentials = async ({ username, password }) =>
   password === "a long enough passphrase" ? { id: username.toLowerCase(), username } : null;
@@ -29,7 +34,10 @@ export const accountPage = AccountPage({ ironlink, submitForm });
 RegisterPage({ searchParams: Promise.resolve({}) });
 // @ts-expect-error: a form's name is one of the kit's forms
 void submitForm("deleteEverything", {}, new FormData());
-export const pieces = [AccountPage, AppLayout, AuthForm, LiveSignOut, LoginPage, ProtectedPage, RegisterPage, SignOutButton, ErrorPage];
+export const pieces = [AccountPage, AppLayout, AuthForm, LiveSignOut, LoginPage, NotFoundPage, ProtectedPage, RegisterPage, SignOutButton, ErrorPage];
+export const props: AuthPageProps = { searchParams: Promise.resolve({}) };
+export const session: Promise<Ironlink.Session> = ironlink.getCurrentSession();
+export const fields: Ironlink.AppFields<{ theme: string }> = { theme: "dark" };
 // Were the kit's types lost (a declaration that does not resolve under nodenext), these would not be errors.
 // @ts-expect-error: the proxy takes a NextRequest
 ironlink.proxy("not a request");

@@ -3,6 +3,7 @@ import { defaultMaxSessionsPerUser, minimumPasswordLength, normalizePasswords, t
 import { defaultIpv6PrefixLength } from "./address-bucket";
 import { parseRedisNodes, type RedisConnection } from "../stores/redis-client";
 import type { LiveStreamLimits } from "../live";
+import { type DemoAccount, type RateLimits, readDemoAccount, readRateLimits } from "./sign-in-settings";
 
 /**
  * The settings every app of a fleet must share, read from the documented environment variables in one
@@ -48,6 +49,10 @@ export interface FleetConfig {
   ipv6PrefixLength: number;
   /** SESSION_MAX_PER_USER: live sessions one user may hold; a sign-in beyond it ends their oldest (default 50). */
   maxSessionsPerUser: number;
+  /** RATE_LIMIT_*: the sign-in budgets, attempts allowed per window (sign-in-settings.ts says what each counts). */
+  rateLimit: RateLimits;
+  /** IRONLINK_DEMO_USER and IRONLINK_DEMO_PASSWORD, outside production only: a demo account made at start. */
+  demoAccount: DemoAccount;
 }
 
 export const fleetDefaults = {
@@ -111,6 +116,8 @@ export function readFleetConfig(env: Environment = process.env): FleetConfig {
     liveSignOut: readBoolean(env, "IRONLINK_LIVE_SIGNOUT") ?? true,
     ipv6PrefixLength: readIpv6PrefixLength(env),
     maxSessionsPerUser: readInteger(env, "SESSION_MAX_PER_USER", 1) ?? defaultMaxSessionsPerUser,
+    rateLimit: readRateLimits(env),
+    demoAccount: readDemoAccount(env),
   };
 }
 

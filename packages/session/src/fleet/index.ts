@@ -1,306 +1,59 @@
 /**
  * `@ironlink/session/fleet`: one configuration for every app of a fleet, read from the environment, and the
- * session manager built from it. Any server uses it the same way:
+ * fleet instance built from it, which every kit serves and checks through. Any server uses it the same way:
  *
  *   const fleet = createFleet({ appName: "billing" });
  *   await fleet.checkSettings();          // refuses to start if this app disagrees with the fleet
  *   const session = await fleet.sessions.getSession(req, res);
- *   session.user?.username;               // FleetSessionData, as the sign-in app wrote it
+ *   session.user?.username;               // Fleet.SessionData, as the sign-in app wrote it
+ *
+ * The public names: what an app or a kit calls. The flows' internals (hand-off, live streams, the return
+ * address rules) stay inside, reached through the fleet instance (`fleet.handle`, `fleet.returnAddress`, …).
  */
-import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import type { Cluster, Redis } from "ioredis";
-import { SessionStoreUnavailableError } from "../errors";
-import { createSessionManager, type SessionManager } from "../manager";
-import type { SessionOptions } from "../options";
-import { closeRedisClient, createRedisClient, type RedisConnection } from "../stores/redis-client";
-import { RedisStore } from "../stores/redis-store";
-import { FileStore } from "../stores/file-store";
-import { writeFileAtomic } from "../stores/file-io";
-import type { SessionStore } from "../stores/session-store";
-import { createLiveStreams, type LiveStreams } from "../live";
-import { readBoolean, readFleetConfig, readLiveStreamLimits, type Environment, type FleetConfig } from "./config";
-import { checkFleetRecord, type FleetRecordStore } from "./settings-check";
-import { type CodeStore, createHandoff, type Handoff } from "./handoff";
-import { normalizedOnce } from "../manager";
-import { type FleetRequestContext, handleFleetRequest, isFleetPath } from "./routes";
+import { livePaths } from "../live";
+import { storeOutage, storeOutagePage } from "./outage";
+import { safeNextPath } from "./return-address";
+import { healthPath } from "./routes";
+import { callbackPath, cancelUrl, startPath, startUrl } from "./satellite";
+import { maxBodyBytes, securityHeaders, selfContainedPolicy, staticAssetHeaders } from "./security-headers";
 
-// The public names: what an app or a kit calls. The flows' internals (hand-off, live streams) stay inside,
-// reached through the fleet instance (`fleet.handle`, `fleet.handoff`, `fleet.liveStreams()`).
-export { readFleetConfig, readInteger, FleetConfigError, type FleetConfig, type Environment } from "./config";
+export { createFleet, type Fleet } from "./fleet";
+export { readFleetConfig, FleetConfigError } from "./config";
 export { FleetMismatchError } from "./settings-check";
-export { livePaths } from "../live";
-export { safeNextPath, safeReturnAddress } from "./return-address";
-export { callbackPath, cancelUrl, returnToSatellite, sharesSignInCookie, startPath, startUrl } from "./satellite";
-export { addressBucket } from "./address-bucket";
-export { storeOutage, storeOutagePage } from "./outage";
-export { isAllowedOrigin, refusedOriginMessage, type RequestHeaders } from "./request-origin";
 export { processWide } from "../process-wide";
-export { type FleetRequestContext, healthPath } from "./routes";
-export { maxBodyBytes, securityHeaders, selfContainedPolicy, staticAssetHeaders } from "./security-headers";
-export { fleetUserOf } from "./user";
 
-/** The person a fleet session belongs to. */
-export interface FleetUser {
-  id: string;
-  username: string;
-}
+/** The paths of the routes every app of the fleet serves (fleet.handle), and the local addresses it sends people to. */
+export const fleetPaths = {
+  /** GET: 200 while the store answers, 503 while not (a load balancer's check). */
+  health: healthPath,
+  /** GET: the live sign-out event stream of a signed-in page. */
+  events: livePaths.events,
+  /** GET: the live sign-out script a page loads. */
+  script: livePaths.script,
+  /** GET: a satellite's start of the cross-site sign-in. */
+  start: startPath,
+  /** GET: a satellite's end of it, with the one-time code. */
+  callback: callbackPath,
+  /** A satellite's start address for `next` (a path of the app). */
+  startUrl,
+  /** The sign-in page's "Cancel" for a satellite's `next`: back there, which then knows the person chose not to sign in. */
+  cancelUrl,
+  /** `value` if it is a path of this app (open redirects refused, whatever their spelling), else `fallback` ("/"). */
+  safeNext: safeNextPath,
+} as const;
 
-/** What the sign-in app writes into a session, and so what every app of the fleet reads. Never a password. */
-export interface FleetSessionData {
-  user: FleetUser;
-  /** Epoch milliseconds of the sign-in. */
-  signedInAt: number;
-  /** The app the person signed in on: the sign-in app's name, or the fleet's app they signed in for (its recorded name, else host). */
-  signedInOn: string;
-  /** The browser's User-Agent at sign-in (at most 256 characters). */
-  userAgent: string;
-  /** The origins the session was used on: the sign-in app's, then each other site's it was carried to. */
-  seenOn?: string[];
-}
-
-/** The session options a fleet config implies, for `getIronSession(cookies, options)` or `createSessionManager`. */
-export function fleetSessionOptions(config: FleetConfig, store: SessionStore): SessionOptions {
-  return {
-    password: config.password,
-    cookieName: config.cookieName,
-    ttl: config.ttl,
-    idleTimeout: config.idleTimeout,
-    absoluteTimeout: config.absoluteTimeout,
-    cookieOptions: { domain: config.cookieDomain, secure: config.cookieSecure, httpOnly: true, sameSite: "lax", path: "/" },
-    store,
-    // The per-user index behind "Sign out everywhere" and the account page's list.
-    userId: (data) => (data as Partial<FleetSessionData>).user?.id,
-    maxSessionsPerUser: config.maxSessionsPerUser,
-    legacyCookies: config.migrateIronSessionCookies ? "migrate" : "ignore",
-  };
-}
-
-export interface Fleet {
-  config: FleetConfig;
-  store: SessionStore;
-  sessions: SessionManager<FleetSessionData>;
-  /** The Redis client the store uses (undefined with the file store), for an app's other shared state. */
-  redis: Redis | Cluster | undefined;
-  /** True while Redis is known to be unreachable: a check without I/O, to answer 503 before doing work. */
-  isStoreDown(): boolean;
-  /** Resolves when the store answers; for health checks. */
-  ping(): Promise<void>;
-  /**
-   * Compares this app's shared settings (cookie, timeouts, key prefix, password) with the fleet's record in
-   * the store and throws FleetMismatchError naming each difference. The fleet's first app writes the record.
-   * A setting this app left unset where the fleet decides (COOKIE_SECURE: settings-check.ts) takes the
-   * fleet's value, with a log line saying so: call it before serving requests.
-   */
-  checkSettings(): Promise<void>;
-  /** One-time sign-in codes for apps on other sites (see handoff.ts). */
-  handoff: Handoff;
-  /**
-   * Records `name` as the name of the app at `origin` (its publicUrl), so the sign-in page and /account can
-   * say "Reports" instead of a host. At most 64 characters are kept.
-   */
-  nameApp(origin: string, name: string): Promise<void>;
-  /** The name an app of the fleet recorded for `origin` with nameApp, if any. */
-  appNameAt(origin: string): Promise<string | undefined>;
-  /** The sign-in app says it is up (every few seconds); other sites check before sending people there. */
-  markSignInUp(): Promise<void>;
-  isSignInUp(): Promise<boolean>;
-  /** Live sign-out: the process's one subscription to ended sessions, shared by its open event streams. */
-  liveStreams(): LiveStreams;
-  /**
-   * The routes every app of the fleet serves alike (routes.ts: the cross-site sign-in, live sign-out), as
-   * Request in, Response out; undefined for a path that is not the fleet's. Kits serve it before their own.
-   */
-  handle(request: Request, context?: FleetRequestContext): Promise<Response | undefined>;
-  /** Whether `handle` may answer this path at all: a cheap test before a kit builds a Request for it. */
-  handles(pathname: string): boolean;
-  close(): Promise<void>;
-}
-
-/** The longest app name nameApp keeps: it is shown in a sentence of the sign-in page. */
-const appNameLimit = 64;
-
-/** How long the sign-in app's last "up" counts: a few missed beats, so a restart is not an outage. */
-const signInUpForMs = 15_000;
-
-export interface CreateFleetOptions {
-  /** Shown in the account page's session list and in mismatch messages. */
-  appName?: string;
-  /** Default: `readFleetConfig(env)`. */
-  config?: FleetConfig;
-  env?: Environment;
-}
-
-export function createFleet({ appName = "an app", env = process.env, config = readFleetConfig(env) }: CreateFleetOptions = {}): Fleet {
-  const backend = config.store.kind === "file" ? fileBackend(config.store.dir, config.fleetName) : redisBackend(config.store.redis, config);
-  const adopt = readBoolean(env, "IRONLINK_FLEET_ADOPT") ?? false;
-  const liveLimits = readLiveStreamLimits(env);
-  let live: LiveStreams | undefined;
-  const sessionParts = () => {
-    const options = fleetSessionOptions(config, backend.store);
-    return { sessions: createSessionManager<FleetSessionData>(options), handoff: createHandoff(normalizedOnce(options), backend.store, backend.codes) };
-  };
-  let parts = sessionParts();
-  const checkSettings = async () => {
-    const choice = await checkFleetRecord(config, backend.records, { appName, adopt });
-    if (!choice) return;
-    // In place: the kits hold this config object (Next's getConfig(), Express's ironlink.config).
-    Object.assign(config, choice.settings);
-    parts = sessionParts();
-    console.info(choice.message);
-  };
-  const fleet: Fleet = {
-    config,
-    store: backend.store,
-    get sessions() {
-      return parts.sessions;
-    },
-    get handoff() {
-      return parts.handoff;
-    },
-    nameApp: (origin, name) => backend.names.put(new URL(origin).origin, name.slice(0, appNameLimit)),
-    appNameAt: async (origin) => (await backend.names.get(new URL(origin).origin)) ?? undefined,
-    markSignInUp: () => backend.beat.mark(signInUpForMs),
-    isSignInUp: () => backend.beat.isFresh(),
-    liveStreams: () => {
-      live ??= createLiveStreams(backend.store, liveLimits);
-      return live;
-    },
-    redis: backend.redis,
-    isStoreDown: backend.isDown,
-    ping: backend.ping,
-    checkSettings,
-    handle: (request, context) => handleFleetRequest(fleet, request, context),
-    handles: isFleetPath,
-    close: async () => {
-      await live?.close();
-      await backend.close();
-    },
-  };
-  return fleet;
-}
-
-interface Backend {
-  store: SessionStore;
-  records: FleetRecordStore;
-  codes: CodeStore;
-  /** The fleet's apps' names by origin (nameApp). */
-  names: { put(origin: string, name: string): Promise<void>; get(origin: string): Promise<string | null> };
-  beat: { mark(ttlMs: number): Promise<void>; isFresh(): Promise<boolean> };
-  redis: Redis | Cluster | undefined;
-  isDown(): boolean;
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
-
-function redisBackend(connection: RedisConnection, config: FleetConfig): Backend {
-  const client = createRedisClient(connection);
-  let down = false;
-  // "close" comes the moment the connection drops; "error" once a reconnection fails. Either way, 503 at once until ready.
-  client.on("close", () => (down = true));
-  client.on("error", () => (down = true));
-  client.on("ready", () => (down = false));
-  const key = `ironlink:fleet:${config.fleetName}`;
-  return {
-    store: new RedisStore({ client, prefix: config.keyPrefix }),
-    records: {
-      read: () => unavailableOnError(client.get(key)),
-      create: async (value) => (await unavailableOnError(client.set(key, value, "NX"))) === "OK",
-      replace: async (value) => void (await unavailableOnError(client.set(key, value))),
-    },
-    codes: {
-      put: async (name, value, ttlMs) => void (await unavailableOnError(client.set(`${key}:code:${name}`, value, "PX", ttlMs))),
-      take: (name) => unavailableOnError(client.getdel(`${key}:code:${name}`)),
-    },
-    names: {
-      put: async (origin, name) => void (await unavailableOnError(client.hset(`${key}:apps`, origin, name))),
-      get: (origin) => unavailableOnError(client.hget(`${key}:apps`, origin)),
-    },
-    beat: {
-      mark: async (ttlMs) => void (await unavailableOnError(client.set(`${key}:sign-in`, "up", "PX", ttlMs))),
-      isFresh: async () => (await unavailableOnError(client.exists(`${key}:sign-in`))) > 0,
-    },
-    redis: client,
-    isDown: () => down,
-    ping: async () => void (await client.ping()),
-    close: () => closeRedisClient(client),
-  };
-}
-
-/** A Redis that does not answer is an outage the caller can tell apart from a mismatch. */
-const unavailableOnError = <T>(command: Promise<T>): Promise<T> => SessionStoreUnavailableError.wrap("Redis did not answer", () => command);
-
-function fileBackend(dir: string, fleetName: string): Backend {
-  const store = new FileStore({ dir });
-  const path = join(dir, `fleet-${encodeURIComponent(fleetName)}.json`);
-  return {
-    store,
-    records: {
-      read: async () => readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : Promise.reject(error))),
-      create: async (value) => {
-        await mkdir(dir, { recursive: true });
-        return writeFile(path, value, { flag: "wx" }).then(() => true, (error: NodeJS.ErrnoException) => (error.code === "EEXIST" ? false : Promise.reject(error)));
-      },
-      replace: (value) => writeFileAtomic(path, value),
-    },
-    codes: fileCodes(join(dir, "codes")),
-    names: fileNames(join(dir, `fleet-${encodeURIComponent(fleetName)}.apps`)),
-    beat: {
-      mark: async (ttlMs) => writeFileAtomic(`${path}.sign-in`, String(Date.now() + ttlMs)),
-      isFresh: async () => Number(await readFile(`${path}.sign-in`, "utf8").catch(() => "0")) > Date.now(),
-    },
-    redis: undefined,
-    isDown: () => false,
-    ping: async () => void (await store.get("A".repeat(43))),
-    close: async () => {},
-  };
-}
-
-/** One file per origin: apps starting at once never overwrite each other's names. */
-function fileNames(dir: string): Backend["names"] {
-  const path = (origin: string) => join(dir, encodeURIComponent(origin));
-  return {
-    put: async (origin, name) => {
-      await mkdir(dir, { recursive: true });
-      await writeFileAtomic(path(origin), name);
-    },
-    get: (origin) => readFile(path(origin), "utf8").catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : Promise.reject(error))),
-  };
-}
-
-/** Codes as files named by their hash: a rename takes one atomically, so two redemptions cannot both get it. */
-function fileCodes(dir: string): CodeStore {
-  let lastSweep = 0;
-  // Codes nobody redeemed (a cancelled sign-in) are removed at most once a minute, by the next put.
-  const sweep = async (olderThan: number) => {
-    for (const file of await readdir(dir).catch(() => [])) {
-      const path = join(dir, file);
-      const modified = (await stat(path).catch(() => undefined))?.mtimeMs;
-      if (modified !== undefined && modified < olderThan) await rm(path, { force: true });
-    }
-  };
-  return {
-    async put(name, value, ttlMs) {
-      await mkdir(dir, { recursive: true });
-      if (Date.now() - lastSweep > 60_000) {
-        lastSweep = Date.now();
-        await sweep(Date.now() - 2 * ttlMs);
-      }
-      await writeFileAtomic(join(dir, name), `${Date.now() + ttlMs}\n${value}`);
-    },
-    async take(name) {
-      const taken = join(dir, `${name}.taken-${randomUUID()}`);
-      try {
-        await rename(join(dir, name), taken);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-        throw error;
-      }
-      const content = await readFile(taken, "utf8");
-      await rm(taken, { force: true });
-      const [expiresAt, value] = [content.slice(0, content.indexOf("\n")), content.slice(content.indexOf("\n") + 1)];
-      return Number(expiresAt) > Date.now() ? value : null;
-    },
-  };
-}
+/** The HTTP rules every app of the fleet answers by, whatever its framework: one home for each. */
+export const fleetHttp = {
+  /** The headers of one answer, with its Content-Security-Policy; HSTS when `secure`. */
+  securityHeaders,
+  /** The policy of an answer that loads and runs nothing: JSON, the fleet's small pages. */
+  selfContainedPolicy,
+  /** The headers even a static asset gets. */
+  staticAssetHeaders,
+  /** The most any app of the fleet reads of a request body. */
+  maxBodyBytes,
+  /** What a person is told while the store does not answer (title, message, retryAfterSeconds). */
+  outage: storeOutage,
+  /** The outage's self-contained 503 page; its one <style> carries `nonce`. */
+  outagePage: storeOutagePage,
+} as const;

@@ -2,7 +2,7 @@ import { serializeCookie, webCookies } from "../cookies";
 import { liveClientScript, livePaths, liveRefusals, liveStreamHeaders, openLiveStream } from "../live";
 import { sessionInfo } from "../session";
 import { addressBucket } from "./address-bucket";
-import type { Fleet } from "./index";
+import type { Fleet } from "./fleet";
 import { storeOutage } from "./outage";
 import { safeNextPath } from "./return-address";
 import { selfContainedPolicy } from "./security-headers";

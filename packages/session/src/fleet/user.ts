@@ -1,4 +1,4 @@
-import type { FleetUser } from "./index";
+import type { FleetUser } from "./fleet";
 
 /** The session's user if it has the fleet's shape (`id`, `username`); anything else (an older app's data) is nobody. */
 export function fleetUserOf(user: unknown): FleetUser | undefined {

@@ -1,4 +1,4 @@
-import { livePaths } from "@ironlink/session/fleet";
+import { fleetPaths } from "@ironlink/session/fleet";
 import { getConfig } from "../../config";
 import { getViewer } from "../../dal";
 import { requestNonce } from "../../request-nonce";
@@ -13,5 +13,5 @@ export async function LiveSignOut() {
   if (!getConfig().liveSignOut) return null;
   // Cached per request: the page's own requireUser() or getViewer() reads the same answer.
   if ((await getViewer()).status !== "signed-in") return null;
-  return <script src={livePaths.script} nonce={await requestNonce()} async />;
+  return <script src={fleetPaths.script} nonce={await requestNonce()} async />;
 }

@@ -5,8 +5,8 @@ import { messages } from "../../messages";
 import { getCurrentSession, getViewer } from "../../dal";
 import { destinationAfterSignIn, otherAppName } from "../../return-to";
 import { isSatellite, signInLocation } from "../../sign-in-location";
-import { getConfig } from "../../config";
-import { cancelUrl, safeNextPath, safeReturnAddress, sharesSignInCookie } from "@ironlink/session/fleet";
+import { fleetPaths } from "@ironlink/session/fleet";
+import { getFleet } from "../../fleet";
 import { newPasswordHint } from "../../validation";
 import { AuthForm } from "../components/auth-form";
 import { ServiceUnavailable } from "../components/service-unavailable";
@@ -34,9 +34,9 @@ async function AuthPage({ mode, searchParams, ironlink: { options }, submitForm 
   if (mode === "register" && !registration) notFound();
   const params = await searchParams;
   // On another site than the sign-in app, signing in happens there: this app's own start of it.
-  if (isSatellite(options)) redirect(signInLocation(options, safeNextPath(params.next)));
+  if (isSatellite(options)) redirect(signInLocation(options, fleetPaths.safeNext(params.next)));
   // A return address on another app of the fleet is followed; one outside it is named and refused.
-  const { url: next, refused, refusedHost } = safeReturnAddress(params.next, getConfig().appOrigins);
+  const { url: next, refused, refusedHost } = getFleet().returnAddress(params.next);
   const challenge = typeof params.challenge === "string" ? params.challenge.slice(0, 64) : undefined;
   const viewer = await getViewer();
   if (viewer.status === "signed-in") redirect(await destinationAfterSignIn(await getCurrentSession(), next, challenge));
@@ -45,7 +45,7 @@ async function AuthPage({ mode, searchParams, ironlink: { options }, submitForm 
   const notice = refused ? messages.returnRefused(refusedHost) : viewer.status === "expired" ? messages.expired : undefined;
 
   const query = new URLSearchParams({ ...(next === "/" ? {} : { next }), ...(challenge ? { challenge } : {}) }).toString();
-  const satellite = next.startsWith("/") || sharesSignInCookie(getConfig(), new URL(next).origin) ? undefined : new URL(next);
+  const satellite = next.startsWith("/") || getFleet().sharesSignInCookie(new URL(next).origin) ? undefined : new URL(next);
   return (
     <>
       <AuthForm
@@ -59,7 +59,7 @@ async function AuthPage({ mode, searchParams, ironlink: { options }, submitForm 
       />
       {satellite && (
         <p className="switch-form">
-          <a href={cancelUrl(satellite)}>Cancel and go back to {satellite.host}</a>
+          <a href={fleetPaths.cancelUrl(satellite)}>Cancel and go back to {satellite.host}</a>
         </p>
       )}
       {registration && (

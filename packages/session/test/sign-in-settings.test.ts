@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readConfig } from "../src/config";
+import { readFleetConfig as readConfig } from "../src/fleet/config";
 
 const secret = "s".repeat(32);
 
