@@ -53,6 +53,10 @@ export interface FleetConfig {
   rateLimit: RateLimits;
   /** IRONLINK_DEMO_USER and IRONLINK_DEMO_PASSWORD, outside production only: a demo account made at start. */
   demoAccount: DemoAccount;
+  /** IRONLINK_FLEET_ADOPT: this app's shared settings replace the fleet's record, for a fleet-wide change. */
+  adopt: boolean;
+  /** IRONLINK_MAX_STREAMS*, IRONLINK_STREAM_MAX_AGE: the live sign-out streams' bounds (unset: the defaults). */
+  liveStreams: LiveStreamLimits;
 }
 
 export const fleetDefaults = {
@@ -118,6 +122,8 @@ export function readFleetConfig(env: Environment = process.env): FleetConfig {
     maxSessionsPerUser: readInteger(env, "SESSION_MAX_PER_USER", 1) ?? defaultMaxSessionsPerUser,
     rateLimit: readRateLimits(env),
     demoAccount: readDemoAccount(env),
+    adopt: readBoolean(env, "IRONLINK_FLEET_ADOPT") ?? false,
+    liveStreams: readLiveStreamLimits(env),
   };
 }
 

@@ -11,7 +11,7 @@ import { FileStore } from "../stores/file-store";
 import { writeFileAtomic } from "../stores/file-io";
 import type { SessionStore } from "../stores/session-store";
 import { createLiveStreams, type LiveStreams } from "../live";
-import { readBoolean, readFleetConfig, readLiveStreamLimits, type Environment, type FleetConfig } from "./config";
+import { readFleetConfig, type Environment, type FleetConfig } from "./config";
 import { checkFleetRecord, type FleetRecordStore } from "./settings-check";
 import { type CodeStore, createHandoff, type Handoff } from "./handoff";
 import { normalizedOnce } from "../manager";
@@ -157,10 +157,8 @@ export interface CreateFleetOptions {
   env?: Environment;
 }
 
-export function createFleet({ appName = "an app", env = process.env, config = readFleetConfig(env) }: CreateFleetOptions = {}): Fleet {
+export function createFleet({ appName = "an app", env, config = readFleetConfig(env) }: CreateFleetOptions = {}): Fleet {
   const backend = config.store.kind === "file" ? fileBackend(config.store.dir, config.fleetName) : redisBackend(config.store.redis, config);
-  const adopt = readBoolean(env, "IRONLINK_FLEET_ADOPT") ?? false;
-  const liveLimits = readLiveStreamLimits(env);
   let live: LiveStreams | undefined;
   const sessionParts = () => {
     const options = fleetSessionOptions(config, backend.store);
@@ -168,7 +166,7 @@ export function createFleet({ appName = "an app", env = process.env, config = re
   };
   let parts = sessionParts();
   const checkSettings = async () => {
-    const choice = await checkFleetRecord(config, backend.records, { appName, adopt });
+    const choice = await checkFleetRecord(config, backend.records, { appName, adopt: config.adopt });
     if (!choice) return;
     // In place: the kits hold this config object (Next's getConfig(), Express's ironlink.config).
     Object.assign(config, choice.settings);
@@ -189,7 +187,7 @@ export function createFleet({ appName = "an app", env = process.env, config = re
     markSignInUp: () => backend.beat.mark(signInUpForMs),
     isSignInUp: () => backend.beat.isFresh(),
     liveStreams: () => {
-      live ??= createLiveStreams(backend.store, liveLimits);
+      live ??= createLiveStreams(backend.store, config.liveStreams);
       return live;
     },
     redis: backend.redis,
