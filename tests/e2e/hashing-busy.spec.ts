@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { maxConcurrentHashes, maxWaitingHashes } from "../../packages/next/src/users/hash-limits";
+import { maxConcurrentHashes, maxWaitingHashes } from "../../packages/session/src/fleet/accounts/users/hash-limits";
 import { expect, test, uniqueUser } from "./fixtures";
 import { send } from "./http";
 import { PrivateFleet } from "./private-fleet";

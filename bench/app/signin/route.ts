@@ -1,5 +1,5 @@
-// The kit's own hashing, which is no entry point of the package (apps never import it): its built module.
-import { hashPassword, verifyPassword } from "../../../packages/next/dist/users/index.js";
+// The fleet's own hashing, which is no entry point of the package (apps never import it): its built module.
+import { hashPassword, verifyPassword } from "../../../packages/session/dist/fleet/accounts/users/password-hash.js";
 import { regenerateSession } from "@ironlink/session";
 import { cookies } from "next/headers";
 import { json, sessionData } from "../../lib/fixture";
@@ -8,7 +8,7 @@ import { sessions } from "../../lib/ironlink";
 export const dynamic = "force-dynamic";
 
 /**
- * A sign-in as the apps do it: scrypt (@ironlink/next's own verifyPassword, N=2^15 r=8 p=1, in its
+ * A sign-in as the apps do it: scrypt (the fleet's own verifyPassword, N=2^15 r=8 p=1, in its
  * low-priority hashing process), then a fresh session id and a save. The hash is made once per process.
  */
 const password = "correct horse battery staple";

@@ -4,7 +4,7 @@ import { getFleet } from "./fleet";
 import { getCurrentSession, getViewer } from "./dal";
 import { messages } from "./messages";
 import type { AppSession } from "./session";
-import type { User } from "./users";
+import type { User } from "./session";
 
 /**
  * Whether a server action's request comes from an exact origin of APP_ORIGINS (scheme, host, port), as the

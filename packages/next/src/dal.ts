@@ -8,7 +8,7 @@ import { noteStoreUnavailable } from "./server/store-outage";
 import type { ResolvedOptions } from "./options";
 import { signInLocation } from "./sign-in-location";
 import { type AppSession, openSession, type SessionData, sessions } from "./session";
-import type { User } from "./users";
+import type { User } from "./session";
 
 const storeDownError = () => new SessionStoreUnavailableError("ironlink: the session store did not answer.");
 

@@ -1,4 +1,7 @@
-import type { CredentialErrors } from "./validation";
+import type { Fleet } from "@ironlink/session/fleet";
+
+/** Each field's error, by field name. */
+type CredentialErrors = NonNullable<Extract<Fleet.AccountResult, { ok: false }>["fieldErrors"]>;
 
 /** What a form shows after a submit: an error message and field errors, or a success message. */
 export interface AuthFormState {

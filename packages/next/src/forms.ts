@@ -2,15 +2,15 @@ import "server-only";
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { SessionStoreUnavailableError } from "@ironlink/session";
-import { type AccountResult, changePassword, register, revokeOwnSession, signIn } from "./account";
+import type { Fleet } from "@ironlink/session/fleet";
 import { fromFleet, originRefusal } from "./app-action";
 import { messages } from "./messages";
 import { getCurrentSession } from "./dal";
+import { getFleet } from "./fleet";
 import type { AuthFormState } from "./form-state";
 import type { ResolvedOptions } from "./options";
 import { requestContext } from "./request-context";
 import { destinationAfterSignIn, otherAppName } from "./return-to";
-import type { AppSession } from "./session";
 
 /**
  * The kit's forms, run by `ironlink.submitForm(form, state, data)`. The app's own "use server" file
@@ -24,24 +24,24 @@ export type FormName = keyof typeof forms;
 
 export function submitForm(options: ResolvedOptions, form: FormName, previous: AuthFormState, data: FormData): Promise<AuthFormState> {
   // A server action's arguments can be anything a request sends: only the kit's own forms run, on a form's data.
-  if (typeof form !== "string" || !Object.hasOwn(forms, form) || !(data instanceof FormData)) return Promise.resolve({ message: messages.invalidInput });
+  if (typeof form !== "string" || !Object.hasOwn(forms, form) || !(data instanceof FormData)) return Promise.resolve({ message: messages.unknownForm });
   return forms[form](options, previous, data);
 }
 
 const forms = {
   signIn: async (options: ResolvedOptions, _previous: AuthFormState, form: FormData): Promise<AuthFormState> => {
-    const result = await run(options, signIn, form, ["username", "password"]);
+    const result = await run(options, "signIn", form, ["username", "password"]);
     if (!result.ok) return failure(result, form);
     // redirect() throws by design, so it stays outside any try.
     redirect(await returnAddress(form));
   },
   register: async (options: ResolvedOptions, _previous: AuthFormState, form: FormData): Promise<AuthFormState> => {
-    const result = await run(options, register, form, ["username", "password"]);
+    const result = await run(options, "register", form, ["username", "password"]);
     if (!result.ok) return failure(result, form);
     redirect(await returnAddress(form));
   },
   changePassword: async (options: ResolvedOptions, _previous: AuthFormState, form: FormData): Promise<AuthFormState> => {
-    const result = await run(options, changePassword, form, ["currentPassword", "newPassword"]);
+    const result = await run(options, "changePassword", form, ["currentPassword", "newPassword"]);
     if (!result.ok) return failure(result, form);
     revalidatePath("/account");
     return { success: "Password changed. Your other sessions were signed out." };
@@ -50,7 +50,7 @@ const forms = {
   endSession: async (_options: ResolvedOptions, _previous: AuthFormState, form: FormData): Promise<AuthFormState> => {
     if (!(await fromFleet())) return {};
     try {
-      await revokeOwnSession(await getCurrentSession(), form.get("publicId"));
+      await getFleet().accounts.endSession(await getCurrentSession(), form.get("publicId"));
     } catch (error) {
       if (!(error instanceof SessionStoreUnavailableError)) throw error;
     }
@@ -59,7 +59,9 @@ const forms = {
   },
 };
 
-type AccountOperation = (options: ResolvedOptions, session: AppSession, input: Record<string, unknown>, context: Awaited<ReturnType<typeof requestContext>>) => Promise<AccountResult>;
+type AccountResult = Fleet.AccountResult;
+/** The fleet's account flows a form runs. */
+type AccountOperation = "signIn" | "register" | "changePassword";
 
 async function run(options: ResolvedOptions, operation: AccountOperation, form: FormData, fields: string[]): Promise<AccountResult> {
   const input = Object.fromEntries(fields.map((field) => [field, form.get(field)]));
@@ -69,7 +71,7 @@ async function run(options: ResolvedOptions, operation: AccountOperation, form: 
     const context = await requestContext();
     // Signing in for another app (`next` on it): the session says it was started there.
     const startedFrom = await otherAppName(form.get("next"), context.host);
-    return await operation(options, await getCurrentSession(), input, { ...context, ...(startedFrom ? { startedFrom } : {}) });
+    return await getFleet().accounts[operation](await getCurrentSession(), input, { ...context, ...(startedFrom ? { startedFrom } : {}) }, options);
   } catch (error) {
     if (error instanceof SessionStoreUnavailableError) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
     throw error;

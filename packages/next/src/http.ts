@@ -1,7 +1,7 @@
 import "server-only";
 import { maxBodyBytes } from "./server/request-limits";
 import { SessionStoreUnavailableError } from "@ironlink/session";
-import type { AccountResult } from "./account";
+import type { Fleet } from "@ironlink/session/fleet";
 import type { ResolvedOptions } from "./options";
 import { getFleet, storeDownRetryAfterSeconds } from "./fleet";
 import { messages } from "./messages";
@@ -25,7 +25,7 @@ export function storeDownResponse(): Response {
 }
 
 /** The HTTP answer to a sign-in, registration or password change. */
-export function accountResponse(result: AccountResult, successStatus = 200): Response {
+export function accountResponse(result: Fleet.AccountResult, successStatus = 200): Response {
   if (result.ok) return json({ user: result.user }, successStatus);
   const response = jsonError(result.status, result.error, result.message, { fieldErrors: result.fieldErrors });
   if (result.retryAfterSeconds) response.headers.set("Retry-After", String(result.retryAfterSeconds));

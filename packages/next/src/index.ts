@@ -9,7 +9,7 @@ import { type IronlinkOptions, resolveOptions, type VerifyCredentials } from "./
 import { createProxy } from "./proxy";
 import { type AppSession, type NoAppData, type SessionData, sessions } from "./session";
 import { startupCheck } from "./startup-check";
-import type { User } from "./users";
+import type { User } from "./session";
 
 /**
  * `@ironlink/next`: everything a Next.js app of the fleet needs, from one call in `lib/ironlink.ts`:

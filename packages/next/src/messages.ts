@@ -1,36 +1,18 @@
 import { fleetHttp } from "@ironlink/session/fleet";
 
-/** Every message a person may read, in one place so pages, actions and API answers agree. */
+/**
+ * What a person reads on the kit's pages and in its answers, beside the account flows' own words (which the
+ * fleet's results carry): one place, so pages, actions and API answers agree.
+ */
 export const messages = {
-  invalidInput: "Check the highlighted fields.",
-  wrongCredentials: "Wrong username or password.",
-  usernameTaken: "That username is taken. Choose another or sign in.",
+  /** A form the kit does not have, or a request that is no form. */
+  unknownForm: "This form cannot be sent. Reload the page and try again.",
   /** The session store does not answer: the fleet's words, as on the 503 page and in the Express kit. */
   unavailable: fleetHttp.outage.message,
-  busy: "Too many sign-ins at once. Please try again in a few seconds.",
   expired: "Your session expired, please sign in again.",
-  wrongCurrentPassword: "Your current password is not right.",
-  signedOutMeanwhile: "Your password was just changed, or all your sessions were signed out, while you signed in. Please sign in again.",
-  signedOut: "You are not signed in.",
   signInFirst: "You are not signed in any more: sign in again, then try once more.",
   sessionStoreDown: "Your session cannot be read or saved right now: the session store did not answer. Try again shortly.",
-  registrationClosed: "Accounts are not created on this app.",
-  passwordChangeElsewhere: "Your password is managed where your account lives, not here.",
   /** Names the refused host only when the link had one: never the link's own text, which an attacker chose. */
   returnRefused: (host: string | undefined) =>
     `The link you followed would have sent you ${host ? `to ${host}` : "somewhere"} after signing in, which is not one of this fleet's apps. For your safety it will not be followed: you will stay on this app.`,
-
-  // Field errors. The limits come from validation.ts, where the rules are.
-  usernameMissing: "Enter a username.",
-  usernameInvalid: (min: number, max: number) => `Use ${min}–${max} letters, digits, dots, dashes or underscores, starting with a letter or digit.`,
-  passwordMissing: "Enter a password.",
-  passwordTooLong: (max: number) => `Use at most ${max} characters.`,
-  passwordControlCharacters: "The password cannot contain control characters.",
-  passwordTooShort: (min: number) => `Use at least ${min} characters.`,
-  passwordOnlySpaces: "Your password cannot be only spaces.",
-  passwordIsUsername: "Your password cannot be your username.",
-  passwordTooCommon: "This password is too common: choose another.",
-  passwordUnchanged: "Choose a password different from the current one.",
-  /** Under the new-password fields, so the rule is known before the first try. */
-  newPasswordHint: (min: number) => `At least ${min} characters. A few unrelated words make a good one; spaces, accents and emoji are fine.`,
 } as const;

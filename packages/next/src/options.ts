@@ -1,4 +1,4 @@
-import type { User } from "./users";
+import type { User } from "./session";
 
 /** Your own users: called with what the person typed; the user to sign in, or null. Never throws for a wrong password. */
 export type VerifyCredentials = (credentials: { username: string; password: string }) => Promise<User | null>;

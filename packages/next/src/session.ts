@@ -6,6 +6,9 @@ import { getFleet } from "./fleet";
 /** What an Ironlink app keeps in a session (the fleet's shape, documented in @ironlink/session/fleet). Never a password. */
 export type SessionData = Fleet.SessionData;
 
+/** The signed-in person: `{ id, username }`. */
+export type User = Fleet.User;
+
 /**
  * The request's session: the fleet's fields and the app's own (`createIronlink<AppData>()`), every field
  * optional on read, as iron-session's `IronSession<T>`.

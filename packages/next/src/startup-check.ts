@@ -2,7 +2,6 @@ import { SessionStoreUnavailableError } from "@ironlink/session";
 import { FleetMismatchError } from "@ironlink/session/fleet";
 import { appIdentity } from "./app-identity";
 import { getConfig } from "./config";
-import { seedDemoAccount } from "./dev-seed";
 import { getFleet } from "./fleet";
 import { optionsProblem, type ResolvedOptions } from "./options";
 
@@ -25,7 +24,7 @@ export async function startupCheck(options: ResolvedOptions): Promise<void> {
       process.exit(1);
     }
   }
-  await seedDemoAccount();
+  await getFleet().accounts.seedDemoAccount();
   if (hostsFleetSignIn(options)) beatWhileUp();
 }
 

@@ -10,7 +10,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 vi.mock("server-only", () => ({}));
 
 const { createIronlink } = await import("../src/index");
-const { register, signIn } = await import("../src/account");
+const { getFleet } = await import("../src/fleet");
+const accounts = () => getFleet().accounts;
 const { sessions } = await import("../src/session");
 const { withSecurityHeaders } = await import("../src/handlers");
 const { optionsProblem } = await import("../src/options");
@@ -31,10 +32,10 @@ describe("createIronlink", () => {
         return credentials.password === "right password here" ? { id: "u-42", username: "Grace" } : null;
       },
     });
-    const wrong = await signIn(options, await sessions().getSession(jar()), { username: "grace", password: "wrong" }, context);
+    const wrong = await accounts().signIn(await sessions().getSession(jar()), { username: "grace", password: "wrong" }, context, options);
     expect(wrong).toMatchObject({ ok: false, status: 401 });
     const session = await sessions().getSession(jar());
-    const right = await signIn(options, session, { username: "grace", password: "right password here" }, context);
+    const right = await accounts().signIn(session, { username: "grace", password: "right password here" }, context, options);
     expect(right).toEqual({ ok: true, user: { id: "u-42", username: "Grace" } });
     expect(seen).toEqual([{ username: "grace", password: "wrong" }, { username: "grace", password: "right password here" }]);
     expect(session).toMatchObject({ user: { id: "u-42", username: "Grace" }, signedInOn: "Kit test", userAgent: "vitest" });
@@ -43,7 +44,7 @@ describe("createIronlink", () => {
 
   it("turns registration off by default with verifyCredentials, or when asked", async () => {
     const input = { username: "newcomer", password: "a long enough passphrase" };
-    const attempt = async (app: ReturnType<typeof createIronlink>) => register(app.options, await sessions().getSession(jar()), input, context);
+    const attempt = async (app: ReturnType<typeof createIronlink>) => accounts().register(await sessions().getSession(jar()), input, context, app.options);
     expect(await attempt(createIronlink({ verifyCredentials: async () => null }))).toMatchObject({ ok: false, status: 404, error: "registration_closed" });
     expect(await attempt(createIronlink({ registration: false }))).toMatchObject({ ok: false, status: 404 });
     expect(await attempt(createIronlink())).toMatchObject({ ok: true, user: { username: "newcomer" } });

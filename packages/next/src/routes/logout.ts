@@ -1,5 +1,5 @@
-import { signOut, signOutEverywhere } from "../account";
 import { getCurrentSession } from "../dal";
+import { getFleet } from "../fleet";
 import { apiRoute, json, readFields } from "../http";
 
 /**
@@ -13,7 +13,7 @@ export const POST = apiRoute(async (request, { hostsSignIn }) => {
   const fields = await readFields(request, { forms: true, lenient: true });
   const everywhere = isForm ? fields.scope === "everywhere" : fields.everywhere === true;
   const session = await getCurrentSession();
-  await (everywhere ? signOutEverywhere(session) : signOut(session));
+  await getFleet().accounts.signOut(session, { everywhere });
 
   // An app without a sign-in page sends the person home, where its pages send them on to the fleet's.
   const location = hostsSignIn ? "/login" : "/";

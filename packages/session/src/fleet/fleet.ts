@@ -21,25 +21,13 @@ import { isAllowedOrigin, refusedOriginMessage, type RequestHeaders } from "./re
 import { type ReturnAddress, safeReturnAddress } from "./return-address";
 import { returnToSatellite, sharesSignInCookie } from "./satellite";
 import { fleetUserOf } from "./user";
+import { type AccountPolicy, type AccountResult, type Accounts, createAccounts, type SignInContext } from "./accounts/account";
 
-/** The person a fleet session belongs to. */
-export interface FleetUser {
-  id: string;
-  username: string;
-}
+/** The person a fleet session belongs to (`Fleet.User`). */
+export type FleetUser = Fleet.User;
 
-/** What the sign-in app writes into a session, and so what every app of the fleet reads. Never a password. */
-export interface FleetSessionData {
-  user: FleetUser;
-  /** Epoch milliseconds of the sign-in. */
-  signedInAt: number;
-  /** The app the person signed in on: the sign-in app's name, or the fleet's app they signed in for (its recorded name, else host). */
-  signedInOn: string;
-  /** The browser's User-Agent at sign-in (at most 256 characters). */
-  userAgent: string;
-  /** The origins the session was used on: the sign-in app's, then each other site's it was carried to. */
-  seenOn?: string[];
-}
+/** What the sign-in app writes into a session (`Fleet.SessionData`). */
+export type FleetSessionData = Fleet.SessionData;
 
 /** The session options a fleet config implies, for `getIronSession(cookies, options)` or `createSessionManager`. */
 export function fleetSessionOptions(config: FleetConfig, store: SessionStore): SessionOptions {
@@ -81,6 +69,8 @@ export interface Fleet {
   checkSettings(): Promise<void>;
   /** One-time sign-in codes for apps on other sites (see handoff.ts). */
   handoff: Handoff;
+  /** Sign-in, registration, password change and sign-out, for any kit: accounts/account.ts. */
+  accounts: Accounts;
   /**
    * Records `name` as the name of the app at `origin` (its publicUrl), so the sign-in page and /account can
    * say "Reports" instead of a host. At most 64 characters are kept.
@@ -128,10 +118,24 @@ const signInUpForMs = 15_000;
 export declare namespace Fleet {
   /** The fleet's settings, read from the environment (readFleetConfig). */
   type Config = FleetConfig;
-  /** What the sign-in app writes into a session, and every app reads. */
-  type SessionData = FleetSessionData;
-  /** The person a session belongs to: `{ id, username }`. */
-  type User = FleetUser;
+  /** The person a fleet session belongs to. */
+  interface User {
+    id: string;
+    username: string;
+  }
+
+  /** What the sign-in app writes into a session, and so what every app of the fleet reads. Never a password. */
+  interface SessionData {
+    user: User;
+    /** Epoch milliseconds of the sign-in. */
+    signedInAt: number;
+    /** The app the person signed in on: the sign-in app's name, or the fleet's app they signed in for (its recorded name, else host). */
+    signedInOn: string;
+    /** The browser's User-Agent at sign-in (at most 256 characters). */
+    userAgent: string;
+    /** The origins the session was used on: the sign-in app's, then each other site's it was carried to. */
+    seenOn?: string[];
+  }
   /** createFleet's options. */
   type Options = CreateFleetOptions;
   /** What `fleet.handle` needs of the kit: the app's public URL and the client's address. */
@@ -142,12 +146,21 @@ export declare namespace Fleet {
   type Environment = FleetEnvironment;
   /** Where a return address leads (fleet.returnAddress): `url`, and what was refused. */
   type ReturnAddress = FleetReturnAddress;
+  /** What the serving app chose for the account flows (who checks passwords, whether accounts are made there). */
+  type AccountPolicy = FleetAccountPolicy;
+  /** An account flow's answer: `{ ok: true, user }`, or a status, an error code and a message for the person. */
+  type AccountResult = FleetAccountResult;
+  /** Who is asking, for the account flows: the client's address bucket, User-Agent, the app. */
+  type SignInContext = FleetSignInContext;
 }
 
 // Aliases for the namespace, whose own names would shadow the modules' inside it.
 type FleetRequestHeaders = RequestHeaders;
 type FleetEnvironment = Environment;
 type FleetReturnAddress = ReturnAddress;
+type FleetAccountPolicy = AccountPolicy;
+type FleetAccountResult = AccountResult;
+type FleetSignInContext = SignInContext;
 
 export interface CreateFleetOptions {
   /** Shown in the account page's session list and in mismatch messages. */
@@ -165,6 +178,7 @@ export function createFleet({ appName = "an app", env, config = readFleetConfig(
     return { sessions: createSessionManager<FleetSessionData>(options), handoff: createHandoff(normalizedOnce(options), backend.store, backend.codes) };
   };
   let parts = sessionParts();
+  const accounts = createAccounts(config, () => parts.sessions, backend.redis);
   const checkSettings = async () => {
     const choice = await checkFleetRecord(config, backend.records, { appName, adopt: config.adopt });
     if (!choice) return;
@@ -182,6 +196,7 @@ export function createFleet({ appName = "an app", env, config = readFleetConfig(
     get handoff() {
       return parts.handoff;
     },
+    accounts,
     nameApp: (origin, name) => backend.names.put(new URL(origin).origin, name.slice(0, appNameLimit)),
     appNameAt: async (origin) => (await backend.names.get(new URL(origin).origin)) ?? undefined,
     markSignInUp: () => backend.beat.mark(signInUpForMs),

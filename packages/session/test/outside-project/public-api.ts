@@ -19,7 +19,7 @@ import {
   unsealData,
   webCookies,
 } from "@ironlink/session";
-import { FileStore, readTextIfExists, withFileLock, writeFileAtomic } from "@ironlink/session/file";
+import { FileStore } from "@ironlink/session/file";
 import { createRedisClient, parseRedisNodes, RedisStore } from "@ironlink/session/redis";
 import { describeStoreContract, type StoreUnderTest } from "@ironlink/session/testing";
 import type { Cluster, Redis } from "ioredis";
@@ -188,11 +188,9 @@ class MapStore implements SessionStore {
 }
 describeStoreContract("MapStore", async (): Promise<StoreUnderTest> => ({ store: new MapStore(), cleanup: async () => {} }));
 
-// The file building blocks, for records of one's own beside the sessions.
-export async function fileRecord(path: string): Promise<string | undefined> {
-  await withFileLock(path, () => writeFileAtomic(path, "{}"));
-  return readTextIfExists(path);
-}
+// The file primitives are the store's own, no export: the entry is the store alone.
+// @ts-expect-error: withFileLock is not part of @ironlink/session/file
+export type { withFileLock } from "@ironlink/session/file";
 
 // A client of one's own (a wrapper, a mock) only needs what the store uses.
 declare const minimal: RedisStore.Client;

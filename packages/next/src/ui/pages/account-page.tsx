@@ -1,6 +1,6 @@
 import { listOwnSessions } from "../../dal";
 import { describeUserAgent } from "../../user-agent";
-import { newPasswordHint } from "../../validation";
+import { getFleet } from "../../fleet";
 import { PasswordChangeForm } from "../components/password-change-form";
 import { ServiceUnavailable } from "../components/service-unavailable";
 import { SignOutButton } from "../components/sign-out-button";
@@ -60,7 +60,7 @@ async function AccountDetails({ user, publicId, ironlink, submitForm }: SignedIn
       </ul>
       <SignOutButton everywhere />
       {/* With the app's own verifyCredentials, passwords are changed where the accounts live. */}
-      {!ironlink.options.verifyCredentials && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={newPasswordHint} />}
+      {!ironlink.options.verifyCredentials && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={getFleet().accounts.newPasswordHint} />}
     </>
   );
 }

@@ -7,7 +7,6 @@ import { destinationAfterSignIn, otherAppName } from "../../return-to";
 import { isSatellite, signInLocation } from "../../sign-in-location";
 import { fleetPaths } from "@ironlink/session/fleet";
 import { getFleet } from "../../fleet";
-import { newPasswordHint } from "../../validation";
 import { AuthForm } from "../components/auth-form";
 import { ServiceUnavailable } from "../components/service-unavailable";
 import type { KitProps } from "../kit-props";
@@ -55,7 +54,7 @@ async function AuthPage({ mode, searchParams, ironlink: { options }, submitForm 
         challenge={challenge}
         notice={notice}
         returnsTo={await otherAppName(next, (await headers()).get("host"))}
-        passwordHint={mode === "register" ? newPasswordHint : undefined}
+        passwordHint={mode === "register" ? getFleet().accounts.newPasswordHint : undefined}
       />
       {satellite && (
         <p className="switch-form">

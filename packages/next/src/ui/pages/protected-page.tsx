@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { getViewer } from "../../dal";
 import { accountLocation, signInLocation } from "../../sign-in-location";
 import type { ResolvedOptions } from "../../options";
-import type { User } from "../../users/index";
+import type { User } from "../../session";
 import { ServiceUnavailable } from "../components/service-unavailable";
 import { SignOutButton } from "../components/sign-out-button";
 

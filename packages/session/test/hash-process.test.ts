@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { availableParallelism, getPriority as osPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { fileUserRecords } from "../src/storage/file-storage";
-import { HashingBusyError, UserStore } from "../src/users";
-import type { HashFairness } from "../src/users/fair-queue";
-import { maxConcurrentHashes, maxHashesPerAccount, maxWaitingHashes, scryptInBackground } from "../src/users/hash-process";
-import { decoyPasswordHash, hashPassword, verifyPassword } from "../src/users/password-hash";
+import { fileUserRecords } from "../src/fleet/accounts/storage/file-storage";
+import { HashingBusyError, UserStore } from "../src/fleet/accounts/users";
+import type { HashFairness } from "../src/fleet/accounts/users/fair-queue";
+import { maxConcurrentHashes, maxHashesPerAccount, maxWaitingHashes, scryptInBackground } from "../src/fleet/accounts/users/hash-process";
+import { decoyPasswordHash, hashPassword, verifyPassword } from "../src/fleet/accounts/users/password-hash";
 
 const params = { N: 2 ** 15, r: 8, p: 1 };
 const salt = Buffer.from("0123456789abcdef");

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fileUserRecords } from "../src/storage/file-storage";
-import { HashingBusyError, hashPassword, UserStore, verifyPassword } from "../src/users";
-import { maxHashesPerAccount } from "../src/users/hash-process";
+import { fileUserRecords } from "../src/fleet/accounts/storage/file-storage";
+import { HashingBusyError, hashPassword, UserStore, verifyPassword } from "../src/fleet/accounts/users";
+import { maxHashesPerAccount } from "../src/fleet/accounts/users/hash-process";
 import { accountStorages } from "./storages";
 
 describe.each(accountStorages())("UserStore ($kind)", ({ users: records }) => {

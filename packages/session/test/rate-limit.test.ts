@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type RateLimits, retryMessage, SignInRateLimiter, slowdownSeconds } from "../src/rate-limit";
+import { retryMessage, SignInRateLimiter, slowdownSeconds } from "../src/fleet/accounts/rate-limit";
+import type { RateLimits } from "../src/fleet/sign-in-settings";
 import { accountStorages } from "./storages";
 
 const defaults: RateLimits = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalUsername, checkCredentials, checkNewPassword, passwordRules } from "../src/validation";
+import { canonicalUsername, checkCredentials, checkNewPassword, passwordRules } from "../src/fleet/accounts/validation";
 
 const tooShort = "Use at least 12 characters.";
 const tooCommon = "This password is too common: choose another.";

@@ -2,8 +2,9 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type RateLimits, SignInRateLimiter } from "../src/rate-limit";
-import { fileAttemptCounters } from "../src/storage/file-storage";
+import { SignInRateLimiter } from "../src/fleet/accounts/rate-limit";
+import type { RateLimits } from "../src/fleet/sign-in-settings";
+import { fileAttemptCounters } from "../src/fleet/accounts/storage/file-storage";
 
 /**
  * The sign-in counters as files (SESSION_STORE=file), in a real directory (issue 22, weakness 5): refused

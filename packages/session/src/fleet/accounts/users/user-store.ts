@@ -1,4 +1,4 @@
-import { SessionStoreUnavailableError } from "@ironlink/session";
+import { SessionStoreUnavailableError } from "../../../errors";
 import type { UserRecords } from "../storage/account-storage";
 import { canonicalUsername } from "../validation";
 import type { HashFairness } from "./fair-queue";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FairQueue, type HashFairness } from "../src/users/fair-queue";
+import { FairQueue, type HashFairness } from "../src/fleet/accounts/users/fair-queue";
 
 interface Hash {
   name: string;

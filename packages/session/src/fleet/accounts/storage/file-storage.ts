@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { readTextIfExists, withFileLock, writeFileAtomic } from "@ironlink/session/file";
+import { readTextIfExists, withFileLock, writeFileAtomic } from "../../../stores/file-io";
 import type { AttemptCounters, UserRecords } from "./account-storage";
 
 /** File names are hashes of the ids, so no name or key can steer a path. */

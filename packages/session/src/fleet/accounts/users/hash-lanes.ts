@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import type { ScryptOptions } from "node:crypto";
-import { processWide } from "@ironlink/session/fleet";
+import { processWide } from "../../../process-wide";
 import { firstSample, type LanesNow, type Probe, probeMs, sampleIsStarving } from "./cpu-sampling";
 import { type Admission, FairQueue, type HashFairness } from "./fair-queue";
 import { maxConcurrentHashes, maxFairHashes, maxHashesPerAccount, maxWaitingHashes } from "./hash-limits";

@@ -2,16 +2,16 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRedisClient } from "@ironlink/session/redis";
+import { createRedisClient } from "../src/stores/redis-client";
 import "@ironlink/testing";
 import { afterAll, inject } from "vitest";
-import type { AttemptCounters, UserRecords } from "../src/storage/account-storage";
-import { fileAttemptCounters, fileUserRecords } from "../src/storage/file-storage";
-import { redisAttemptCounters, redisUserRecords } from "../src/storage/redis-storage";
+import type { AttemptCounters, UserRecords } from "../src/fleet/accounts/storage/account-storage";
+import { fileAttemptCounters, fileUserRecords } from "../src/fleet/accounts/storage/file-storage";
+import { redisAttemptCounters, redisUserRecords } from "../src/fleet/accounts/storage/redis-storage";
 
 /** Both account storages, Redis (the run's private redis-server) and files (a temp dir), for describe.each. */
 export function accountStorages() {
-  const redis = createRedisClient(inject("redisUrl"));
+  const redis = createRedisClient(inject("redisConnection"));
   const dir = mkdtempSync(join(tmpdir(), "ironlink-accounts-"));
   afterAll(async () => {
     await redis.quit();

@@ -1,10 +1,8 @@
-import { SessionStoreUnavailableError } from "@ironlink/session";
-import type { Fleet } from "@ironlink/session/fleet";
+import { SessionStoreUnavailableError } from "../../errors";
+import type { RateLimits } from "../sign-in-settings";
 import type { AttemptCounters } from "./storage/account-storage";
 import { canonicalUsername } from "./validation";
 
-/** The sign-in budgets, read with the fleet's settings (RATE_LIMIT_*: `readFleetConfig`). */
-export type RateLimits = Fleet.Config["rateLimit"];
 
 /**
  * A username past its failure limit gets one attempt per this many seconds, from anywhere: guessing crawls,
