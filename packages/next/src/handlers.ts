@@ -1,53 +1,22 @@
 import { fleetPaths } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
-import { getFleet, storeIsDown } from "./fleet";
-import { json, type RouteHandler, storeDownResponse } from "./http";
+import { storeIsDown } from "./fleet";
+import { storeDownResponse } from "./http";
 import type { ResolvedOptions } from "./options";
 import { fleetRoute } from "./routes/fleet";
-import { POST as login } from "./routes/login";
-import { POST as logout } from "./routes/logout";
-import { GET as migrate } from "./routes/migrate";
-import { POST as register } from "./routes/register";
-import { GET as session } from "./routes/session";
 import { securityHeaders } from "./server/security-headers";
 
-type Handler = RouteHandler;
-
-/** The kit's API, by path: what `app/api/[...ironlink]/route.ts` serves beside the fleet's own routes. */
-const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
-  "/api/session": { GET: session },
-  "/api/session/migrate": { GET: migrate },
-  "/api/login": { POST: login },
-  "/api/logout": { POST: logout },
-  "/api/register": { POST: register },
-};
-/** The fleet's routes (health, the cross-site sign-in, live sign-out: `fleet.handles(path)`), all GET. */
-const fleetMethods: Partial<Record<"GET" | "POST", Handler>> = { GET: fleetRoute };
-
-/** The methods a path answers, as the Allow header lists them (HEAD with GET, and OPTIONS always). */
-function allowed(methods: Partial<Record<string, Handler>>): string {
-  const names = Object.keys(methods);
-  return [...names, ...(names.includes("GET") ? ["HEAD"] : []), "OPTIONS"].sort().join(", ");
-}
-
-function dispatch(method: "GET" | "POST" | "OPTIONS", options: ResolvedOptions): (request: Request) => Promise<Response> {
+/**
+ * The API of `app/api/[...ironlink]/route.ts`: the fleet's routes (`fleet.handle`: the account API, health,
+ * the cross-site sign-in, live sign-out), each answered with the API's security headers. While the store is
+ * known to be down, every route but the health check answers 503 at once, before any work.
+ */
+function dispatch(options: ResolvedOptions): (request: Request) => Promise<Response> {
   return async (request) => {
     const path = new URL(request.url).pathname.replace(/\/$/, "");
-    // While the store is known to be down, every route but the health check answers 503 at once, before any work.
-    const response = path !== fleetPaths.health && storeIsDown() ? storeDownResponse() : await route(method, path, request, options);
+    const response = path !== fleetPaths.health && storeIsDown() ? storeDownResponse() : await fleetRoute(request, options);
     return withSecurityHeaders(response);
   };
-}
-
-function route(method: "GET" | "POST" | "OPTIONS", path: string, request: Request, options: ResolvedOptions): Promise<Response> | Response {
-  // The live sign-out routes are there only while IRONLINK_LIVE_SIGNOUT is on.
-  const switchedOff = (path === fleetPaths.events || path === fleetPaths.script) && !getConfig().liveSignOut;
-  const methods = switchedOff ? undefined : (routes[path] ?? (getFleet().handles(path) ? fleetMethods : undefined));
-  if (!methods) return json({ error: "not_found", message: "There is no such API route." }, 404);
-  if (method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allowed(methods) } });
-  const handler = methods[method];
-  if (!handler) return json({ error: "method_not_allowed", message: `Use ${Object.keys(methods).join(" or ")}.` }, 405, { Allow: allowed(methods) });
-  return handler(request, options);
 }
 
 /**
@@ -76,5 +45,6 @@ function addMissingHeaders(response: Response): Response {
  * prefers a static segment to a catch-all.
  */
 export function createHandlers(options: ResolvedOptions) {
-  return { GET: dispatch("GET", options), POST: dispatch("POST", options), OPTIONS: dispatch("OPTIONS", options) };
+  const handler = dispatch(options);
+  return { GET: handler, POST: handler, OPTIONS: handler };
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { appIdentity } from "./app-identity";
 import { getFleet } from "./fleet";
-import { currentClientAddress } from "./server/client-address";
+import { currentClientAddress, warnIfAddressUnknown } from "./server/client-address";
 import { headers } from "next/headers";
 
 export interface RequestContext {
@@ -27,19 +27,11 @@ export interface RequestContext {
  */
 export async function requestContext(): Promise<RequestContext> {
   const list = await headers();
-  const address = currentClientAddress();
-  if (address === undefined) warnAddressUnknownOnce();
+  const address = warnIfAddressUnknown(currentClientAddress());
   return {
     address: getFleet().addressBucket(address),
     userAgent: (list.get("user-agent") ?? "unknown browser").slice(0, 256),
     app: appIdentity.name,
     host: list.get("host") ?? undefined,
   };
-}
-
-let warned = false;
-function warnAddressUnknownOnce(): void {
-  if (warned) return;
-  warned = true;
-  console.warn("ironlink: the client's address is unknown (the app does not run under `ironlink-next`), so per-address sign-in limits are off.");
 }

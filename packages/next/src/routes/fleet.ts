@@ -1,13 +1,32 @@
+import { fleetPaths } from "@ironlink/session/fleet";
 import { getFleet } from "../fleet";
 import { apiRoute, jsonError } from "../http";
-import { currentClientAddress } from "../server/client-address";
+import type { ResolvedOptions } from "../options";
+import { currentClientAddress, warnIfAddressUnknown } from "../server/client-address";
 
 /**
- * The fleet's own routes (health, the cross-site sign-in's start and callback, live sign-out's stream and script),
- * served by the fleet instance as they are in every kit. What it does not serve here, the cross-site sign-in
- * of an app that shares the sign-in app's cookie, is a 404 that says why.
+ * Every route of the kit's API is the fleet's (`fleet.handle`, the same in every kit): the account API with
+ * this app's policy, health, the cross-site sign-in's start and callback, live sign-out's stream and script.
+ * A path it does not serve is a 404; the cross-site sign-in of an app that shares the sign-in app's cookie
+ * says why.
  */
-export const fleetRoute = apiRoute(async (request, { publicUrl }) => {
-  const answer = await getFleet().handle(request, { publicUrl, clientAddress: currentClientAddress() });
-  return answer ?? jsonError(404, "not_found", "This app shares the sign-in app's cookie: it needs no cross-site sign-in.");
+export const fleetRoute = apiRoute(async (request, options) => {
+  const fleet = getFleet();
+  const path = new URL(request.url).pathname.replace(/\/$/, "");
+  const answer = fleet.handles(path) ? await fleet.handle(request, fleetContext(options)) : undefined;
+  if (answer) return answer;
+  if (path === fleetPaths.start || path === fleetPaths.callback) {
+    return jsonError(404, "not_found", "This app shares the sign-in app's cookie: it needs no cross-site sign-in.");
+  }
+  return jsonError(404, "not_found", "There is no such API route.");
 });
+
+/** What the fleet's routes need of this app: its origin, the client's address, and its account policy. */
+function fleetContext({ publicUrl, verifyCredentials, registration, hostsSignIn }: ResolvedOptions) {
+  return {
+    publicUrl,
+    clientAddress: warnIfAddressUnknown(currentClientAddress()),
+    // An app without a sign-in page sends the person home after sign-out, where its pages send them on to the fleet's.
+    accounts: { verifyCredentials, registration, publicUrl, afterSignOut: hostsSignIn ? "/login" : "/" },
+  };
+}

@@ -83,3 +83,13 @@ function normalize(value: string | undefined): string | undefined {
   const trimmed = value?.trim().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "") ?? "";
   return isIP(trimmed) ? trimmed : undefined;
 }
+
+let warned = false;
+/** `address`, after saying once per process when it is unknown: per-address sign-in limits are off then. */
+export function warnIfAddressUnknown(address: string | undefined): string | undefined {
+  if (address === undefined && !warned) {
+    warned = true;
+    console.warn("ironlink: the client's address is unknown (the app does not run under `ironlink-next`), so per-address sign-in limits are off.");
+  }
+  return address;
+}

@@ -51,6 +51,8 @@ export function fleetSessionOptions(config: FleetConfig, store: SessionStore): S
  * types are `Fleet.Config`, `Fleet.SessionData`, `Fleet.User`, … (the namespace below).
  */
 export interface Fleet {
+  /** This app's name, as createFleet was given it: what a session records as the app it began on. */
+  appName: string;
   config: FleetConfig;
   store: SessionStore;
   sessions: SessionManager<FleetSessionData>;
@@ -188,6 +190,7 @@ export function createFleet({ appName = "an app", env, config = readFleetConfig(
     console.info(choice.message);
   };
   const fleet: Fleet = {
+    appName,
     config,
     store: backend.store,
     get sessions() {

@@ -13,6 +13,7 @@
 import { livePaths } from "../live";
 import { storeOutage, storeOutagePage } from "./outage";
 import { safeNextPath } from "./return-address";
+import { accountPaths } from "./account-routes";
 import { healthPath } from "./routes";
 import { callbackPath, cancelUrl, startPath, startUrl } from "./satellite";
 import { maxBodyBytes, securityHeaders, selfContainedPolicy, staticAssetHeaders } from "./security-headers";
@@ -34,6 +35,8 @@ export const fleetPaths = {
   start: startPath,
   /** GET: a satellite's end of it, with the one-time code. */
   callback: callbackPath,
+  /** The account API, for a kit that hosts it (`accounts` in fleet.handle's context): POST login, register, logout; GET session, migrate. */
+  ...accountPaths,
   /** A satellite's start address for `next` (a path of the app). */
   startUrl,
   /** The sign-in page's "Cancel" for a satellite's `next`: back there, which then knows the person chose not to sign in. */

@@ -20,6 +20,7 @@ import {
   startUrl,
 } from "./satellite";
 import { fleetUserOf } from "./user";
+import { type AccountApi, accountPaths, accountRoutes, runAccountRoute } from "./account-routes";
 
 /**
  * The fleet's HTTP face: the routes every app of the fleet serves the same way, whatever its framework, as
@@ -30,29 +31,59 @@ import { fleetUserOf } from "./user";
  *
  * - GET START_PATH and CALLBACK_PATH: the cross-site sign-in of an app the sign-in cookie cannot reach;
  * - GET `livePaths.events` and `livePaths.script`: live sign-out, while IRONLINK_LIVE_SIGNOUT is on;
- * - GET `healthPath`: for load balancers.
+ * - GET `healthPath`: for load balancers;
+ * - the account API (account-routes.ts), for a kit that hosts it.
+ *
+ * A path of the fleet's answers OPTIONS with its methods, and another method with 405.
  */
 export interface FleetRequestContext {
   /** This app's origin (its publicUrl, one of APP_ORIGINS). Without it, the cross-site sign-in routes are not served. */
   publicUrl?: string | undefined;
   /** The client's address as the kit reads it (the socket's, or a trusted proxy's header): live streams are bounded per address. */
   clientAddress?: string | undefined;
+  /** For a kit that hosts the account API (sign-in, registration, sign-out, the session): what its app chose. */
+  accounts?: AccountApi | undefined;
 }
 
 /** A route with what it needs of the fleet and the kit already in hand. */
 type Answer = (request: Request) => Promise<Response>;
+/** A path's routes, by method (HEAD is GET's). */
+type Methods = Partial<Record<"GET" | "POST", Answer>>;
 
 /** The fleet's answer to `request`, or undefined when its path is none of the fleet's routes. */
 export async function handleFleetRequest(fleet: Fleet, request: Request, context: FleetRequestContext = {}): Promise<Response | undefined> {
-  if (request.method !== "GET" && request.method !== "HEAD") return undefined;
-  return routeFor(fleet, new URL(request.url).pathname.replace(/(.)\/$/, "$1"), context)?.(request);
+  const methods = routesAt(fleet, new URL(request.url).pathname.replace(/(.)\/$/, "$1"), context);
+  return methods && answerMethod(methods, request);
+}
+
+function routesAt(fleet: Fleet, path: string, context: FleetRequestContext): Methods | undefined {
+  const { accounts, clientAddress } = context;
+  const account = accounts && accountRoutes[path];
+  if (account) {
+    const bind = (route: Parameters<typeof runAccountRoute>[0] | undefined): Answer | undefined =>
+      route && ((request) => runAccountRoute(route, { fleet, request, api: accounts, clientAddress }));
+    return { GET: bind(account.GET), POST: bind(account.POST) };
+  }
+  const get = routeFor(fleet, path, context);
+  return get && { GET: get };
+}
+
+function answerMethod(methods: Methods, request: Request): Promise<Response> | Response {
+  const method = request.method === "HEAD" ? "GET" : request.method;
+  const names = Object.entries(methods).flatMap(([name, answer]) => (answer ? [name] : []));
+  // The Allow header: HEAD with GET, and OPTIONS always.
+  const allow = [...names, ...(names.includes("GET") ? ["HEAD"] : []), "OPTIONS"].sort().join(", ");
+  if (method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allow } });
+  const answer = method === "GET" || method === "POST" ? methods[method] : undefined;
+  if (answer) return answer(request);
+  return problem(405, "method_not_allowed", `Use ${names.join(" or ")}.`, new Headers({ Allow: allow, "Cache-Control": "no-store" }));
 }
 
 /** Where every app of the fleet answers its load balancer's probe. */
 export const healthPath = "/api/health";
 
 /** Every path `handleFleetRequest` may answer: a check without allocations, for a kit's every request. */
-const fleetPaths: ReadonlySet<string> = new Set([healthPath, livePaths.events, livePaths.script, startPath, callbackPath]);
+const fleetPaths: ReadonlySet<string> = new Set([healthPath, livePaths.events, livePaths.script, startPath, callbackPath, ...Object.values(accountPaths)]);
 export const isFleetPath = (pathname: string): boolean => fleetPaths.has(pathname);
 
 function routeFor(fleet: Fleet, path: string, { publicUrl, clientAddress }: FleetRequestContext): Answer | undefined {
