@@ -32,11 +32,13 @@ afterAll(async () => {
 const get = (url: string, init?: RequestInit) => new Request(url, init);
 
 describe("fleet.handle", () => {
-  test("answers only its own paths, and only GET and HEAD", async () => {
+  test("answers only its own paths; another method than a path's gets 405 with Allow", async () => {
     expect([healthPath, livePaths.events, livePaths.script, startPath, callbackPath].every((path) => fleet.handles(path))).toBe(true);
-    expect(["/api/login", "/", "/api/health/x"].some((path) => fleet.handles(path))).toBe(false);
+    expect(["/", "/api/health/x", "/api/logins"].some((path) => fleet.handles(path))).toBe(false);
+    // The account API is there only for a kit that hosts it (its context says so): none here.
     expect(await fleet.handle(get(`${satellite}/api/login`), { publicUrl: satellite })).toBeUndefined();
-    expect(await fleet.handle(get(`${satellite}${livePaths.script}`, { method: "POST" }))).toBeUndefined();
+    const post = await fleet.handle(get(`${satellite}${livePaths.script}`, { method: "POST" }));
+    expect([post?.status, post?.headers.get("allow")]).toEqual([405, "GET, HEAD, OPTIONS"]);
     const script = await fleet.handle(get(`${satellite}${livePaths.script}`));
     expect(script?.status).toBe(200);
     expect(script?.headers.get("content-type")).toMatch(/^text\/javascript/);
@@ -73,5 +75,43 @@ describe("fleet.handle", () => {
       expect(answer!.headers.get("cache-control")).toBe("no-store");
       expect(await answer!.json()).toEqual({ error: "unauthenticated", message: "Not signed in." });
     }
+  });
+});
+
+describe("fleet.handle: the account API, for a kit that hosts it", () => {
+  const accounts = { registration: true, afterSignOut: "/login" };
+  const context = { accounts, clientAddress: "192.0.2.7" };
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fleet.handle(get(`${signInApp}${path}`, { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json", Origin: signInApp, ...headers } }), context);
+  const cookieOf = (answer: Response | undefined) => answer?.headers.getSetCookie().find((cookie) => cookie.startsWith(`${fleet.config.cookieName}=`))?.split(";")[0];
+
+  test("registers, reads the session, signs out: the flows of fleet.accounts, as JSON", async () => {
+    const registered = await post("/api/register", { username: "fleet-api-user", password: "a long enough passphrase" });
+    expect(registered?.status).toBe(201);
+    expect(await registered?.json()).toEqual({ user: { id: expect.any(String), username: "fleet-api-user" } });
+    const cookie = cookieOf(registered)!;
+    const me = await fleet.handle(get(`${signInApp}/api/session`, { headers: { cookie } }), context);
+    expect([me?.status, await me?.json()]).toEqual([200, { user: { id: expect.any(String), username: "fleet-api-user" }, signedInAt: expect.any(Number) }]);
+    const out = await post("/api/logout", {}, { cookie });
+    expect([out?.status, out?.headers.get("clear-site-data"), await out?.json()]).toEqual([200, '"cookies"', { signedOut: true, everywhere: false }]);
+    const after = await fleet.handle(get(`${signInApp}/api/session`, { headers: { cookie } }), context);
+    expect(after?.status).toBe(401);
+  });
+
+  test("refuses a foreign Origin, a body that is no JSON, and a wrong method, each with its 4xx", async () => {
+    const foreign = await post("/api/login", { username: "someone", password: "whatever it is" }, { Origin: "http://evil.test" });
+    expect([foreign?.status, await foreign?.json()]).toEqual([403, { error: "forbidden_origin", message: expect.stringContaining("http://evil.test") }]);
+    const text = await fleet.handle(get(`${signInApp}/api/login`, { method: "POST", body: "x", headers: { "Content-Type": "text/plain", Origin: signInApp } }), context);
+    expect(text?.status).toBe(415);
+    const wrong = await fleet.handle(get(`${signInApp}/api/login`), context);
+    expect([wrong?.status, wrong?.headers.get("allow")]).toEqual([405, "OPTIONS, POST"]);
+  });
+
+  test("a sign-out form is sent on to the app's afterSignOut", async () => {
+    const form = await fleet.handle(
+      get(`${signInApp}/api/logout`, { method: "POST", body: "scope=everywhere", headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: signInApp } }),
+      context,
+    );
+    expect([form?.status, form?.headers.get("location")]).toEqual([303, "/login"]);
   });
 });

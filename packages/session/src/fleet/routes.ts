@@ -70,7 +70,7 @@ function routesAt(fleet: Fleet, path: string, context: FleetRequestContext): Met
 
 function answerMethod(methods: Methods, request: Request): Promise<Response> | Response {
   const method = request.method === "HEAD" ? "GET" : request.method;
-  const names = Object.entries(methods).flatMap(([name, answer]) => (answer ? [name] : []));
+  const names = Object.entries(methods).flatMap(([name, answer]) => (answer !== undefined ? [name] : []));
   // The Allow header: HEAD with GET, and OPTIONS always.
   const allow = [...names, ...(names.includes("GET") ? ["HEAD"] : []), "OPTIONS"].sort().join(", ");
   if (method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allow } });
