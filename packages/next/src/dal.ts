@@ -13,12 +13,13 @@ import type { User } from "./session";
 const storeDownError = () => new SessionStoreUnavailableError("ironlink: the session store did not answer.");
 
 /**
- * The data-access layer: every page, server action and route handler reads the session through here,
- * so the check that matters (the session exists in Redis) is never skipped. Cached per request.
+ * The data-access layer: every page, server action and app's own route handler reads the session through
+ * here, so the check that matters (the session exists in the store) is never skipped. Cached per request.
+ * (The kit's API reads it in the fleet's routes: fleet.handle.)
  */
 export const getCurrentSession = cache(async (): Promise<AppSession> => {
   try {
-    // Known down: fail at once (a 503 in apiRoute, the 503 page) rather than wait out the store's timeout.
+    // Known down: fail at once (the 503 page, a form's message) rather than wait out the store's timeout.
     if (storeIsDown()) throw storeDownError();
     // The raw Cookie header, since Next keeps one value per name: a planted second cookie must be seen, not win.
     return await openSession(cookieStoreWithHeader(await cookies(), (await headers()).get("cookie")));
@@ -67,7 +68,7 @@ export async function listOwnSessions(user: User): Promise<SessionManager.Listed
 /**
  * The signed-in user, for a page, server action or route handler that needs one. Anyone else is sent to
  * sign in and brought back to `path`; a stateless iron-session cookie is moved into the store first.
- * While the store does not answer, throws SessionStoreUnavailableError (the error page, or a 503 in apiRoute).
+ * While the store does not answer, throws SessionStoreUnavailableError (the 503 page, or for a handler to answer).
  */
 export async function requireUser(options: ResolvedOptions, path = "/"): Promise<User> {
   const viewer = await getViewer();

@@ -5,7 +5,7 @@ import { storeDownRetryAfterSeconds } from "./fleet";
 import { messages } from "./messages";
 
 /** JSON answers for API clients: never cached, because they carry session state. */
-export function json(body: unknown, status = 200, headers?: ResponseInit["headers"]): Response {
+function json(body: unknown, status = 200, headers?: ResponseInit["headers"]): Response {
   const response = Response.json(body, { status, headers });
   response.headers.set("Cache-Control", "no-store");
   return response;
@@ -23,7 +23,7 @@ export function storeDownResponse(): Response {
 }
 
 /** A route of the kit's API: the request, and the options of the instance whose `handlers` serve it. */
-export type RouteHandler = (request: Request, options: ResolvedOptions) => Promise<Response>;
+type RouteHandler = (request: Request, options: ResolvedOptions) => Promise<Response>;
 
 /**
  * Wraps a route handler: turns a Redis outage into a 503 with a clear message, and keeps anything

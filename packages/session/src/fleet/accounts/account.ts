@@ -12,8 +12,8 @@ import { HashingBusyError, type HashTurn, UserStore, type User } from "./users";
 import { checkCredentials, checkNewPassword, type CredentialErrors, newPasswordHint } from "./validation";
 
 /**
- * Sign-in, registration, sign-out and password change, written once. The server actions (forms) and the
- * route handlers (API clients) only translate these results into form state or HTTP answers.
+ * Sign-in, registration, sign-out and password change, written once for every kit. A kit's forms and the
+ * fleet's account API (account-routes.ts) only translate these results into form state or HTTP answers.
  */
 export type AccountResult =
   | { ok: true; user: User }
