@@ -1,22 +1,14 @@
-import { fleetPaths } from "@ironlink/session/fleet";
 import { getConfig } from "./config";
-import { storeIsDown } from "./fleet";
-import { storeDownResponse } from "./http";
 import type { ResolvedOptions } from "./options";
 import { fleetRoute } from "./routes/fleet";
 import { securityHeaders } from "./server/security-headers";
 
 /**
  * The API of `app/api/[...ironlink]/route.ts`: the fleet's routes (`fleet.handle`: the account API, health,
- * the cross-site sign-in, live sign-out), each answered with the API's security headers. While the store is
- * known to be down, every route but the health check answers 503 at once, before any work.
+ * the cross-site sign-in, live sign-out), each answered with the API's security headers.
  */
 function dispatch(options: ResolvedOptions): (request: Request) => Promise<Response> {
-  return async (request) => {
-    const path = new URL(request.url).pathname.replace(/\/$/, "");
-    const response = path !== fleetPaths.health && storeIsDown() ? storeDownResponse() : await fleetRoute(request, options);
-    return withSecurityHeaders(response);
-  };
+  return async (request) => withSecurityHeaders(await fleetRoute(request, options));
 }
 
 /**

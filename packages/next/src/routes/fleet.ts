@@ -1,6 +1,6 @@
 import { fleetPaths } from "@ironlink/session/fleet";
-import { getFleet } from "../fleet";
-import { apiRoute, jsonError } from "../http";
+import { getFleet, storeIsDown } from "../fleet";
+import { apiRoute, jsonError, storeDownResponse } from "../http";
 import type { ResolvedOptions } from "../options";
 import { currentClientAddress, warnIfAddressUnknown } from "../server/client-address";
 
@@ -8,12 +8,12 @@ import { currentClientAddress, warnIfAddressUnknown } from "../server/client-add
  * Every route of the kit's API is the fleet's (`fleet.handle`, the same in every kit): the account API with
  * this app's policy, health, the cross-site sign-in's start and callback, live sign-out's stream and script.
  * A path it does not serve is a 404; the cross-site sign-in of an app that shares the sign-in app's cookie
- * says why.
+ * says why. While the store is known to be down, every route but the health check answers 503 at once.
  */
 export const fleetRoute = apiRoute(async (request, options) => {
-  const fleet = getFleet();
   const path = new URL(request.url).pathname.replace(/\/$/, "");
-  const answer = fleet.handles(path) ? await fleet.handle(request, fleetContext(options)) : undefined;
+  if (path !== fleetPaths.health && storeIsDown()) return storeDownResponse();
+  const answer = await getFleet().handle(request, fleetContext(options));
   if (answer) return answer;
   if (path === fleetPaths.start || path === fleetPaths.callback) {
     return jsonError(404, "not_found", "This app shares the sign-in app's cookie: it needs no cross-site sign-in.");

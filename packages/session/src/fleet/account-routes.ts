@@ -115,8 +115,8 @@ function accountResponse(result: AccountResult, successStatus: number, headers: 
   return json({ error: result.error, message: result.message, fieldErrors: result.fieldErrors }, result.status, headers);
 }
 
-/** JSON, never cached (it carries session state), with the headers the route gathered. */
-function json(body: unknown, status: number, headers: Headers): Response {
+/** JSON with the headers the route gathered (each fleet route sets its own Cache-Control). */
+export function json(body: unknown, status: number, headers: Headers): Response {
   headers.set("Content-Type", "application/json");
   return new Response(JSON.stringify(body), { status, headers });
 }

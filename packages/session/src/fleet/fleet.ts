@@ -86,8 +86,9 @@ export interface Fleet {
   /** Live sign-out: the process's one subscription to ended sessions, shared by its open event streams. */
   liveStreams(): LiveStreams;
   /**
-   * The routes every app of the fleet serves alike (routes.ts: the cross-site sign-in, live sign-out), as
-   * Request in, Response out; undefined for a path that is not the fleet's. Kits serve it before their own.
+   * The routes every app of the fleet serves alike (routes.ts: health, the cross-site sign-in, live sign-out,
+   * and the account API for a kit that passes `accounts`), as Request in, Response out; undefined for a path
+   * that is not the fleet's. Kits serve it before their own.
    */
   handle(request: Request, context?: FleetRequestContext): Promise<Response | undefined>;
   /** Whether `handle` may answer this path at all: a cheap test before a kit builds a Request for it. */

@@ -1,7 +1,6 @@
 import { serializeCookie, webCookies } from "../cookies";
 import { liveClientScript, livePaths, liveRefusals, liveStreamHeaders, openLiveStream } from "../live";
 import { sessionInfo } from "../session";
-import { addressBucket } from "./address-bucket";
 import type { Fleet } from "./fleet";
 import { storeOutage } from "./outage";
 import { safeNextPath } from "./return-address";
@@ -19,8 +18,7 @@ import {
   startSignIn,
   startUrl,
 } from "./satellite";
-import { fleetUserOf } from "./user";
-import { type AccountApi, accountPaths, accountRoutes, runAccountRoute } from "./account-routes";
+import { type AccountApi, accountPaths, accountRoutes, json, runAccountRoute } from "./account-routes";
 
 /**
  * The fleet's HTTP face: the routes every app of the fleet serves the same way, whatever its framework, as
@@ -130,13 +128,13 @@ async function events(fleet: Fleet, request: Request, clientAddress: string | un
   const headers = new Headers({ "Cache-Control": "no-store" });
   const session = await fleet.sessions.getSession(webCookies(request, headers));
   const { publicId } = sessionInfo(session);
-  if (!fleetUserOf(session.user) || !publicId) return problem(401, "unauthenticated", "Not signed in.", headers);
+  if (!fleet.userOf(session.user) || !publicId) return problem(401, "unauthenticated", "Not signed in.", headers);
   if (new URL(request.url).searchParams.has("check")) return new Response(null, { status: 204, headers });
   const stream = eventStream();
   const opened = await openLiveStream(fleet.liveStreams(), publicId, {
     write: stream.write,
     end: stream.end,
-    address: addressBucket(clientAddress, fleet.config.ipv6PrefixLength),
+    address: fleet.addressBucket(clientAddress),
   });
   if (opened === "gone") return problem(401, "unauthenticated", "Not signed in.", headers);
   if (opened === "busy" || opened === "limited") {
@@ -182,7 +180,7 @@ async function health(fleet: Fleet): Promise<Response> {
   const latencyMs = Math.round((performance.now() - started) * 100) / 100;
   const { kind } = fleet.config.store;
   const body = { status: ok ? "ok" : "unavailable", store: kind, [kind === "redis" ? "redis" : "files"]: ok ? "ok" : "down", latencyMs };
-  return new Response(JSON.stringify(body), { status: ok ? 200 : 503, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" } });
+  return json(body, ok ? 200 : 503, new Headers({ "Cache-Control": "no-store" }));
 }
 
 /** `livePaths.script`: what a signed-in page loads to hear of its session's end. */
@@ -212,6 +210,5 @@ function handoffPage(kind: HandoffPage, retry: string | undefined, headers: Head
 
 /** An API refusal, `{ error, message }` as every kit's JSON answers are. */
 function problem(status: number, error: string, message: string, headers: Headers): Response {
-  headers.set("Content-Type", "application/json");
-  return new Response(JSON.stringify({ error, message }), { status, headers });
+  return json({ error, message }, status, headers);
 }
