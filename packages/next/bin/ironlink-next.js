@@ -6,6 +6,7 @@
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import { clientAddress, clientAddresses, parseTrustedProxies } from "../dist/server/client-address.js";
+import { oidcServer } from "../dist/server/oidc-server.js";
 import { handleWithStoreOutage } from "../dist/server/store-outage.js";
 
 const { positionals, values } = parseArgs({
@@ -29,14 +30,20 @@ try {
 process.env.NODE_ENV ??= dev ? "development" : "production";
 const { default: next } = await import("next");
 
+// The sign-in app's OpenID Provider, beside Next (server/oidc-server.ts says why).
+const oidc = oidcServer({ trustProxy: "list" in trusted || trusted.hops > 0 });
 const server = createServer((req, res) => {
   const address = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
+  if (oidc.handles(req)) return void oidc.handle(req, res);
   // A page that meets the session store down gets the 503 page, not Next's error page (server/store-outage.ts).
   clientAddresses.run(address, () => handleWithStoreOutage(req, res, () => handle(req, res)));
 });
 const app = next({ dev, dir: process.cwd(), hostname: values.hostname ?? "localhost", port });
 const handle = app.getRequestHandler();
 await app.prepare();
+// The app's register() has run (instrumentation): a sign-in app with OIDC clients starts its provider now,
+// so a client entry oidc-provider refuses stops the server here.
+await oidc.start().catch((error) => fail(error.message));
 // Dev's hot reloading talks over a WebSocket: Next answers upgrades too.
 const upgrade = app.getUpgradeHandler();
 server.on("upgrade", (req, socket, head) => upgrade(req, socket, head));

@@ -4,6 +4,7 @@ import { appIdentity } from "./app-identity";
 import { getConfig } from "./config";
 import { getFleet } from "./fleet";
 import { optionsProblem, type ResolvedOptions } from "./options";
+import { announceSignInHost } from "./server/sign-in-host";
 
 /**
  * A configuration error, or settings that differ from the fleet's, stop the server with what to fix; then,
@@ -25,7 +26,10 @@ export async function startupCheck(options: ResolvedOptions): Promise<void> {
     }
   }
   await getFleet().accounts.seedDemoAccount();
-  if (hostsFleetSignIn(options)) beatWhileUp();
+  if (!hostsFleetSignIn(options)) return;
+  beatWhileUp();
+  // ironlink-next's node:http layer serves the OpenID Provider for this app (server/oidc-server.ts).
+  announceSignInHost(getFleet());
 }
 
 /** With a publicUrl, this app's name (IRONLINK_APP_NAME) is recorded: the sign-in page names it, not its host. */

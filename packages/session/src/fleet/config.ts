@@ -4,6 +4,7 @@ import { defaultIpv6PrefixLength } from "./address-bucket";
 import { parseRedisNodes, type RedisConnection } from "../stores/redis-client";
 import type { LiveStreamLimits } from "../live";
 import { type DemoAccount, type RateLimits, readDemoAccount, readRateLimits } from "./sign-in-settings";
+import { type OidcSettings, readOidcSettings } from "./oidc-settings";
 
 /**
  * The settings every app of a fleet must share, read from the documented environment variables in one
@@ -57,6 +58,8 @@ export interface FleetConfig {
   adopt: boolean;
   /** IRONLINK_MAX_STREAMS*, IRONLINK_STREAM_MAX_AGE: the live sign-out streams' bounds (unset: the defaults). */
   liveStreams: LiveStreamLimits;
+  /** IRONLINK_OIDC_CLIENTS and IRONLINK_OIDC_JWKS: the OpenID Provider's clients and keys (oidc-settings.ts). */
+  oidc: OidcSettings;
 }
 
 export const fleetDefaults = {
@@ -124,6 +127,7 @@ export function readFleetConfig(env: Environment = process.env): FleetConfig {
     demoAccount: readDemoAccount(env),
     adopt: readBoolean(env, "IRONLINK_FLEET_ADOPT") ?? false,
     liveStreams: readLiveStreamLimits(env),
+    oidc: readOidcSettings(env, production),
   };
 }
 

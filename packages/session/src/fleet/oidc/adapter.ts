@@ -1,0 +1,99 @@
+import { errors } from "oidc-provider";
+import { openIron, sealIron } from "../../iron-seal";
+import { hashedName } from "../../session-id";
+import type { OidcRecords } from "./records";
+
+/**
+ * oidc-provider's storage adapter over the fleet's store (records.ts): one class per model (AuthorizationCode,
+ * AccessToken, RefreshToken, Grant, Session, Interaction, …), as oidc-provider asks. At rest, a record is
+ * named by the SHA-256 of its id (a code, a token: a dump of the store gives none of them back) and its
+ * payload is an iron seal under the fleet's SESSION_PASSWORD, as sessions are.
+ *
+ * - `consume` marks a code or refresh token used with one atomic SET NX: of two exchanges racing with one
+ *   code, one gets tokens and the other `invalid_grant`, and what the code issued is revoked (a replay).
+ * - A Grant answers only while the fleet session it was made in is alive (`isGrantAlive`): so refresh,
+ *   userinfo and introspection end with the fleet's session, however it ended.
+ */
+export interface AdapterOptions {
+  records: OidcRecords;
+  passwords: Record<string, string>;
+  /** The longest a record is kept, in seconds, whatever oidc-provider asks (the fleet's absolute timeout). */
+  maxTtlSeconds: number;
+  isGrantAlive(grantId: string): Promise<boolean>;
+}
+
+/** The models whose records belong to a grant, revoked with it. */
+const grantable = new Set(["AccessToken", "AuthorizationCode", "RefreshToken", "DeviceCode", "BackchannelAuthenticationRequest"]);
+/** The models oidc-provider consumes: single use. */
+const consumable = new Set(["AuthorizationCode", "RefreshToken", "DeviceCode", "BackchannelAuthenticationRequest"]);
+
+type Payload = Record<string, unknown> & { grantId?: string; uid?: string; consumed?: number };
+
+export function fleetAdapter({ records, passwords, maxTtlSeconds, isGrantAlive }: AdapterOptions) {
+  const ttlOf = (expiresIn: number | undefined) => Math.max(1, Math.min(maxTtlSeconds, Math.ceil(expiresIn ?? maxTtlSeconds)));
+  const grantSet = (grantId: string) => `GrantTokens:${grantId}`;
+  const open = (sealed: string): Payload | undefined => {
+    const opened = openIron(sealed, passwords);
+    return "value" in opened ? (opened.value as Payload) : undefined;
+  };
+
+  async function revokeByGrantId(grantId: string): Promise<void> {
+    const keys = await records.takeMembers(grantSet(grantId));
+    await Promise.all([...keys, `Grant:${hashedName(grantId)}`].map((key) => records.delete(key)));
+  }
+
+  return class FleetAdapter {
+    readonly #name: string;
+    constructor(name: string) {
+      this.#name = name;
+    }
+
+    #key(id: string): string {
+      return `${this.#name}:${hashedName(id)}`;
+    }
+
+    async upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
+      const ttl = ttlOf(expiresIn);
+      await records.put(this.#key(id), sealIron(payload, passwords, 0), ttl);
+      if (this.#name === "Session" && typeof payload.uid === "string") {
+        await records.put(`SessionUid:${hashedName(payload.uid)}`, sealIron({ id }, passwords, 0), ttl);
+      }
+      if (grantable.has(this.#name) && payload.grantId) await records.addMember(grantSet(payload.grantId), this.#key(id), ttl);
+    }
+
+    async find(id: string): Promise<Payload | undefined> {
+      const record = await records.get(this.#key(id));
+      const payload = record && open(record.value);
+      if (!payload) return undefined;
+      if (this.#name === "Grant" && !(await isGrantAlive(id))) return undefined;
+      return record.markedAt === undefined ? payload : { ...payload, consumed: record.markedAt };
+    }
+
+    async findByUid(uid: string): Promise<Payload | undefined> {
+      const record = await records.get(`SessionUid:${hashedName(uid)}`);
+      const id = record && open(record.value)?.id;
+      return typeof id === "string" ? this.find(id) : undefined;
+    }
+
+    async findByUserCode(): Promise<undefined> {
+      return undefined; // the device flow is off
+    }
+
+    async consume(id: string): Promise<void> {
+      if (!consumable.has(this.#name)) return;
+      if (await records.markOnce(this.#key(id), maxTtlSeconds)) return;
+      // Lost the race with another exchange of the same code: a replay, so what it issued goes too.
+      const grantId = (await this.find(id))?.grantId;
+      if (grantId) await revokeByGrantId(grantId);
+      throw new errors.InvalidGrant(`${this.#name === "AuthorizationCode" ? "authorization code" : "token"} already used`);
+    }
+
+    async destroy(id: string): Promise<void> {
+      await records.delete(this.#key(id));
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await revokeByGrantId(grantId);
+    }
+  };
+}

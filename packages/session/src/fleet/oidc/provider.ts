@@ -1,0 +1,198 @@
+import { hkdfSync } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { interactionPath, oidcPrefix } from "./paths";
+import Provider, { type Configuration, type KoaContextWithOIDC, interactionPolicy } from "oidc-provider";
+import { normalizePasswords } from "../../options";
+import { FleetConfigError } from "../config";
+import type { Fleet } from "../fleet";
+import type { OidcClient } from "../oidc-settings";
+import { fleetAdapter } from "./adapter";
+import { createDeliveries, deliveringFetch } from "./delivery";
+import { signingKeys } from "./keys";
+import { errorPage, logoutPage, signedOutPage } from "./pages";
+import { fileRecords, type OidcRecords, redisRecords } from "./records";
+import { endFleetSessionOnLogout, type FleetViews, fleetViews, interactionRoute, profileOf, recordSignIns, renderPage } from "./interaction";
+import { createSignIns, type OidcSignIn, type SignIns, watchSessionEnds } from "./sign-ins";
+
+/**
+ * The fleet's OpenID Provider (docs/oidc.md): `oidc-provider` (certified; it speaks the protocol) on the fleet's
+ * session and store (this module is the glue and the policy). Served by the sign-in app only, at LOGIN_URL:
+ * discovery at `/.well-known/openid-configuration`, every endpoint under `/oidc/`.
+ *
+ * - No second sign-in: a browser signed in to the fleet gets its code at once; otherwise it goes through the
+ *   fleet's sign-in page and comes back (the interaction, `interactionPath`). The clients are the fleet's own
+ *   (IRONLINK_OIDC_CLIENTS), so there is no consent screen.
+ * - The provider's session follows the fleet's: another person (or another sign-in) in the fleet session
+ *   means a new login, so a new `sub` (`fleetSessionCheck`).
+ * - Grants live as long as their fleet session (adapter.ts, sign-ins.ts), and every end of a fleet session,
+ *   a timeout included, sends a logout token to each client it signed in to, through a retrying queue.
+ */
+export interface OidcProvider {
+  /** Whether `pathname` is the provider's: a check without I/O, for a server's every request. */
+  handles(pathname: string): boolean;
+  /** Answers a request `handles` accepted (Node's request and response: oidc-provider is a Koa app). */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  close(): Promise<void>;
+}
+
+export interface OidcProviderOptions {
+  /** Whether a trusted proxy's X-Forwarded-Proto says the scheme (TRUSTED_PROXIES is set). */
+  trustProxy?: boolean;
+}
+
+const discoveryPaths = new Set(["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"]);
+/** Seconds: access tokens live minutes, codes one, an unfinished sign-in ten. */
+const lifetimes = { AccessToken: 600, AuthorizationCode: 60, IdToken: 3600, Interaction: 600, ClientCredentials: 600 } as const;
+
+export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: OidcProviderOptions = {}): Promise<OidcProvider> {
+  const { config } = fleet;
+  const passwords = normalizePasswords(config.password);
+  const records = recordsOf(fleet);
+  const signIns = createSignIns(records, fleet.store, config.absoluteTimeout);
+  const deliveries = createDeliveries();
+  const keys = signingKeys(config);
+  // auth_time in every ID token (oidc-provider adds it only when asked), signed with the first key.
+  const clients = config.oidc.clients.map((client) => ({ id_token_signed_response_alg: keys.alg, require_auth_time: true, ...client }));
+  const views = fleetViews(fleet);
+  const provider = new Provider(config.loginUrl, {
+    ...protocolSettings(clients, keys.jwks, config.absoluteTimeout),
+    adapter: fleetAdapter({ records, passwords, maxTtlSeconds: config.absoluteTimeout, isGrantAlive: signIns.isGrantAlive }),
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, preferred_username: (await profileOf(records, passwords, sub)) ?? sub }) }),
+    loadExistingGrant: (ctx) => grantFor(ctx, views, signIns),
+    interactions: { url: (_ctx, interaction) => `${interactionPath}${interaction.uid}`, policy: fleetPolicy(views) },
+    cookies: { keys: cookieKeys(passwords), long: { httpOnly: true, sameSite: "lax", secure: config.cookieSecure }, short: { httpOnly: true, sameSite: "lax", secure: config.cookieSecure } },
+    fetch: deliveringFetch(deliveries),
+    renderError: (ctx, out) => renderPage(ctx, errorPage(out), undefined),
+  } as Configuration);
+  provider.proxy = trustProxy;
+  await checkClients(provider, clients);
+  const ends = await watchSessionEnds({ store: fleet.store, records, signIns }, (signIn) => endSignIn(provider, signIns, signIn));
+  provider.use(interactionRoute(provider, fleet, { views, records, passwords, signIns }));
+  provider.use(recordSignIns(views, signIns));
+  provider.use(endFleetSessionOnLogout(fleet, views, signIns));
+  const callback = provider.callback();
+  return {
+    handles: (pathname) => pathname.startsWith(oidcPrefix) || discoveryPaths.has(pathname),
+    handle: (req, res) => void callback(req, res),
+    close: async () => {
+      await ends.close();
+      deliveries.close();
+    },
+  };
+}
+
+function recordsOf(fleet: Fleet): OidcRecords {
+  const { store } = fleet.config;
+  if (store.kind === "file") return fileRecords(`${store.dir}/oidc`);
+  if (!fleet.redis) throw new Error("ironlink: the fleet has no Redis client for the OpenID Provider's records.");
+  return redisRecords(fleet.redis, `ironlink:fleet:${fleet.config.fleetName}:oidc:`);
+}
+
+/** The protocol's choices: code flow only, PKCE S256, no consent, signed ID tokens, refresh bound to the session. */
+function protocolSettings(clients: OidcClient[], jwks: { keys: object[] }, sessionSeconds: number): Configuration {
+  const algs = ["RS256", "ES256"];
+  return {
+    clients: clients as Configuration["clients"],
+    jwks: jwks as Configuration["jwks"],
+    responseTypes: ["code"],
+    scopes: ["openid", "profile"],
+    // amr with openid: how the person signed in travels in every ID token (oidc-provider filters claims by scope).
+    claims: { openid: ["sub", "amr"], profile: ["preferred_username"], auth_time: null, sid: null },
+    // The ID token carries preferred_username itself: most clients read the profile from it.
+    conformIdTokenClaims: false,
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === "none" },
+    enabledJWA: { idTokenSigningAlgValues: algs, userinfoSigningAlgValues: algs, introspectionSigningAlgValues: algs, authorizationSigningAlgValues: algs },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => renderPage(ctx, logoutPage(form, ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId), undefined),
+        postLogoutSuccessSource: (ctx) => renderPage(ctx, signedOutPage(), undefined),
+      },
+    },
+    // A refresh token whenever the client may use one: it is bound to the fleet session, so "online" only.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
+    ttl: { ...lifetimes, Grant: sessionSeconds, Session: sessionSeconds, RefreshToken: sessionSeconds },
+    // A browser client (PKCE, no secret) may call the token endpoint from the origins it returns to.
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
+    routes: {
+      authorization: "/oidc/auth",
+      token: "/oidc/token",
+      userinfo: "/oidc/me",
+      jwks: "/oidc/jwks",
+      end_session: "/oidc/session/end",
+      revocation: "/oidc/token/revocation",
+      introspection: "/oidc/token/introspection",
+      pushed_authorization_request: "/oidc/request",
+      registration: "/oidc/reg",
+      code_verification: "/oidc/device",
+      device_authorization: "/oidc/device/auth",
+      backchannel_authentication: "/oidc/backchannel",
+    },
+  } as Configuration;
+}
+
+/** oidc-provider signs its cookies: keys derived from SESSION_PASSWORD, newest first, so rotating it rotates them. */
+function cookieKeys(passwords: Record<string, string>): Buffer[] {
+  const ids = Object.keys(passwords).sort((a, b) => Number(b) - Number(a));
+  return ids.map((id) => Buffer.from(hkdfSync("sha256", passwords[id] as string, "", "ironlink oidc cookies", 32)));
+}
+
+/** Each listed client, loaded as oidc-provider will load it: what it refuses stops the start, with the entry named. */
+async function checkClients(provider: Provider, clients: OidcClient[]): Promise<void> {
+  for (const [index, client] of clients.entries()) {
+    try {
+      await provider.Client.find(client.client_id);
+    } catch (error) {
+      const said = error as { error_description?: string; message: string };
+      throw new FleetConfigError(`IRONLINK_OIDC_CLIENTS entry ${index + 1} ("${client.client_id}"): ${said.error_description ?? said.message}.`);
+    }
+  }
+}
+
+/** The login prompt, plus: the provider's session must be the fleet session's sign-in, else log in again. */
+function fleetPolicy(views: FleetViews) {
+  const policy = interactionPolicy.base();
+  const login = policy.get("login");
+  login?.checks.add(
+    new interactionPolicy.Check("fleet_session", "the fleet session is not the one this sign-in came from", async (ctx: KoaContextWithOIDC) => {
+      if (ctx.oidc.result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const view = await views(ctx);
+      const { session } = ctx.oidc;
+      const same = view !== undefined && session?.accountId === view.user.id && session.loginTs === view.signedInAt;
+      return same ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
+    }),
+  );
+  return policy;
+}
+
+/**
+ * The clients are the fleet's own: the grant covers what they asked (no consent screen), and is bound to the
+ * fleet session it was made in.
+ */
+async function grantFor(ctx: KoaContextWithOIDC, views: FleetViews, signIns: SignIns) {
+  const { client, session, provider } = ctx.oidc;
+  if (!client || !session?.accountId) return undefined;
+  const existing = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+  const found = existing ? await provider.Grant.find(existing) : undefined;
+  if (found) return found;
+  const view = await views(ctx);
+  if (!view || view.user.id !== session.accountId) return undefined;
+  const grant = new provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+  grant.addOIDCScope([...(ctx.oidc.requestParamOIDCScopes ?? ["openid"])].join(" "));
+  const grantId = await grant.save();
+  await signIns.bindGrant(grantId, view.publicId);
+  return grant;
+}
+
+/** The end of one client's sign-in: its grant and tokens revoked, a logout token on its way (never awaited). */
+async function endSignIn(provider: Provider, signIns: SignIns, { clientId, sid, accountId, grantId }: OidcSignIn): Promise<void> {
+  await provider.Grant.adapter.revokeByGrantId(grantId);
+  await signIns.forgetGrant(grantId);
+  // The client's own method signs the logout token; our `fetch` (delivery.ts) queues its POST.
+  const client = (await provider.Client.find(clientId)) as (InstanceType<Provider["Client"]> & { backchannelLogout(sub: string, sid: string): Promise<void> }) | undefined;
+  if (client?.backchannelLogoutUri) await client.backchannelLogout(accountId, sid);
+}

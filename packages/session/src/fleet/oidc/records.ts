@@ -1,0 +1,136 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Cluster, Redis } from "ioredis";
+import { SessionStoreUnavailableError } from "../../errors";
+import { writeFileAtomic } from "../../stores/file-io";
+import { hashedName } from "../../session-id";
+
+/**
+ * Where the OpenID Provider keeps its state and the fleet its OIDC sign-ins: the fleet's Redis or its shared
+ * directory. Values arrive sealed (adapter.ts) and keys hashed, so this layer never sees a token. Each
+ * operation is one command on one key (or one rename), so it holds on a Redis Cluster; a record and its
+ * mark share a hash tag, so they live in one slot.
+ */
+export interface OidcRecords {
+  put(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** The value, and when the record was marked (epoch seconds) if it was. */
+  get(key: string): Promise<{ value: string; markedAt: number | undefined } | null>;
+  delete(key: string): Promise<void>;
+  /** Marks the record once: true for the first caller only (SET NX; an exclusive create). A used code's "consumed". */
+  markOnce(key: string, ttlSeconds: number): Promise<boolean>;
+  addMember(set: string, member: string, ttlSeconds: number): Promise<void>;
+  /** Takes a set's members and deletes the set at once: two callers never both get a member. */
+  takeMembers(set: string): Promise<string[]>;
+  /** The due list: `member` is to be looked at by `at` (epoch ms); `due` lists up to `limit` of those due by `now`. */
+  schedule(member: string, at: number): Promise<void>;
+  due(now: number, limit: number): Promise<string[]>;
+  unschedule(member: string): Promise<void>;
+}
+
+/** A Redis that does not answer is the store's outage, as for sessions. */
+const unavailableOnError = <T>(command: Promise<T>): Promise<T> => SessionStoreUnavailableError.wrap("Redis did not answer", () => command);
+
+export function redisRecords(client: Redis | Cluster, prefix: string): OidcRecords {
+  const keyOf = (key: string) => `${prefix}{${key}}`;
+  const markOf = (key: string) => `${keyOf(key)}:mark`;
+  const dueKey = `${prefix}due`;
+  return {
+    put: async (key, value, ttl) => void (await unavailableOnError(client.set(keyOf(key), value, "EX", ttl))),
+    get: async (key) => {
+      const [value, mark] = await unavailableOnError(client.mget(keyOf(key), markOf(key)));
+      return value ? { value, markedAt: mark ? Number(mark) : undefined } : null;
+    },
+    delete: async (key) => void (await unavailableOnError(client.del(keyOf(key), markOf(key)))),
+    markOnce: async (key, ttl) => (await unavailableOnError(client.set(markOf(key), String(Math.floor(Date.now() / 1000)), "EX", ttl, "NX"))) === "OK",
+    addMember: async (set, member, ttl) => void (await unavailableOnError(client.multi().sadd(keyOf(set), member).expire(keyOf(set), ttl).exec())),
+    takeMembers: async (set) => {
+      const replies = await unavailableOnError(client.multi().smembers(keyOf(set)).del(keyOf(set)).exec());
+      return (replies?.[0]?.[1] as string[] | undefined) ?? [];
+    },
+    schedule: async (member, at) => void (await unavailableOnError(client.zadd(dueKey, at, member))),
+    due: (now, limit) => unavailableOnError(client.zrangebyscore(dueKey, "-inf", now, "LIMIT", 0, limit)),
+    unschedule: async (member) => void (await unavailableOnError(client.zrem(dueKey, member))),
+  };
+}
+
+/**
+ * The same in a directory: a file per record (`<expiry>\n<value>`), a mark as a file made exclusively, a set
+ * as a directory of member files (renamed away whole to take it), the due list as a file per member.
+ * Expired files are removed at most once a minute, by the next write.
+ */
+export function fileRecords(dir: string): OidcRecords {
+  const pathOf = (key: string) => join(dir, "records", hashedName(key));
+  const setDir = (set: string) => join(dir, "sets", hashedName(set));
+  const duePath = (member: string) => join(dir, "due", hashedName(member));
+  const sweeper = expiredFileSweeper(dir);
+  const readLive = async (path: string) => {
+    const content = await readFile(path, "utf8").catch(() => undefined);
+    if (content === undefined) return undefined;
+    const newline = content.indexOf("\n");
+    return Number(content.slice(0, newline)) > Date.now() ? content.slice(newline + 1) : undefined;
+  };
+  const write = async (path: string, content: string, ttl: number) => {
+    await mkdir(join(path, ".."), { recursive: true });
+    await writeFileAtomic(path, `${Date.now() + ttl * 1000}\n${content}`);
+    void sweeper();
+  };
+  return {
+    put: (key, value, ttl) => write(pathOf(key), value, ttl),
+    get: async (key) => {
+      const value = await readLive(pathOf(key));
+      if (value === undefined) return null;
+      const mark = await readLive(`${pathOf(key)}.mark`);
+      return { value, markedAt: mark === undefined ? undefined : Number(mark) };
+    },
+    delete: async (key) => {
+      await rm(pathOf(key), { force: true });
+      await rm(`${pathOf(key)}.mark`, { force: true });
+    },
+    markOnce: async (key, ttl) => {
+      await mkdir(join(dir, "records"), { recursive: true });
+      const content = `${Date.now() + ttl * 1000}\n${Math.floor(Date.now() / 1000)}`;
+      return writeFile(`${pathOf(key)}.mark`, content, { flag: "wx" }).then(() => true, (error: NodeJS.ErrnoException) => (error.code === "EEXIST" ? false : Promise.reject(error)));
+    },
+    addMember: (set, member, ttl) => write(join(setDir(set), hashedName(member)), member, ttl),
+    takeMembers: async (set) => {
+      const taken = `${setDir(set)}.taken-${randomUUID()}`;
+      const moved = await rename(setDir(set), taken).then(() => true, (error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? false : Promise.reject(error)));
+      if (!moved) return [];
+      const names = await readdir(taken);
+      const members = await Promise.all(names.map((name) => readLive(join(taken, name))));
+      await rm(taken, { recursive: true, force: true });
+      return members.filter((member): member is string => member !== undefined);
+    },
+    schedule: (member, at) => write(duePath(member), `${at}\n${member}`, 86_400 * 30),
+    due: async (now, limit) => {
+      const names = await readdir(join(dir, "due")).catch(() => [] as string[]);
+      const due: string[] = [];
+      for (const name of names) {
+        if (due.length >= limit) break;
+        const entry = await readLive(join(dir, "due", name));
+        const newline = entry?.indexOf("\n") ?? -1;
+        if (entry && Number(entry.slice(0, newline)) <= now) due.push(entry.slice(newline + 1));
+      }
+      return due;
+    },
+    unschedule: (member) => rm(duePath(member), { force: true }),
+  };
+}
+
+/** Removes records, marks and members past their expiry: at most one pass a minute. */
+function expiredFileSweeper(dir: string): () => Promise<void> {
+  let last = Date.now();
+  const sweep = async (path: string): Promise<void> => {
+    for (const entry of await readdir(path, { withFileTypes: true }).catch(() => [])) {
+      const child = join(path, entry.name);
+      if (entry.isDirectory()) await sweep(child);
+      else if (Number((await readFile(child, "utf8").catch(() => "0\n")).split("\n", 1)[0]) <= Date.now()) await rm(child, { force: true });
+    }
+  };
+  return async () => {
+    if (Date.now() - last < 60_000) return;
+    last = Date.now();
+    await sweep(dir).catch(() => {});
+  };
+}
