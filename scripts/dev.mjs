@@ -13,10 +13,16 @@
 // SESSION_PASSWORD comes from the environment, or is generated once and kept in
 // .data/dev-session-password so both apps share it and sessions survive restarts.
 //
+// The sign-in app is an OpenID provider; its development material is made once in .data/ and reused:
+// a signing key (.data/oidc-jwks.json, IRONLINK_OIDC_JWKS) and the Django app's client secret
+// (.data/django-oidc-secret, DJANGO_OIDC_CLIENT_SECRET), with the client list (.data/oidc-clients.json,
+// IRONLINK_OIDC_CLIENTS) written on each run from DJANGO_PORT / DJANGO_PUBLIC_URL. Variables already set win.
+// apps/django needs Debian's python3-django and python3-authlib; without them it is skipped, not fatal.
+//
 // Plain Node (>= 20), no dependencies.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -30,6 +36,9 @@ const REDIS_DIR = path.join(DATA_DIR, 'redis');
 const REDIS_LOG = path.join(REDIS_DIR, 'redis-server.log');
 const SECRET_FILE = path.join(DATA_DIR, 'dev-session-password');
 const FILE_STORE_DIR = path.join(DATA_DIR, 'sessions');
+const OIDC_JWKS_FILE = path.join(DATA_DIR, 'oidc-jwks.json');
+const OIDC_CLIENTS_FILE = path.join(DATA_DIR, 'oidc-clients.json');
+const DJANGO_SECRET_FILE = path.join(DATA_DIR, 'django-oidc-secret');
 // The development account `npm run dev` creates (through the apps) and prints.
 const DEMO_USER = process.env.IRONLINK_DEMO_USER || 'demo';
 const DEMO_PASSWORD = process.env.IRONLINK_DEMO_PASSWORD || 'ironlink-demo';
@@ -154,6 +163,77 @@ function sessionPassword() {
   fs.chmodSync(SECRET_FILE, 0o600);
   log(`SESSION_PASSWORD: generated a development secret and saved it in ${rel(SECRET_FILE)} (reused on later runs; set SESSION_PASSWORD to override).`);
   return secret;
+}
+
+// ---------------------------------------------------------------- OpenID provider material
+
+/** Read a development secret file; a missing or unreadable one is '' (and made again). */
+function readSecretFile(file) {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** The provider's signing key: one RS256 key, generated once (private: mode 0600). */
+function ensureOidcJwks() {
+  try {
+    const { keys } = JSON.parse(fs.readFileSync(OIDC_JWKS_FILE, 'utf8'));
+    if (keys?.[0]?.d && keys[0].kid) {
+      fs.chmodSync(OIDC_JWKS_FILE, 0o600);
+      return;
+    }
+  } catch {}
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(12).toString('base64url'), alg: 'RS256', use: 'sig' };
+  fs.writeFileSync(OIDC_JWKS_FILE, `${JSON.stringify({ keys: [jwk] }, null, 2)}\n`, { mode: 0o600 });
+  fs.chmodSync(OIDC_JWKS_FILE, 0o600);
+  log(`OIDC: generated the provider's development signing key in ${rel(OIDC_JWKS_FILE)} (reused on later runs).`);
+}
+
+function djangoClientSecret() {
+  if (process.env.DJANGO_OIDC_CLIENT_SECRET) return process.env.DJANGO_OIDC_CLIENT_SECRET;
+  let secret = readSecretFile(DJANGO_SECRET_FILE);
+  if (secret.length < 32) {
+    secret = randomBytes(32).toString('base64url'); // 43 characters
+    fs.writeFileSync(DJANGO_SECRET_FILE, `${secret}\n`, { mode: 0o600 });
+  }
+  fs.chmodSync(DJANGO_SECRET_FILE, 0o600);
+  return secret;
+}
+
+/** The provider's environment and the Django app's: IRONLINK_OIDC_JWKS, IRONLINK_OIDC_CLIENTS, DJANGO_OIDC_CLIENT_SECRET. */
+function oidcEnvironment(djangoUrl) {
+  fs.mkdirSync(DATA_DIR, { recursive: true, mode: 0o700 });
+  const env = { DJANGO_OIDC_CLIENT_SECRET: djangoClientSecret() };
+  if (!process.env.IRONLINK_OIDC_JWKS) {
+    ensureOidcJwks();
+    env.IRONLINK_OIDC_JWKS = `@${OIDC_JWKS_FILE}`;
+  }
+  if (process.env.IRONLINK_OIDC_CLIENTS) {
+    log('OIDC: IRONLINK_OIDC_CLIENTS from the environment (it must list the Django app for its sign-in to work).');
+    return env;
+  }
+  const client = {
+    client_id: process.env.DJANGO_OIDC_CLIENT_ID || 'django',
+    client_secret: env.DJANGO_OIDC_CLIENT_SECRET,
+    redirect_uris: [`${djangoUrl}/oidc/callback`],
+    post_logout_redirect_uris: [`${djangoUrl}/`],
+    backchannel_logout_uri: `${djangoUrl}/oidc/backchannel-logout`,
+    backchannel_logout_session_required: true,
+    grant_types: ['authorization_code', 'refresh_token'],
+  };
+  fs.writeFileSync(OIDC_CLIENTS_FILE, `${JSON.stringify([client], null, 2)}\n`, { mode: 0o600 });
+  fs.chmodSync(OIDC_CLIENTS_FILE, 0o600);
+  env.IRONLINK_OIDC_CLIENTS = `@${OIDC_CLIENTS_FILE}`;
+  return env;
+}
+
+/** Can apps/django run here? (Debian's python3-django and python3-authlib, and python3-requests for Authlib's client.) */
+function djangoCanRun() {
+  const python = process.env.IRONLINK_PYTHON || '/usr/bin/python3';
+  return spawnSync(python, ['-c', 'import django, authlib, requests'], { stdio: 'ignore', timeout: 10000 }).status === 0;
 }
 
 // ---------------------------------------------------------------- state + shutdown
@@ -414,7 +494,11 @@ const password = sessionPassword();
 const onePort = process.env.APP_ONE_PORT || '5000';
 const twoPort = process.env.APP_TWO_PORT || '7000';
 const servicePort = process.env.SERVICE_PORT || '9000';
-for (const [name, port] of [['APP_ONE_PORT', onePort], ['APP_TWO_PORT', twoPort], ['SERVICE_PORT', servicePort]]) {
+const djangoPort = process.env.DJANGO_PORT || '8000';
+const djangoUrl = (process.env.DJANGO_PUBLIC_URL || `http://127.0.0.1:${djangoPort}`).replace(/\/+$/, '');
+const withDjango = djangoCanRun();
+const ports = [['APP_ONE_PORT', onePort], ['APP_TWO_PORT', twoPort], ['SERVICE_PORT', servicePort], ...(withDjango ? [['DJANGO_PORT', djangoPort]] : [])];
+for (const [name, port] of ports) {
   if (!(await portIsFree(Number(port)))) warn(`port ${port} (${name}) is already in use; that app will fail to start.`);
 }
 
@@ -426,6 +510,9 @@ const env = {
   SESSION_PASSWORD: password,
   IRONLINK_DEMO_USER: DEMO_USER,
   IRONLINK_DEMO_PASSWORD: DEMO_PASSWORD,
+  ...oidcEnvironment(djangoUrl),
+  // The Django app's issuer is the sign-in app's origin (LOGIN_URL, else the first of APP_ORIGINS, else app one).
+  IRONLINK_ISSUER: process.env.IRONLINK_ISSUER || process.env.LOGIN_URL || process.env.APP_ORIGINS?.split(',')[0]?.trim() || `http://127.0.0.1:${onePort}`,
   NEXT_TELEMETRY_DISABLED: process.env.NEXT_TELEMETRY_DISABLED ?? '1',
 };
 
@@ -438,6 +525,11 @@ log('Apps (use the same host name, 127.0.0.1, for all so they share the session 
 log(`  app one  http://127.0.0.1:${onePort}`);
 log(`  app two  http://127.0.0.1:${twoPort}`);
 log(`  service  ${process.env.SERVICE_URL || `http://127.0.0.1:${servicePort}`}  (Express, apps/service)`);
+log(
+  withDjango
+    ? `  django   ${djangoUrl}  (Django, apps/django: signs in through app one's OpenID provider)`
+    : '  django   not started: /usr/bin/python3 lacks Django/Authlib (sudo apt-get install -y python3-django python3-authlib python3-requests)',
+);
 log(`Demo account (development only): username "${DEMO_USER}", password "${DEMO_PASSWORD}".`);
 log(`Starting: turbo ${turboArgs.join(' ')}`);
 console.log('');

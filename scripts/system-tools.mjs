@@ -7,6 +7,10 @@
 // CHROMIUM_PATH (default /usr/bin/chromium) is where Playwright finds the browser (playwright.config.ts):
 // Playwright cannot download browsers here, so it uses the system's.
 //
+// apps/django (`turbo run test` runs its Django tests) needs Django, Authlib and requests (Authlib's Django
+// client speaks HTTP through it; Debian's python3-authlib does not pull it in) importable by IRONLINK_PYTHON
+// (default /usr/bin/python3, the Python Debian's python3-* packages install into).
+//
 // Plain Node, no dependencies.
 
 import { spawnSync } from 'node:child_process';
@@ -14,11 +18,15 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const pythonPath = process.env.IRONLINK_PYTHON || '/usr/bin/python3';
 
 /** What the tests need: how to tell it is there, and the package that brings it on Debian/Ubuntu and on macOS. */
 export const systemTools = [
   { name: 'redis-server', present: () => onPath('redis-server') !== undefined, apt: 'redis-server', brew: 'brew install redis' },
   { name: 'chromium', present: () => isExecutable(chromiumPath), apt: 'chromium', brew: 'brew install --cask chromium (then set CHROMIUM_PATH)' },
+  { name: 'python3-django', present: () => pythonImports('django'), apt: 'python3-django', brew: 'pip3 install "django>=3.2,<4" (then set IRONLINK_PYTHON to that python3)' },
+  { name: 'python3-authlib', present: () => pythonImports('authlib'), apt: 'python3-authlib', brew: 'pip3 install "authlib>=1.2"' },
+  { name: 'python3-requests', present: () => pythonImports('requests'), apt: 'python3-requests', brew: 'pip3 install requests' },
 ];
 
 function isExecutable(file) {
@@ -28,6 +36,10 @@ function isExecutable(file) {
   } catch {
     return false;
   }
+}
+
+function pythonImports(module) {
+  return spawnSync(pythonPath, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
 }
 
 function onPath(binary) {
@@ -50,13 +62,19 @@ function run(prefix, args) {
 
 function install(missing, prefix) {
   const packages = missing.map((tool) => tool.apt);
-  console.log(`system-tools: installing ${packages.join(' ')} with apt-get (the tests need ${missing.map((tool) => tool.name).join(' and ')})`);
+  console.log(`system-tools: installing ${packages.join(' ')} with apt-get (the tests need ${names(missing)})`);
   return run(prefix, ['apt-get', 'update', '-qq']) && run(prefix, ['apt-get', 'install', '-y', '-qq', ...packages]);
+}
+
+/** "a", "a and b", "a, b and c". */
+function names(tools) {
+  const all = tools.map((tool) => tool.name);
+  return all.length < 3 ? all.join(' and ') : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
 }
 
 function explain(missing, why) {
   return [
-    `system-tools: the tests need ${missing.map((tool) => tool.name).join(' and ')}, which ${missing.length === 1 ? 'is' : 'are'} not installed, and ${why}.`,
+    `system-tools: the tests need ${names(missing)}, which ${missing.length === 1 ? 'is' : 'are'} not installed, and ${why}.`,
     `  Debian/Ubuntu:     sudo apt-get install -y ${missing.map((tool) => tool.apt).join(' ')}`,
     ...missing.map((tool, i) => `  ${i === 0 ? 'macOS (Homebrew): ' : '                  '}${tool.brew}`),
     'Then run npm test again.',

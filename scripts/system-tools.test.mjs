@@ -10,11 +10,19 @@ import { fileURLToPath } from 'node:url';
 const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'system-tools.mjs');
 // The script runs by node's full path: PATH holds only what a test puts there (node may live in /usr/bin, beside redis-server and apt-get).
 const emptyDir = mkdtempSync(path.join(os.tmpdir(), 'system-tools-empty-'));
-process.on('exit', () => rmSync(emptyDir, { recursive: true, force: true }));
+// A python3 that imports anything, so apps/django's Python packages count as present unless a test says otherwise.
+const pythonDir = mkdtempSync(path.join(os.tmpdir(), 'system-tools-python-'));
+const python = path.join(pythonDir, 'python3');
+writeFileSync(python, '#!/bin/sh\nexit 0\n');
+chmodSync(python, 0o755);
+process.on('exit', () => {
+  rmSync(emptyDir, { recursive: true, force: true });
+  rmSync(pythonDir, { recursive: true, force: true });
+});
 
 function check(env) {
   const started = Date.now();
-  const result = spawnSync(process.execPath, [script], { env: { HOME: os.tmpdir(), ...env }, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, [script], { env: { HOME: os.tmpdir(), IRONLINK_PYTHON: python, ...env }, encoding: 'utf8', timeout: 30_000 });
   return { ...result, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -48,6 +56,15 @@ test('only what is missing is named', () => {
   assert.equal(result.status, 1);
   assert.match(result.stderr, /the tests need redis-server, which is not installed/);
   assert.doesNotMatch(result.stderr, /chromium/);
+});
+
+test("without Django, Authlib and requests for apps/django's tests it names the three Debian packages and the pip commands", () => {
+  const result = check({ PATH: emptyDir, CHROMIUM_PATH: process.execPath, IRONLINK_PYTHON: '/nonexistent/python3' });
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /the tests need redis-server, python3-django, python3-authlib and python3-requests, which are not installed/);
+  assert.match(result.stderr, /sudo apt-get install -y redis-server python3-django python3-authlib python3-requests/);
+  assert.match(result.stderr, /pip3 install "django>=3.2,<4"/);
+  assert.match(result.stderr, /pip3 install "authlib>=1.2"/);
 });
 
 test('with an apt-get that can run unattended it installs what is missing, says so, and succeeds', () => {
