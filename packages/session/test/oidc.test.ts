@@ -225,7 +225,7 @@ describe.each(stores)("the OpenID Provider on the $kind store", ({ store }) => {
   describe("refusals, each a clear OAuth error", () => {
     test("an unknown client or an unregistered redirect_uri: an error page, never a redirect", async () => {
       const { cookie } = await signIn();
-      for (const params of [{ client_id: "nobody" }, { redirect_uri: "https://evil.example/cb" }]) {
+      for (const params of [{ client_id: "nobody" }, { redirect_uri: "https://evil.example/cb" }] as Record<string, string>[]) {
         const url = client.buildAuthorizationUrl(rpConfig, { redirect_uri: redirectUri, scope: "openid", ...params });
         const response = await fetch(url, { redirect: "manual", headers: { cookie } });
         expect(response.status).toBe(400);

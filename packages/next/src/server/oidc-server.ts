@@ -19,24 +19,29 @@ export interface OidcServer {
 }
 
 export function oidcServer({ trustProxy }: { trustProxy: boolean }): OidcServer {
-  let provider: Promise<OidcProvider> | undefined;
-  const started = () => {
+  let starting: Promise<OidcProvider> | undefined;
+  let served: OidcProvider | undefined;
+  // Started once register() has announced this process as the sign-in host: at start, or at the first request after.
+  const start = () => {
     const host = signInHost();
-    if (!host || host.fleet.config.oidc.clients.length === 0) return undefined;
-    provider ??= createOidcProvider(host.fleet, { trustProxy });
-    return provider;
+    if (starting || !host || host.fleet.config.oidc.clients.length === 0) return starting;
+    starting = createOidcProvider(host.fleet, { trustProxy });
+    starting.then(
+      (provider) => (served = provider),
+      (error: Error) => console.error(`ironlink: the OpenID Provider did not start: ${error.message}`),
+    );
+    return starting;
   };
-  const pathOf = (req: IncomingMessage) => (req.url ?? "/").split("?", 1)[0] ?? "/";
   return {
-    start: async () => void (await started()),
-    handles: (req) => (pathOf(req).startsWith("/oidc/") || pathOf(req).startsWith("/.well-known/o")) && started() !== undefined,
+    start: async () => void (await start()),
+    handles: (req) => {
+      if (!served) void start();
+      return served?.handles((req.url ?? "/").split("?", 1)[0] ?? "/") ?? false;
+    },
     handle: (req, res) => {
       // As for the app's pages: a store known to be down is a 503 at once, not oidc-provider's 500.
       if (signInHost()?.fleet.isStoreDown()) return unavailable(res, "The session store is not answering; try again in a moment.");
-      started()?.then(
-        (served) => served.handle(req, res),
-        (error: Error) => unavailable(res, `The OpenID Provider did not start: ${error.message}`),
-      );
+      served?.handle(req, res);
     },
   };
 }

@@ -29,7 +29,18 @@ const consumable = new Set(["AuthorizationCode", "RefreshToken", "DeviceCode", "
 
 type Payload = Record<string, unknown> & { grantId?: string; uid?: string; consumed?: number };
 
-export function fleetAdapter({ records, passwords, maxTtlSeconds, isGrantAlive }: AdapterOptions) {
+/** One model's storage, as oidc-provider calls it. */
+export interface ModelStorage {
+  upsert(id: string, payload: Payload, expiresIn?: number): Promise<void>;
+  find(id: string): Promise<Payload | undefined>;
+  findByUid(uid: string): Promise<Payload | undefined>;
+  findByUserCode(userCode: string): Promise<undefined>;
+  consume(id: string): Promise<void>;
+  destroy(id: string): Promise<void>;
+  revokeByGrantId(grantId: string): Promise<void>;
+}
+
+export function fleetAdapter({ records, passwords, maxTtlSeconds, isGrantAlive }: AdapterOptions): new (name: string) => ModelStorage {
   const ttlOf = (expiresIn: number | undefined) => Math.max(1, Math.min(maxTtlSeconds, Math.ceil(expiresIn ?? maxTtlSeconds)));
   const grantSet = (grantId: string) => `GrantTokens:${grantId}`;
   const open = (sealed: string): Payload | undefined => {

@@ -23,7 +23,7 @@ import { createSignIns, type OidcSignIn, type SignIns, watchSessionEnds } from "
  *   fleet's sign-in page and comes back (the interaction, `interactionPath`). The clients are the fleet's own
  *   (IRONLINK_OIDC_CLIENTS), so there is no consent screen.
  * - The provider's session follows the fleet's: another person (or another sign-in) in the fleet session
- *   means a new login, so a new `sub` (`fleetSessionCheck`).
+ *   means a new login, so a new `sub` (`fleetPolicy`).
  * - Grants live as long as their fleet session (adapter.ts, sign-ins.ts), and every end of a fleet session,
  *   a timeout included, sends a logout token to each client it signed in to, through a retrying queue.
  */
@@ -35,7 +35,13 @@ export interface OidcProvider {
   close(): Promise<void>;
 }
 
-export interface OidcProviderOptions {
+/** The provider's types: `OidcProvider.Options`. */
+export declare namespace OidcProvider {
+  /** createOidcProvider's options. */
+  type Options = ProviderOptions;
+}
+
+interface ProviderOptions {
   /** Whether a trusted proxy's X-Forwarded-Proto says the scheme (TRUSTED_PROXIES is set). */
   trustProxy?: boolean;
 }
@@ -44,7 +50,7 @@ const discoveryPaths = new Set(["/.well-known/openid-configuration", "/.well-kno
 /** Seconds: access tokens live minutes, codes one, an unfinished sign-in ten. */
 const lifetimes = { AccessToken: 600, AuthorizationCode: 60, IdToken: 3600, Interaction: 600, ClientCredentials: 600 } as const;
 
-export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: OidcProviderOptions = {}): Promise<OidcProvider> {
+export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: OidcProvider.Options = {}): Promise<OidcProvider> {
   const { config } = fleet;
   const passwords = normalizePasswords(config.password);
   const records = recordsOf(fleet);
