@@ -14,6 +14,7 @@ import { assertClean, type LoadResult, load } from "./http";
 import { type LiveResult, liveGoals, liveReport, runLive } from "./live";
 import { type MemoryResult, runMemory } from "./memory";
 import { runMicro } from "./micro";
+import { type OidcResult, oidcGoals, oidcReport, runOidc } from "./oidc";
 import { runSignIn, type SignInResult, signInFigures, signInGoals, signInReport } from "./sign-in";
 import { cleanup, cpuSeconds, freePort, installSignalHandlers, interrupted, onCleanup } from "./processes";
 import { type CommandCounts, commandDelta, commandStats, describeCounts, infoField, total, traceCommands } from "./redis-stats";
@@ -28,6 +29,7 @@ const skipBuild = args.has("--skip-build");
 const liveOnly = args.has("--live-only");
 const contendersOnly = args.has("--contenders-only");
 const signInOnly = args.has("--sign-in-only");
+const oidcOnly = args.has("--oidc-only");
 const acrossRuns = args.has("--across-runs");
 
 const config = {
@@ -89,6 +91,13 @@ function measureLive(): Promise<LiveResult> {
 /** Part 9. The fixture (for Ironlink-on-Next writes) is built here only when part 2 did not build it. */
 function measureContenders(buildFixture: boolean): Promise<ContendersResult> {
   return runContenders({ quick, skipBuild, buildFixture, log });
+}
+
+/** Part 10: the OpenID Provider, on a Redis and servers of its own (with `--cpu-prof`, their CPU profiles). */
+function measureOidc(): Promise<OidcResult> {
+  const profileDir = join(benchDir, ".profiles");
+  if (cpuProfile) mkdirSync(profileDir, { recursive: true });
+  return runOidc({ quick, log, profileDir: cpuProfile ? profileDir : undefined });
 }
 
 /** Part 1: a private Redis, a connection for its statistics, and what the machine runs. */
@@ -220,6 +229,7 @@ async function main(): Promise<void> {
     memory: later.memory satisfies MemoryResult,
     live: later.live satisfies LiveResult,
     contenders: later.peers satisfies ContendersResult,
+    oidc: later.oidc satisfies OidcResult,
     goals,
   });
   if (goals.some((g) => !g.pass)) process.exitCode = 1;
@@ -359,7 +369,7 @@ async function writeRounds({ base, stats, measure }: Fixture, writeCookies: stri
   return { writeTurns, writeDelta: sumCounts(writeCommands), writesSent };
 }
 
-/** Parts 5 to 9: sign-in on the fixture; then, its server stopped, the library, memory, live sign-out and the contenders. */
+/** Parts 5 to 10: sign-in on the fixture; then, its server stopped, the library, memory, live sign-out, the contenders and the OpenID Provider. */
 async function measureLaterParts(fixture: Fixture) {
   const { base, nextPid, mintIronlinkCookie, ironCookie, startAnother, redis, password } = fixture;
   // 5. Sign-in: reads during a burst of sign-ins, and sign-ins while reads saturate (sign-in.ts).
@@ -381,10 +391,13 @@ async function measureLaterParts(fixture: Fixture) {
 
   // 9. Contenders: a Redis and servers of their own again; the fixture is already built (part 2).
   const peers = await measureContenders(false);
-  return { signIn, micro, memory, live, peers };
+
+  // 10. The OpenID Provider: its Redis against oidc-provider's in-memory adapter, and a browser's hop.
+  const oidc = await measureOidc();
+  return { signIn, micro, memory, live, peers, oidc };
 }
 
-function fullGoals(reads: Reads, writes: Writes, { signIn, memory, live, peers }: LaterParts): Goal[] {
+function fullGoals(reads: Reads, writes: Writes, { signIn, memory, live, peers, oidc }: LaterParts): Goal[] {
   const { ratioIron, ratioPlain, commandsPerRead, readDelta, readsSent, readTrace } = reads;
   const { commandsPerSave, writeTrace } = writes;
   return [
@@ -411,6 +424,7 @@ function fullGoals(reads: Reads, writes: Writes, { signIn, memory, live, peers }
     },
     ...liveGoals(live),
     ...contenderGoals(peers),
+    ...oidcGoals(oidc),
   ];
 }
 
@@ -439,6 +453,8 @@ function fullReport(machine: Machine, loadAtStart: string, reads: Reads, writes:
     ...liveReport(later.live),
     "",
     ...contendersReport(later.peers),
+    "",
+    ...oidcReport(later.oidc),
     "",
     "### Goals",
     "",
@@ -580,6 +596,8 @@ const run = acrossRuns
     ? mainPart("signIn", measureSignIn, signInReport, signInGoals)
     : contendersOnly
     ? mainPart("contenders", () => measureContenders(!skipBuild), contendersReport, contenderGoals)
+    : oidcOnly
+    ? mainPart("oidc", measureOidc, oidcReport, oidcGoals)
     : main();
 run
   .catch((error: unknown) => {
