@@ -15,6 +15,7 @@ const errorWords: Record<string, string> = {
   invalid_redirect_uri: "The app that sent you here asked to return to an address it has not registered, so you were not sent there.",
   invalid_request: "The app that sent you here made a request this sign-in service cannot accept.",
   session_not_found: "This sign-in took too long or was already finished. Go back to the app and sign in again.",
+  server_error: "The sign-in service could not finish this just now. Go back to the app and try again in a moment.",
 };
 
 export function errorPage(out: { error: string; error_description?: string }): string {

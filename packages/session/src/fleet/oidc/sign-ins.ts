@@ -90,6 +90,8 @@ export async function watchSessionEnds(
     // Announcements may have been missed while the store was away: look at every session on the list.
     () => void sweep(Number.MAX_SAFE_INTEGER).catch(report),
   );
+  // At start too: a session ended while no sign-in process listened is found now, not at its expiry.
+  void sweep(Number.MAX_SAFE_INTEGER).catch(report);
   const timer = setInterval(() => void sweep(Date.now()).catch(report), intervalMs);
   timer.unref();
   return {
