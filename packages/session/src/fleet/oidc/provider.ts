@@ -9,9 +9,10 @@ import type { OidcClient } from "../oidc-settings";
 import { fleetAdapter } from "./adapter";
 import { createDeliveries, deliveringFetch } from "./delivery";
 import { signingKeys } from "./keys";
-import { errorPage, logoutPage, signedOutPage } from "./pages";
+import { errorPage } from "./pages";
 import { fileRecords, type OidcRecords, redisRecords } from "./records";
 import { endFleetSessionOnLogout, type FleetViews, fleetViews, interactionRoute, profileOf, recordSignIns, renderPage } from "./interaction";
+import { protocolSettings } from "./protocol";
 import { createSignIns, type OidcSignIn, type SignIns, watchSessionEnds } from "./sign-ins";
 
 /**
@@ -47,8 +48,6 @@ interface ProviderOptions {
 }
 
 const discoveryPaths = new Set(["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"]);
-/** Seconds: access tokens live minutes, codes one, an unfinished sign-in ten. */
-const lifetimes = { AccessToken: 600, AuthorizationCode: 60, IdToken: 3600, Interaction: 600, ClientCredentials: 600 } as const;
 
 export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: OidcProvider.Options = {}): Promise<OidcProvider> {
   const { config } = fleet;
@@ -92,53 +91,6 @@ function recordsOf(fleet: Fleet): OidcRecords {
   if (store.kind === "file") return fileRecords(`${store.dir}/oidc`);
   if (!fleet.redis) throw new Error("ironlink: the fleet has no Redis client for the OpenID Provider's records.");
   return redisRecords(fleet.redis, `ironlink:fleet:${fleet.config.fleetName}:oidc:`);
-}
-
-/** The protocol's choices: code flow only, PKCE S256, no consent, signed ID tokens, refresh bound to the session. */
-function protocolSettings(clients: OidcClient[], jwks: { keys: object[] }, sessionSeconds: number): Configuration {
-  const algs = ["RS256", "ES256"];
-  return {
-    clients: clients as Configuration["clients"],
-    jwks: jwks as Configuration["jwks"],
-    responseTypes: ["code"],
-    scopes: ["openid", "profile"],
-    // amr with openid: how the person signed in travels in every ID token (oidc-provider filters claims by scope).
-    claims: { openid: ["sub", "amr"], profile: ["preferred_username"], auth_time: null, sid: null },
-    // The ID token carries preferred_username itself: most clients read the profile from it.
-    conformIdTokenClaims: false,
-    pkce: { required: (_ctx, client) => client.clientAuthMethod === "none" },
-    enabledJWA: { idTokenSigningAlgValues: algs, userinfoSigningAlgValues: algs, introspectionSigningAlgValues: algs, authorizationSigningAlgValues: algs },
-    features: {
-      devInteractions: { enabled: false },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
-      backchannelLogout: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: (ctx, form) => renderPage(ctx, logoutPage(form, ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId), undefined),
-        postLogoutSuccessSource: (ctx) => renderPage(ctx, signedOutPage(), undefined),
-      },
-    },
-    // A refresh token whenever the client may use one: it is bound to the fleet session, so "online" only.
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
-    ttl: { ...lifetimes, Grant: sessionSeconds, Session: sessionSeconds, RefreshToken: sessionSeconds },
-    // A browser client (PKCE, no secret) may call the token endpoint from the origins it returns to.
-    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
-    routes: {
-      authorization: "/oidc/auth",
-      token: "/oidc/token",
-      userinfo: "/oidc/me",
-      jwks: "/oidc/jwks",
-      end_session: "/oidc/session/end",
-      revocation: "/oidc/token/revocation",
-      introspection: "/oidc/token/introspection",
-      pushed_authorization_request: "/oidc/request",
-      registration: "/oidc/reg",
-      code_verification: "/oidc/device",
-      device_authorization: "/oidc/device/auth",
-      backchannel_authentication: "/oidc/backchannel",
-    },
-  } as Configuration;
 }
 
 /** oidc-provider signs its cookies: keys derived from SESSION_PASSWORD, newest first, so rotating it rotates them. */
