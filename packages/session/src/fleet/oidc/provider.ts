@@ -1,6 +1,5 @@
 import { hkdfSync } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { interactionPath, oidcPrefix } from "./paths";
 import Provider, { type Configuration, type KoaContextWithOIDC, interactionPolicy } from "oidc-provider";
 import { normalizePasswords } from "../../options";
 import { FleetConfigError } from "../config";
@@ -10,6 +9,7 @@ import { fleetAdapter } from "./adapter";
 import { createDeliveries, deliveringFetch } from "./delivery";
 import { signingKeys } from "./keys";
 import { errorPage } from "./pages";
+import { interactionPath, oidcPrefix } from "./paths";
 import { fileRecords, type OidcRecords, redisRecords } from "./records";
 import { endFleetSessionOnLogout, type FleetViews, fleetViews, interactionRoute, profileOf, recordSignIns, renderPage } from "./interaction";
 import { protocolSettings } from "./protocol";
