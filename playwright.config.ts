@@ -1,14 +1,31 @@
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig, devices } from "@playwright/test";
-import { appEnvironment, appOne, appTwo, fileFleet, hostResolverRules, ports, redisUrl, service } from "./tests/e2e/env";
+import {
+  appEnvironment,
+  appOne,
+  appTwo,
+  django,
+  djangoEnvironment,
+  fileFleet,
+  hostResolverRules,
+  oidcProviderEnvironment,
+  ports,
+  redisUrl,
+  service,
+  timeoutFleet,
+} from "./tests/e2e/env";
 
 /**
  * End-to-end tests: a private Redis and both apps (`next start`, so run `turbo run build` first; the root
  * `npm run test:e2e` does both) and the Express service (apps/service). Ports default to
  * 6479 / 5100 / 7100 / 9100 and can be moved with E2E_REDIS_PORT, E2E_APP_ONE_PORT, E2E_APP_TWO_PORT and
- * E2E_SERVICE_PORT.
+ * E2E_SERVICE_PORT. apps/django (Python's Django and Authlib, which scripts/system-tools.mjs installs), an
+ * OpenID Connect client of app one, is on 8100 (E2E_DJANGO_PORT); the idle-timeout fleet of the
+ * "oidc-timeout" project on 6480 / 5102 / 8101 (E2E_TIMEOUT_REDIS_PORT, E2E_TIMEOUT_APP_ONE_PORT,
+ * E2E_TIMEOUT_DJANGO_PORT).
  */
 
 // Redis keeps nothing on disk (--save "" --appendonly no), but it still wants a working directory.
@@ -27,6 +44,39 @@ const fileAppEnv = {
   SESSION_STORE: "file",
   SESSION_FILE_PATH: sessionDir,
 };
+
+// app one is the fleet's OpenID Provider for apps/django: a private signing key (RS256) and a client secret
+// made for this run (the runner's load of the config starts the servers; a worker's copy is never used), and
+// a data directory per Django for its file sessions and sid index, removed on exit like Redis's.
+function throwawayDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+const signingKey = { ...generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }), kid: `e2e-${randomBytes(6).toString("hex")}`, alg: "RS256", use: "sig" };
+const oidcJwks = JSON.stringify({ keys: [signingKey] });
+const secret = () => randomBytes(32).toString("base64url"); // 43 characters: the provider wants at least 32
+
+const djangoSecret = secret();
+const appOneEnv = { ...appEnv, ...oidcProviderEnvironment({ djangoOrigin: django, clientSecret: djangoSecret, jwks: oidcJwks }) };
+const djangoEnv = djangoEnvironment({ port: ports.django, issuer: appOne, clientSecret: djangoSecret, secretKey: secret(), dataDir: throwawayDir("ironlink-e2e-django-") });
+
+// The idle-timeout fleet (oidc-django-timeout.spec.ts): the same Django client on its own port, at an app one
+// whose sessions end after 60 s without a request, on a Redis of its own.
+const timeoutRedisDir = throwawayDir("ironlink-e2e-timeout-redis-");
+const timeoutDjangoSecret = secret();
+const timeoutAppOneEnv = {
+  ...appEnvironment({ redisUrl: timeoutFleet.redisUrl, appOnePort: ports.timeoutAppOne, appTwoPort: timeoutFleet.appTwoPort }),
+  SESSION_IDLE_TIMEOUT: String(timeoutFleet.idleSeconds),
+  ...oidcProviderEnvironment({ djangoOrigin: timeoutFleet.django, clientSecret: timeoutDjangoSecret, jwks: oidcJwks }),
+};
+const timeoutDjangoEnv = djangoEnvironment({
+  port: ports.timeoutDjango,
+  issuer: timeoutFleet.appOne,
+  clientSecret: timeoutDjangoSecret,
+  secretKey: secret(),
+  dataDir: throwawayDir("ironlink-e2e-timeout-django-"),
+});
 
 const browser = {
   ...devices["Desktop Chrome"],
@@ -59,6 +109,7 @@ const privateFleetSpecs = /(client-address|hashing-busy|live-idle-timeout|live-s
 const faultsSpec = /faults\.spec\.ts/;
 const outsideAppsSpec = /outside-apps\.spec\.ts/;
 const crossSiteSpecs = /cross-site(-subdomains|-secure)?\.spec\.ts/;
+const oidcTimeoutSpec = /oidc-django-timeout\.spec\.ts/;
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -82,11 +133,18 @@ export default defineConfig({
     // Listed first, so the runner starts them at once beside the other worker's "chromium" specs instead of
     // after them all with one worker idle (the idle-timeout spec mostly waits).
     { name: "private-fleets", testMatch: privateFleetSpecs, use: browser, workers: 1 },
-    { name: "chromium", testIgnore: [/sso-file-store\.spec\.ts/, privateFleetSpecs, faultsSpec, outsideAppsSpec, crossSiteSpecs], use: browser },
+    { name: "chromium", testIgnore: [/sso-file-store\.spec\.ts/, privateFleetSpecs, faultsSpec, outsideAppsSpec, crossSiteSpecs, oidcTimeoutSpec], use: browser },
     { name: "file-store", testMatch: /sso-file-store\.spec\.ts/, use: browser },
     // Redis killed and restarted under load, every answer within 2 s: after the specs above, with nothing
     // but the file-store specs beside it (a busy machine's wrong-password answers took 2.8-3 s beside them).
     { name: "faults", testMatch: faultsSpec, use: browser, dependencies: ["chromium", "private-fleets"] },
+    // A fleet session's idle timeout reaching Django by back-channel: a real timeout, so about 65 s of waiting
+    // on the idle-timeout fleet the config starts with the others (no start-up in the test). Projects run in
+    // phases (a project starts once its dependencies are done), and "faults" runs alone in its phase, a
+    // serial spec on one worker with the other idle: with faults' dependencies this test takes that idle
+    // worker, beside faults, instead of a worker of the busy first phase. Its load beside faults is one
+    // sign-in and a few page loads, then polls of a Django page that nothing else serves.
+    { name: "oidc-timeout", testMatch: oidcTimeoutSpec, use: browser, dependencies: ["chromium", "private-fleets"] },
     // Installs and builds projects outside the workspace (minutes of npm and `next build`): after the specs
     // whose time limits that load could push, beside the demo fleet they all use.
     { name: "outside-apps", testMatch: outsideAppsSpec, use: browser, dependencies: ["faults"] },
@@ -107,8 +165,10 @@ export default defineConfig({
     {
       name: "app-one",
       command: "npm run start -w @ironlink/app-one",
-      url: `${appOne}/api/health`,
-      env: appEnv,
+      // The fleet's sign-in app, so its OpenID Provider too (the other apps have no clients): ready once the
+      // provider answers its discovery document (a 404 until it has started), not only the app.
+      url: `${appOne}/.well-known/openid-configuration`,
+      env: appOneEnv,
       reuseExistingServer: false,
       timeout: 120_000,
       gracefulShutdown: stopGently,
@@ -137,6 +197,41 @@ export default defineConfig({
       url: `${service}/api/health`,
       // As in production, like the apps under `next start`: the same Secure __Host- cookie.
       env: { ...appEnv, NODE_ENV: "production" },
+      reuseExistingServer: false,
+      timeout: 120_000,
+      gracefulShutdown: stopGently,
+    },
+    {
+      name: "django",
+      command: "npm run start -w @ironlink/django",
+      url: `${django}/health`,
+      env: djangoEnv,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      gracefulShutdown: stopGently,
+    },
+    {
+      name: "timeout-redis",
+      command: `redis-server --port ${ports.timeoutRedis} --bind 127.0.0.1 --save "" --appendonly no --dir ${JSON.stringify(timeoutRedisDir)}`,
+      port: ports.timeoutRedis,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      gracefulShutdown: stopGently,
+    },
+    {
+      name: "timeout-app-one",
+      command: "npm run start -w @ironlink/app-one",
+      url: `${timeoutFleet.appOne}/.well-known/openid-configuration`,
+      env: timeoutAppOneEnv,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      gracefulShutdown: stopGently,
+    },
+    {
+      name: "timeout-django",
+      command: "npm run start -w @ironlink/django",
+      url: `${timeoutFleet.django}/health`,
+      env: timeoutDjangoEnv,
       reuseExistingServer: false,
       timeout: 120_000,
       gracefulShutdown: stopGently,

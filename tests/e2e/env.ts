@@ -21,6 +21,12 @@ export const ports = {
   /** The apps docs/adding-an-app.md makes outside the workspace (outside-apps.spec.ts). */
   outsideNext: port("E2E_OUTSIDE_NEXT_PORT", 5400),
   outsideService: port("E2E_OUTSIDE_SERVICE_PORT", 9400),
+  /** apps/django, an OpenID Connect client of app one (oidc-django.spec.ts). Chromium refuses some ports (6000, …). */
+  django: port("E2E_DJANGO_PORT", 8100),
+  /** The idle-timeout fleet of oidc-django-timeout.spec.ts: its own Redis, an app one and a Django (see timeoutFleet). */
+  timeoutRedis: port("E2E_TIMEOUT_REDIS_PORT", 6480),
+  timeoutAppOne: port("E2E_TIMEOUT_APP_ONE_PORT", 5102),
+  timeoutDjango: port("E2E_TIMEOUT_DJANGO_PORT", 8101),
 } as const;
 
 export const outsideApps = {
@@ -43,11 +49,29 @@ export const fileFleet = {
   },
 } as const;
 
+/**
+ * A third fleet for the "oidc-timeout" project: an app one with the shortest idle timeout the apps accept
+ * (SESSION_IDLE_TIMEOUT=60), on a Redis of its own, and a Django signed in through it. Only app one runs:
+ * APP_TWO_URL names a port nothing listens on.
+ */
+export const timeoutFleet = {
+  idleSeconds: 60,
+  redisUrl: `redis://127.0.0.1:${ports.timeoutRedis}`,
+  appOne: `http://127.0.0.1:${ports.timeoutAppOne}`,
+  /** In APP_ORIGINS only (the fleet's second origin); nothing serves it. */
+  appTwoPort: port("E2E_TIMEOUT_APP_TWO_PORT", 7102),
+  django: `http://127.0.0.1:${ports.timeoutDjango}`,
+} as const;
+
 export const appOne = `http://127.0.0.1:${ports.appOne}`;
 export const appTwo = `http://127.0.0.1:${ports.appTwo}`;
 /** The fleet's Express app (apps/service), on @ironlink/express. */
 export const service = `http://127.0.0.1:${ports.service}`;
 export const redisUrl = `redis://127.0.0.1:${ports.redis}`;
+/** apps/django (Django + Authlib), signed in through app one's OpenID Provider. */
+export const django = `http://127.0.0.1:${ports.django}`;
+/** Its client id at the provider (DJANGO_OIDC_CLIENT_ID's default). */
+export const djangoClientId = "django";
 
 /**
  * The Chromium switch of the "cross-site" project: every `.test` name goes to 127.0.0.1 (ports are kept), so
@@ -139,5 +163,40 @@ export function appEnvironment({ redisUrl, appOnePort, appTwoPort, servicePort }
     REDIS_CLUSTER_NODES: "",
     REDIS_SENTINELS: "",
     REDIS_SENTINEL_NAME: "",
+    // No OpenID Provider unless the config gives app one its clients (oidcProviderEnvironment).
+    IRONLINK_OIDC_CLIENTS: "",
+    IRONLINK_OIDC_JWKS: "",
+  };
+}
+
+/**
+ * What the provider (the fleet's sign-in app) adds to its environment to serve one Django client at
+ * `djangoOrigin`: the client (README of apps/django, "Joining the fleet") and the private signing keys.
+ */
+export function oidcProviderEnvironment({ djangoOrigin, clientSecret, jwks }: { djangoOrigin: string; clientSecret: string; jwks: string }): Record<string, string> {
+  const client = {
+    client_id: djangoClientId,
+    client_secret: clientSecret,
+    redirect_uris: [`${djangoOrigin}/oidc/callback`],
+    post_logout_redirect_uris: [`${djangoOrigin}/`],
+    backchannel_logout_uri: `${djangoOrigin}/oidc/backchannel-logout`,
+    backchannel_logout_session_required: true,
+    grant_types: ["authorization_code", "refresh_token"],
+  };
+  return { IRONLINK_OIDC_CLIENTS: JSON.stringify([client]), IRONLINK_OIDC_JWKS: jwks };
+}
+
+/** apps/django's environment (`npm run start -w @ironlink/django`): every setting it reads, pinned. */
+export function djangoEnvironment({ port, issuer, clientSecret, secretKey, dataDir }: { port: number; issuer: string; clientSecret: string; secretKey: string; dataDir: string }): Record<string, string> {
+  return {
+    DJANGO_PORT: String(port),
+    DJANGO_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    IRONLINK_ISSUER: issuer,
+    LOGIN_URL: issuer,
+    DJANGO_OIDC_CLIENT_ID: djangoClientId,
+    DJANGO_OIDC_CLIENT_SECRET: clientSecret,
+    DJANGO_SECRET_KEY: secretKey,
+    DJANGO_DEBUG: "",
+    DJANGO_DATA_DIR: dataDir,
   };
 }
