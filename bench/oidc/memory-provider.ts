@@ -1,9 +1,9 @@
 /**
  * The contender of issue 25's first goal: oidc-provider on its own in-memory adapter, configured as close as
  * the bench can to the fleet's provider (packages/session/src/fleet/oidc/provider.ts, which it may not
- * change): the same clients (with the same defaults added), keys, lifetimes, scopes, claims, routes and
- * features; the same auto-grant (no consent) and the same interaction (the fleet session's sign-in, no
- * prompt); findAccount giving the same claims. Kept in step with provider.ts by hand.
+ * change): the same protocol settings (protocol.ts: lifetimes, scopes, claims, routes, features), clients
+ * (with the same defaults added) and keys; the same auto-grant (no consent) and the same interaction (the
+ * fleet session's sign-in, no prompt); findAccount giving the same claims.
  *
  * What differs, beside the adapter: the grant is not bound to its fleet session (no "GrantSession" record, no
  * liveness check on Grant.find), the profile behind preferred_username is kept in this process's memory, the
@@ -15,14 +15,14 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Fleet } from "@ironlink/session/fleet";
 import Provider, { type Configuration, type InteractionResults, type KoaContextWithOIDC, interactionPolicy } from "oidc-provider";
+// The fleet provider's own protocol settings, from the session package's build (no export of the package).
+import { protocolSettings } from "../../packages/session/dist/fleet/oidc/protocol.js";
 
 type Middleware = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
 type FleetView = { user: Fleet.User; signedInAt: number };
 
 const interactionPath = "/oidc/interaction/";
 const discoveryPaths = new Set(["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"]);
-/** provider.ts's lifetimes (seconds). */
-const lifetimes = { AccessToken: 600, AuthorizationCode: 60, IdToken: 3600, Interaction: 600, ClientCredentials: 600 } as const;
 
 export async function createMemoryProvider(fleet: Fleet) {
   const { config } = fleet;
@@ -51,44 +51,6 @@ export async function createMemoryProvider(fleet: Fleet) {
   };
 }
 
-/** provider.ts's protocolSettings, less its pages (renderError, the logout pages) and its back-channel `fetch`. */
-function protocolSettings(clients: object[], jwks: { keys: object[] }, sessionSeconds: number): Configuration {
-  const algs = ["RS256", "ES256"];
-  return {
-    clients: clients as Configuration["clients"],
-    jwks: jwks as Configuration["jwks"],
-    responseTypes: ["code"],
-    scopes: ["openid", "profile"],
-    claims: { openid: ["sub", "amr"], profile: ["preferred_username"], auth_time: null, sid: null },
-    conformIdTokenClaims: false,
-    pkce: { required: (_ctx, client) => client.clientAuthMethod === "none" },
-    enabledJWA: { idTokenSigningAlgValues: algs, userinfoSigningAlgValues: algs, introspectionSigningAlgValues: algs, authorizationSigningAlgValues: algs },
-    features: {
-      devInteractions: { enabled: false },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
-      backchannelLogout: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
-    },
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
-    ttl: { ...lifetimes, Grant: sessionSeconds, Session: sessionSeconds, RefreshToken: sessionSeconds },
-    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
-    routes: {
-      authorization: "/oidc/auth",
-      token: "/oidc/token",
-      userinfo: "/oidc/me",
-      jwks: "/oidc/jwks",
-      end_session: "/oidc/session/end",
-      revocation: "/oidc/token/revocation",
-      introspection: "/oidc/token/introspection",
-      pushed_authorization_request: "/oidc/request",
-      registration: "/oidc/reg",
-      code_verification: "/oidc/device",
-      device_authorization: "/oidc/device/auth",
-      backchannel_authentication: "/oidc/backchannel",
-    },
-  } as Configuration;
-}
 
 /** The fleet session a request carries, read once per request (interaction.ts's fleetViews, less the public id). */
 function fleetViews(fleet: Fleet) {

@@ -1,26 +1,30 @@
 import { errors } from "oidc-provider";
-import { openIron, sealIron } from "../../iron-seal";
 import { hashedName } from "../../session-id";
 import type { OidcRecords } from "./records";
+import type { RecordSealer } from "./sealing";
 
 /**
  * oidc-provider's storage adapter over the fleet's store (records.ts): one class per model (AuthorizationCode,
  * AccessToken, RefreshToken, Grant, Session, Interaction, …), as oidc-provider asks. At rest, a record is
  * named by the SHA-256 of its id (a code, a token: a dump of the store gives none of them back) and its
- * payload is an iron seal under the fleet's SESSION_PASSWORD, as sessions are.
+ * payload is sealed under the fleet's SESSION_PASSWORD (sealing.ts).
  *
  * - `consume` marks a code or refresh token used with one atomic SET NX: of two exchanges racing with one
  *   code, one gets tokens and the other `invalid_grant`, and what the code issued is revoked (a replay).
- * - A Grant answers only while the fleet session it was made in is alive (`isGrantAlive`): so refresh,
- *   userinfo and introspection end with the fleet's session, however it ended.
+ * - A Grant answers only while the fleet session it was made in (its note: sign-ins.ts `bindGrant`) is
+ *   alive: so refresh, userinfo and introspection end with the fleet's session, however it ended.
  */
 export interface AdapterOptions {
   records: OidcRecords;
-  passwords: Record<string, string>;
+  sealer: RecordSealer;
   /** The longest a record is kept, in seconds, whatever oidc-provider asks (the fleet's absolute timeout). */
   maxTtlSeconds: number;
-  isGrantAlive(grantId: string): Promise<boolean>;
+  /** Whether the fleet session a grant's note names is alive. */
+  isSessionAlive(publicId: string | undefined): Promise<boolean>;
 }
+
+/** The name a model's record is stored under: its id hashed. */
+export const recordName = (model: string, id: string): string => `${model}:${hashedName(id)}`;
 
 /** The models whose records belong to a grant, revoked with it. */
 const grantable = new Set(["AccessToken", "AuthorizationCode", "RefreshToken", "DeviceCode", "BackchannelAuthenticationRequest"]);
@@ -40,17 +44,14 @@ export interface ModelStorage {
   revokeByGrantId(grantId: string): Promise<void>;
 }
 
-export function fleetAdapter({ records, passwords, maxTtlSeconds, isGrantAlive }: AdapterOptions): new (name: string) => ModelStorage {
+export function fleetAdapter({ records, sealer, maxTtlSeconds, isSessionAlive }: AdapterOptions): new (name: string) => ModelStorage {
   const ttlOf = (expiresIn: number | undefined) => Math.max(1, Math.min(maxTtlSeconds, Math.ceil(expiresIn ?? maxTtlSeconds)));
   const grantSet = (grantId: string) => `GrantTokens:${grantId}`;
-  const open = (sealed: string): Payload | undefined => {
-    const opened = openIron(sealed, passwords);
-    return "value" in opened ? (opened.value as Payload) : undefined;
-  };
+  const open = (sealed: string, name: string) => sealer.open(sealed, name) as Payload | undefined;
 
   async function revokeByGrantId(grantId: string): Promise<void> {
     const keys = await records.takeMembers(grantSet(grantId));
-    await Promise.all([...keys, `Grant:${hashedName(grantId)}`].map((key) => records.delete(key)));
+    await Promise.all([...keys, recordName("Grant", grantId)].map((key) => records.delete(key)));
   }
 
   return class FleetAdapter {
@@ -60,29 +61,34 @@ export function fleetAdapter({ records, passwords, maxTtlSeconds, isGrantAlive }
     }
 
     #key(id: string): string {
-      return `${this.#name}:${hashedName(id)}`;
+      return recordName(this.#name, id);
     }
 
     async upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
       const ttl = ttlOf(expiresIn);
-      await records.put(this.#key(id), sealIron(payload, passwords, 0), ttl);
+      const key = this.#key(id);
+      const writes = [records.put(key, sealer.seal(payload, key), ttl)];
       if (this.#name === "Session" && typeof payload.uid === "string") {
-        await records.put(`SessionUid:${hashedName(payload.uid)}`, sealIron({ id }, passwords, 0), ttl);
+        const uidKey = recordName("SessionUid", payload.uid);
+        writes.push(records.put(uidKey, sealer.seal({ id }, uidKey), ttl));
       }
-      if (grantable.has(this.#name) && payload.grantId) await records.addMember(grantSet(payload.grantId), this.#key(id), ttl);
+      if (grantable.has(this.#name) && payload.grantId) writes.push(records.addMember(grantSet(payload.grantId), key, ttl));
+      await Promise.all(writes);
     }
 
     async find(id: string): Promise<Payload | undefined> {
-      const record = await records.get(this.#key(id));
-      const payload = record && open(record.value);
+      const key = this.#key(id);
+      const record = await records.get(key);
+      const payload = record && open(record.value, key);
       if (!payload) return undefined;
-      if (this.#name === "Grant" && !(await isGrantAlive(id))) return undefined;
+      if (this.#name === "Grant" && !(await isSessionAlive(record.note))) return undefined;
       return record.markedAt === undefined ? payload : { ...payload, consumed: record.markedAt };
     }
 
     async findByUid(uid: string): Promise<Payload | undefined> {
-      const record = await records.get(`SessionUid:${hashedName(uid)}`);
-      const id = record && open(record.value)?.id;
+      const uidKey = recordName("SessionUid", uid);
+      const record = await records.get(uidKey);
+      const id = record && open(record.value, uidKey)?.id;
       return typeof id === "string" ? this.find(id) : undefined;
     }
 

@@ -1,13 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type Provider from "oidc-provider";
 import type { InteractionResults, KoaContextWithOIDC } from "oidc-provider";
-import { openIron, sealIron } from "../../iron-seal";
 import { sessionInfo } from "../../session";
 import type { Fleet } from "../fleet";
 import { selfContainedPolicy } from "../security-headers";
 import { errorPage } from "./pages";
 import { interactionPath } from "./paths";
-import type { OidcRecords } from "./records";
+import type { Profiles } from "./profiles";
 import type { SignIns } from "./sign-ins";
 
 /** Koa's middleware, as oidc-provider's `use` takes it. */
@@ -57,8 +56,7 @@ function seeOther(ctx: KoaContextWithOIDC, location: string): void {
 
 interface InteractionParts {
   views: FleetViews;
-  records: OidcRecords;
-  passwords: Record<string, string>;
+  profiles: Profiles;
   signIns: SignIns;
 }
 
@@ -82,7 +80,7 @@ export function interactionRoute(provider: Provider, fleet: Fleet, parts: Intera
       login.searchParams.set("next", ctx.path);
       return seeOther(ctx, login.href);
     }
-    await saveProfile(parts, view.user, fleet.config.absoluteTimeout);
+    await parts.profiles.save(view.user);
     const result: InteractionResults = { login: { accountId: view.user.id, ts: view.signedInAt, amr: ["pwd"], remember: false } };
     if (details.prompt.name === "consent") result.consent = { grantId: await consentGrant(provider, details, view, parts.signIns) };
     seeOther(ctx, await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false }));
@@ -99,19 +97,6 @@ async function consentGrant(provider: Provider, details: Awaited<ReturnType<Prov
   const grantId = await grant.save();
   await signIns.bindGrant(grantId, view.publicId);
   return grantId;
-}
-
-const profileKey = (accountId: string) => `Account:${accountId}`;
-
-/** What the provider says of a person (preferred_username), kept sealed while their sign-ins may last. */
-async function saveProfile({ records, passwords }: InteractionParts, user: Fleet.User, ttlSeconds: number): Promise<void> {
-  await records.put(profileKey(user.id), sealIron({ username: user.username }, passwords, 0), ttlSeconds);
-}
-
-export async function profileOf(records: OidcRecords, passwords: Record<string, string>, accountId: string): Promise<string | undefined> {
-  const record = await records.get(profileKey(accountId));
-  const opened = record ? openIron(record.value, passwords) : undefined;
-  return opened && "value" in opened ? (opened.value as { username?: string }).username : undefined;
 }
 
 /** After a code is issued: the client's sign-in recorded under the fleet session, for its end to reach. */

@@ -11,8 +11,10 @@ import { signingKeys } from "./keys";
 import { errorPage } from "./pages";
 import { interactionPath, oidcPrefix } from "./paths";
 import { fileRecords, type OidcRecords, redisRecords } from "./records";
-import { endFleetSessionOnLogout, type FleetViews, fleetViews, interactionRoute, profileOf, recordSignIns, renderPage } from "./interaction";
+import { endFleetSessionOnLogout, type FleetViews, fleetViews, interactionRoute, recordSignIns, renderPage } from "./interaction";
+import { createProfiles } from "./profiles";
 import { protocolSettings } from "./protocol";
+import { recordSealer } from "./sealing";
 import { createSignIns, type OidcSignIn, type SignIns, watchSessionEnds } from "./sign-ins";
 
 /**
@@ -53,7 +55,9 @@ export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: O
   const { config } = fleet;
   const passwords = normalizePasswords(config.password);
   const records = recordsOf(fleet);
+  const sealer = recordSealer(passwords);
   const signIns = createSignIns(records, fleet.store, config.absoluteTimeout);
+  const profiles = createProfiles(records, sealer, config.absoluteTimeout);
   const deliveries = createDeliveries();
   const keys = signingKeys(config);
   // auth_time in every ID token (oidc-provider adds it only when asked), signed with the first key.
@@ -61,8 +65,8 @@ export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: O
   const views = fleetViews(fleet);
   const provider = new Provider(config.loginUrl, {
     ...protocolSettings(clients, keys.jwks, config.absoluteTimeout),
-    adapter: fleetAdapter({ records, passwords, maxTtlSeconds: config.absoluteTimeout, isGrantAlive: signIns.isGrantAlive }),
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, preferred_username: (await profileOf(records, passwords, sub)) ?? sub }) }),
+    adapter: fleetAdapter({ records, sealer, maxTtlSeconds: config.absoluteTimeout, isSessionAlive: signIns.isSessionAlive }),
+    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub, preferred_username: (await profiles.usernameOf(sub)) ?? sub }) }),
     loadExistingGrant: (ctx) => grantFor(ctx, views, signIns),
     interactions: { url: (_ctx, interaction) => `${interactionPath}${interaction.uid}`, policy: fleetPolicy(views) },
     cookies: { keys: cookieKeys(passwords), long: { httpOnly: true, sameSite: "lax", secure: config.cookieSecure }, short: { httpOnly: true, sameSite: "lax", secure: config.cookieSecure } },
@@ -71,8 +75,8 @@ export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: O
   } as Configuration);
   provider.proxy = trustProxy;
   await checkClients(provider, clients);
-  const ends = await watchSessionEnds({ store: fleet.store, records, signIns }, (signIn) => endSignIn(provider, signIns, signIn));
-  provider.use(interactionRoute(provider, fleet, { views, records, passwords, signIns }));
+  const ends = await watchSessionEnds({ store: fleet.store, records, signIns }, (signIn) => endSignIn(provider, signIn));
+  provider.use(interactionRoute(provider, fleet, { views, profiles, signIns }));
   provider.use(recordSignIns(views, signIns));
   provider.use(endFleetSessionOnLogout(fleet, views, signIns));
   const callback = provider.callback();
@@ -146,10 +150,9 @@ async function grantFor(ctx: KoaContextWithOIDC, views: FleetViews, signIns: Sig
   return grant;
 }
 
-/** The end of one client's sign-in: its grant and tokens revoked, a logout token on its way (never awaited). */
-async function endSignIn(provider: Provider, signIns: SignIns, { clientId, sid, accountId, grantId }: OidcSignIn): Promise<void> {
+/** The end of one client's sign-in: its grant (with its note) and tokens revoked, a logout token on its way (never awaited). */
+async function endSignIn(provider: Provider, { clientId, sid, accountId, grantId }: OidcSignIn): Promise<void> {
   await provider.Grant.adapter.revokeByGrantId(grantId);
-  await signIns.forgetGrant(grantId);
   // The client's own method signs the logout token; our `fetch` (delivery.ts) queues its POST.
   const client = (await provider.Client.find(clientId)) as (InstanceType<Provider["Client"]> & { backchannelLogout(sub: string, sid: string): Promise<void> }) | undefined;
   if (client?.backchannelLogoutUri) await client.backchannelLogout(accountId, sid);

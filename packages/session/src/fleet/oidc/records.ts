@@ -9,13 +9,16 @@ import { hashedName } from "../../session-id";
 /**
  * Where the OpenID Provider keeps its state and the fleet its OIDC sign-ins: the fleet's Redis or its shared
  * directory. Values arrive sealed (adapter.ts) and keys hashed, so this layer never sees a token. Each
- * operation is one command on one key (or one rename), so it holds on a Redis Cluster; a record and its
- * mark share a hash tag, so they live in one slot.
+ * operation is one command on one key (or one rename), so it holds on a Redis Cluster; a record, its mark
+ * and its note share a hash tag, so they live in one slot and are read with one MGET.
  */
 export interface OidcRecords {
   put(key: string, value: string, ttlSeconds: number): Promise<void>;
-  /** The value, and when the record was marked (epoch seconds) if it was. */
-  get(key: string): Promise<{ value: string; markedAt: number | undefined } | null>;
+  /** The value, when the record was marked (epoch seconds) if it was, and its note if it has one: one round trip. */
+  get(key: string): Promise<{ value: string; markedAt: number | undefined; note: string | undefined } | null>;
+  /** A short value kept beside the record and read with it (a grant's fleet session). */
+  putNote(key: string, note: string, ttlSeconds: number): Promise<void>;
+  /** Deletes the record, its mark and its note. */
   delete(key: string): Promise<void>;
   /** Marks the record once: true for the first caller only (SET NX; an exclusive create). A used code's "consumed". */
   markOnce(key: string, ttlSeconds: number): Promise<boolean>;
@@ -31,19 +34,27 @@ export interface OidcRecords {
 /** A Redis that does not answer is the store's outage, as for sessions. */
 const unavailableOnError = <T>(command: Promise<T>): Promise<T> => SessionStoreUnavailableError.wrap("Redis did not answer", () => command);
 
+/** SADD and EXPIRE in one command (one key, so any Cluster slot). */
+const addMemberScript = { numberOfKeys: 1, lua: "redis.call('SADD', KEYS[1], ARGV[1]); return redis.call('EXPIRE', KEYS[1], ARGV[2])" };
+type WithAddMember = { ironlinkOidcAddMember(key: string, member: string, ttl: number): Promise<number> };
+
 export function redisRecords(client: Redis | Cluster, prefix: string): OidcRecords {
   const keyOf = (key: string) => `${prefix}{${key}}`;
   const markOf = (key: string) => `${keyOf(key)}:mark`;
+  const noteOf = (key: string) => `${keyOf(key)}:note`;
   const dueKey = `${prefix}due`;
+  if (!("ironlinkOidcAddMember" in client)) client.defineCommand("ironlinkOidcAddMember", addMemberScript);
+  const scripted = client as unknown as WithAddMember;
   return {
     put: async (key, value, ttl) => void (await unavailableOnError(client.set(keyOf(key), value, "EX", ttl))),
     get: async (key) => {
-      const [value, mark] = await unavailableOnError(client.mget(keyOf(key), markOf(key)));
-      return value ? { value, markedAt: mark ? Number(mark) : undefined } : null;
+      const [value, mark, note] = await unavailableOnError(client.mget(keyOf(key), markOf(key), noteOf(key)));
+      return value ? { value, markedAt: mark ? Number(mark) : undefined, note: note ?? undefined } : null;
     },
-    delete: async (key) => void (await unavailableOnError(client.del(keyOf(key), markOf(key)))),
+    putNote: async (key, note, ttl) => void (await unavailableOnError(client.set(noteOf(key), note, "EX", ttl))),
+    delete: async (key) => void (await unavailableOnError(client.del(keyOf(key), markOf(key), noteOf(key)))),
     markOnce: async (key, ttl) => (await unavailableOnError(client.set(markOf(key), String(Math.floor(Date.now() / 1000)), "EX", ttl, "NX"))) === "OK",
-    addMember: async (set, member, ttl) => void (await unavailableOnError(client.multi().sadd(keyOf(set), member).expire(keyOf(set), ttl).exec())),
+    addMember: async (set, member, ttl) => void (await unavailableOnError(scripted.ironlinkOidcAddMember(keyOf(set), member, ttl))),
     takeMembers: async (set) => {
       const replies = await unavailableOnError(client.multi().smembers(keyOf(set)).del(keyOf(set)).exec());
       return (replies?.[0]?.[1] as string[] | undefined) ?? [];
@@ -80,12 +91,12 @@ export function fileRecords(dir: string): OidcRecords {
     get: async (key) => {
       const value = await readLive(pathOf(key));
       if (value === undefined) return null;
-      const mark = await readLive(`${pathOf(key)}.mark`);
-      return { value, markedAt: mark === undefined ? undefined : Number(mark) };
+      const [mark, note] = await Promise.all([readLive(`${pathOf(key)}.mark`), readLive(`${pathOf(key)}.note`)]);
+      return { value, markedAt: mark === undefined ? undefined : Number(mark), note };
     },
+    putNote: (key, note, ttl) => write(`${pathOf(key)}.note`, note, ttl),
     delete: async (key) => {
-      await rm(pathOf(key), { force: true });
-      await rm(`${pathOf(key)}.mark`, { force: true });
+      await Promise.all(["", ".mark", ".note"].map((suffix) => rm(`${pathOf(key)}${suffix}`, { force: true })));
     },
     markOnce: async (key, ttl) => {
       await mkdir(join(dir, "records"), { recursive: true });

@@ -1,4 +1,5 @@
 import type { SessionStore } from "../../stores/session-store";
+import { recordName } from "./adapter";
 import type { OidcRecords } from "./records";
 
 /** One client signed in through one fleet session: what its end must reach (a logout token) and revoke (the grant). */
@@ -18,7 +19,6 @@ export interface OidcSignIn {
  * store's key, a hash of the secret id).
  */
 export function createSignIns(records: OidcRecords, store: SessionStore, ttlSeconds: number) {
-  const grantKey = (grantId: string) => `GrantSession:${grantId}`;
   const setKey = (publicId: string) => `SignIns:${publicId}`;
   /** Milliseconds the session has left, or null once it is over. */
   const timeLeft = async (publicId: string): Promise<number | null> => {
@@ -27,14 +27,10 @@ export function createSignIns(records: OidcRecords, store: SessionStore, ttlSeco
   };
   return {
     timeLeft,
-    /** The grant was made in fleet session `publicId`. */
-    bindGrant: (grantId: string, publicId: string) => records.put(grantKey(grantId), publicId, ttlSeconds),
-    forgetGrant: (grantId: string) => records.delete(grantKey(grantId)),
-    /** Whether the fleet session the grant was made in is still alive. */
-    async isGrantAlive(grantId: string): Promise<boolean> {
-      const bound = await records.get(grantKey(grantId));
-      return bound !== null && (await store.get(bound.value)) !== null;
-    },
+    /** The grant was made in fleet session `publicId`: its note, read with it, which the adapter checks. */
+    bindGrant: (grantId: string, publicId: string) => records.putNote(recordName("Grant", grantId), publicId, ttlSeconds),
+    /** Whether a fleet session (a grant's note) is still alive. */
+    isSessionAlive: async (publicId: string | undefined): Promise<boolean> => publicId !== undefined && (await store.get(publicId)) !== null,
     /** Records a client's sign-in through the session, and when to look at the session next (its expiry). */
     async record(publicId: string, signIn: OidcSignIn): Promise<void> {
       await records.addMember(setKey(publicId), JSON.stringify(signIn), ttlSeconds);
