@@ -133,18 +133,19 @@ export default defineConfig({
     // Listed first, so the runner starts them at once beside the other worker's "chromium" specs instead of
     // after them all with one worker idle (the idle-timeout spec mostly waits).
     { name: "private-fleets", testMatch: privateFleetSpecs, use: browser, workers: 1 },
+    // A fleet session's idle timeout reaching Django by back-channel: a real timeout, so a minute of waiting
+    // (about 65 s in all) on the idle-timeout fleet the config starts with the others (no start-up in the
+    // test). In the first phase, listed before "chromium", so it starts at once beside the first private
+    // fleet: its minute of waiting takes one worker's slot while the first phase's work goes on beside it
+    // (at most half its ~70 s on the suite, less while the other worker has the CPUs to itself). After
+    // the faults spec instead (faults' dependencies), whose phase is short (about 20 s), it lengthened the
+    // suite by the whole ~48 s it outlasted faults.
+    { name: "oidc-timeout", testMatch: oidcTimeoutSpec, use: browser },
     { name: "chromium", testIgnore: [/sso-file-store\.spec\.ts/, privateFleetSpecs, faultsSpec, outsideAppsSpec, crossSiteSpecs, oidcTimeoutSpec], use: browser },
     { name: "file-store", testMatch: /sso-file-store\.spec\.ts/, use: browser },
     // Redis killed and restarted under load, every answer within 2 s: after the specs above, with nothing
     // but the file-store specs beside it (a busy machine's wrong-password answers took 2.8-3 s beside them).
     { name: "faults", testMatch: faultsSpec, use: browser, dependencies: ["chromium", "private-fleets"] },
-    // A fleet session's idle timeout reaching Django by back-channel: a real timeout, so about 65 s of waiting
-    // on the idle-timeout fleet the config starts with the others (no start-up in the test). Projects run in
-    // phases (a project starts once its dependencies are done), and "faults" runs alone in its phase, a
-    // serial spec on one worker with the other idle: with faults' dependencies this test takes that idle
-    // worker, beside faults, instead of a worker of the busy first phase. Its load beside faults is one
-    // sign-in and a few page loads, then polls of a Django page that nothing else serves.
-    { name: "oidc-timeout", testMatch: oidcTimeoutSpec, use: browser, dependencies: ["chromium", "private-fleets"] },
     // Installs and builds projects outside the workspace (minutes of npm and `next build`): after the specs
     // whose time limits that load could push, beside the demo fleet they all use.
     { name: "outside-apps", testMatch: outsideAppsSpec, use: browser, dependencies: ["faults"] },

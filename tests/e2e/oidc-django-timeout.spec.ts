@@ -10,10 +10,11 @@ import { djangoUser, expectDjangoSignedIn, expectDjangoSignedOut, waitForDjangoA
  * A real timeout, so a real wait: SESSION_IDLE_TIMEOUT's minimum is 60 s. The cheapest place for it:
  * - its fleet (an app one with SESSION_IDLE_TIMEOUT=60, a Redis and a Django of its own: timeoutFleet) is
  *   started by the config with the others, so the test spends nothing on start-up, only the minute;
- * - its project ("oidc-timeout") has the faults spec's dependencies, so it runs in the faults phase, where one
- *   worker runs the serial faults spec and the other had nothing to do. The minute is spent beside faults,
- *   not on top of the suite. Beside it, this test is one sign-in and a few page loads, then a poll of Django's
- *   /api/me twice a second (Django only: a request to the fleet would move its idle window).
+ * - its project ("oidc-timeout", no dependencies) starts at once in the first phase, beside the first private
+ *   fleet spec, while the first phase's work goes on on the other worker: at most half its ~70 s on the
+ *   suite, not a minute on top (after the faults spec, whose phase is short, it added ~48 s).
+ *   Meanwhile it is one sign-in and a few page loads, then a poll of Django's /api/me twice a second (Django
+ *   only: a request to the fleet would move its idle window).
  */
 
 const idleMs = timeoutFleet.idleSeconds * 1_000;
