@@ -34,15 +34,16 @@ const { default: next } = await import("next");
 const oidc = oidcServer({ trustProxy: "list" in trusted || trusted.hops > 0 });
 const server = createServer((req, res) => {
   const address = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
-  if (oidc.handles(req)) return void oidc.handle(req, res);
   // A page that meets the session store down gets the 503 page, not Next's error page (server/store-outage.ts).
-  clientAddresses.run(address, () => handleWithStoreOutage(req, res, () => handle(req, res)));
+  const toNext = () => clientAddresses.run(address, () => handleWithStoreOutage(req, res, () => handle(req, res)));
+  if (oidc.handles(req)) return void oidc.handle(req, res, toNext);
+  toNext();
 });
 const app = next({ dev, dir: process.cwd(), hostname: values.hostname ?? "localhost", port });
 const handle = app.getRequestHandler();
 await app.prepare();
-// The app's register() has run (instrumentation): a sign-in app with OIDC clients starts its provider now,
-// so a client entry oidc-provider refuses stops the server here.
+// A sign-in app with OIDC clients whose register() has run (instrumentation) starts its provider now, so a
+// client entry oidc-provider refuses stops the server here; otherwise at its first request (oidc-server.ts).
 await oidc.start().catch((error) => fail(error.message));
 // Dev's hot reloading talks over a WebSocket: Next answers upgrades too.
 const upgrade = app.getUpgradeHandler();

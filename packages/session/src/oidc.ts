@@ -3,4 +3,4 @@
  * app to mount beside the app (`ironlink-next` does). Its own entry point, so apps that serve no provider
  * never load oidc-provider.
  */
-export { createOidcProvider, type OidcProvider } from "./fleet/oidc/provider";
+export { createOidcProvider, isOidcPath, type OidcProvider } from "./fleet/oidc/provider";

@@ -51,12 +51,13 @@ async function waitFor<T>(read: () => T | undefined, ms = 3_000): Promise<T> {
   }
 }
 
+// COOKIE_SECURE on plain http, as a production build on http://127.0.0.1 has it: the provider's cookies must still be set.
 const stores = [
-  { kind: "redis", store: () => ({ kind: "redis" as const, redis: inject("redisConnection") }) },
-  { kind: "file", store: (dir: string) => ({ kind: "file" as const, dir }) },
+  { kind: "redis", secure: "true", store: () => ({ kind: "redis" as const, redis: inject("redisConnection") }) },
+  { kind: "file", secure: "false", store: (dir: string) => ({ kind: "file" as const, dir }) },
 ] as const;
 
-describe.each(stores)("the OpenID Provider on the $kind store", ({ store }) => {
+describe.each(stores)("the OpenID Provider on the $kind store (COOKIE_SECURE=$secure)", ({ store, secure }) => {
   const rp = backChannel();
   const providerServer = createServer();
   let issuer: string;
@@ -77,7 +78,7 @@ describe.each(stores)("the OpenID Provider on the $kind store", ({ store }) => {
       { client_id: "rp", client_secret: secret, redirect_uris: [redirectUri], post_logout_redirect_uris: [`${rpOrigin}/`], backchannel_logout_uri: `${rpOrigin}/bcl`, backchannel_logout_session_required: true, grant_types: ["authorization_code", "refresh_token"] },
       { client_id: "spa", token_endpoint_auth_method: "none", redirect_uris: [redirectUri] },
     ];
-    const env = { SESSION_PASSWORD: password, APP_ORIGINS: issuer, LOGIN_URL: issuer, IRONLINK_OIDC_CLIENTS: JSON.stringify(clients), IRONLINK_OIDC_JWKS: JSON.stringify(jwks) };
+    const env = { COOKIE_SECURE: secure, SESSION_PASSWORD: password, APP_ORIGINS: issuer, LOGIN_URL: issuer, IRONLINK_OIDC_CLIENTS: JSON.stringify(clients), IRONLINK_OIDC_JWKS: JSON.stringify(jwks) };
     // Sessions idle out after 5 s: the timeout's back-channel test waits for one; every other test is done sooner.
     fleet = createFleet({ appName: "oidc test", config: { ...readFleetConfig(env), store: store(dir), idleTimeout: 5 } });
     provider = await createOidcProvider(fleet);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createOidcProvider, type OidcProvider } from "@ironlink/session/oidc";
+import { createOidcProvider, isOidcPath, type OidcProvider } from "@ironlink/session/oidc";
 import { fleetHttp } from "@ironlink/session/fleet";
 import { signInHost } from "./sign-in-host";
 
@@ -13,35 +13,56 @@ import { signInHost } from "./sign-in-host";
 export interface OidcServer {
   /** Starts the provider if this process hosts the fleet's sign-in with clients: its client list is checked now. */
   start(): Promise<void>;
-  /** Whether this request is the provider's (no I/O). */
+  /** Whether this request may be the provider's (no I/O). */
   handles(req: IncomingMessage): boolean;
-  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Answers it, or hands it to `passOn` (Next) when this process turns out to serve no provider. */
+  handle(req: IncomingMessage, res: ServerResponse, passOn: () => void): void;
 }
 
+/**
+ * How long after start a request for the provider waits for register() to announce this process (it awaits
+ * the store first), and how long after a failed start (the store away) the next request tries again.
+ */
+const timing = { warmUpMs: 15_000, retryMs: 5_000 } as const;
+
 export function oidcServer({ trustProxy }: { trustProxy: boolean }): OidcServer {
+  const startedAt = Date.now();
   let starting: Promise<OidcProvider> | undefined;
   let served: OidcProvider | undefined;
-  // Started once register() has announced this process as the sign-in host: at start, or at the first request after.
+  let failedAt = 0;
+  const warmingUp = () => Date.now() - startedAt < timing.warmUpMs;
   const start = () => {
     const host = signInHost();
-    if (starting || !host || host.fleet.config.oidc.clients.length === 0) return starting;
+    if (starting || !host || host.fleet.config.oidc.clients.length === 0 || Date.now() - failedAt < timing.retryMs) return starting;
     starting = createOidcProvider(host.fleet, { trustProxy });
     starting.then(
       (provider) => (served = provider),
-      (error: Error) => console.error(`ironlink: the OpenID Provider did not start: ${error.message}`),
+      (error: Error) => {
+        console.error(`ironlink: the OpenID Provider did not start: ${error.message}`);
+        // A client entry oidc-provider refuses is a configuration error: stop, as register() does for its own.
+        if (error.name === "FleetConfigError") process.exit(1);
+        starting = undefined;
+        failedAt = Date.now();
+      },
     );
     return starting;
   };
+  const ready = async (): Promise<OidcProvider | undefined> => {
+    while (!signInHost() && warmingUp()) await new Promise((resolve) => setTimeout(resolve, 100));
+    return start()?.catch(() => undefined);
+  };
   return {
     start: async () => void (await start()),
-    handles: (req) => {
-      if (!served) void start();
-      return served?.handles((req.url ?? "/").split("?", 1)[0] ?? "/") ?? false;
-    },
-    handle: (req, res) => {
+    handles: (req) => isOidcPath((req.url ?? "/").split("?", 1)[0] ?? "/") && (served !== undefined || warmingUp() || start() !== undefined),
+    handle: (req, res, passOn) => {
       // As for the app's pages: a store known to be down is a 503 at once, not oidc-provider's 500.
       if (signInHost()?.fleet.isStoreDown()) return unavailable(res, "The session store is not answering; try again in a moment.");
-      served?.handle(req, res);
+      if (served) return served.handle(req, res);
+      void ready().then((provider) => {
+        if (provider) provider.handle(req, res);
+        else if (signInHost()?.fleet.config.oidc.clients.length) unavailable(res, "The OpenID Provider is starting; try again in a moment.");
+        else passOn();
+      });
     },
   };
 }

@@ -51,6 +51,9 @@ interface ProviderOptions {
 
 const discoveryPaths = new Set(["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"]);
 
+/** Whether `pathname` is the provider's (discovery, or under /oidc/): no I/O, for a server's every request. */
+export const isOidcPath = (pathname: string): boolean => pathname.startsWith(oidcPrefix) || discoveryPaths.has(pathname);
+
 export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: OidcProvider.Options = {}): Promise<OidcProvider> {
   const { config } = fleet;
   const passwords = normalizePasswords(config.password);
@@ -74,6 +77,9 @@ export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: O
     renderError: (ctx, out) => renderPage(ctx, errorPage(out), undefined),
   } as Configuration);
   provider.proxy = trustProxy;
+  // Koa sends a Secure cookie only over https it can see; the fleet's COOKIE_SECURE is the truth (TLS ended
+  // by a proxy, or http://127.0.0.1, which browsers treat as secure), as for the session cookie.
+  if (config.cookieSecure) provider.use(treatAsSecure);
   await checkClients(provider, clients);
   const ends = await watchSessionEnds({ store: fleet.store, records, signIns }, (signIn) => endSignIn(provider, signIn));
   provider.use(interactionRoute(provider, fleet, { views, profiles, signIns }));
@@ -81,7 +87,7 @@ export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: O
   provider.use(endFleetSessionOnLogout(fleet, views, signIns));
   const callback = provider.callback();
   return {
-    handles: (pathname) => pathname.startsWith(oidcPrefix) || discoveryPaths.has(pathname),
+    handles: isOidcPath,
     handle: (req, res) => void callback(req, res),
     close: async () => {
       await ends.close();
@@ -95,6 +101,13 @@ function recordsOf(fleet: Fleet): OidcRecords {
   if (store.kind === "file") return fileRecords(`${store.dir}/oidc`);
   if (!fleet.redis) throw new Error("ironlink: the fleet has no Redis client for the OpenID Provider's records.");
   return redisRecords(fleet.redis, `ironlink:fleet:${fleet.config.fleetName}:oidc:`);
+}
+
+/** The request counts as https for Koa (ctx.secure, which oidc-provider's own cookie jar reads) and its cookie jar. */
+function treatAsSecure(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  Object.defineProperty(ctx.request, "secure", { value: true });
+  ctx.cookies.secure = true;
+  return next();
 }
 
 /** oidc-provider signs its cookies: keys derived from SESSION_PASSWORD, newest first, so rotating it rotates them. */
