@@ -14,15 +14,15 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Fleet } from "@ironlink/session/fleet";
-import Provider, { type Configuration, type InteractionResults, type KoaContextWithOIDC, interactionPolicy } from "oidc-provider";
+import { isOidcPath } from "@ironlink/session/oidc";
+import Provider, { type Configuration, type InteractionResults, type KoaContextWithOIDC } from "oidc-provider";
 // The fleet provider's own protocol settings, from the session package's build (no export of the package).
-import { protocolSettings } from "../../packages/session/dist/fleet/oidc/protocol.js";
+import { fleetPolicy, protocolSettings } from "../../packages/session/dist/fleet/oidc/protocol.js";
 
 type Middleware = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
 type FleetView = { user: Fleet.User; signedInAt: number };
 
 const interactionPath = "/oidc/interaction/";
-const discoveryPaths = new Set(["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"]);
 
 export async function createMemoryProvider(fleet: Fleet) {
   const { config } = fleet;
@@ -45,7 +45,7 @@ export async function createMemoryProvider(fleet: Fleet) {
   provider.use(interactionRoute(provider, fleet, views, profiles));
   const callback = provider.callback();
   return {
-    handles: (pathname: string) => pathname.startsWith("/oidc/") || discoveryPaths.has(pathname),
+    handles: isOidcPath,
     handle: (req: IncomingMessage, res: ServerResponse) => void callback(req, res),
     close: async () => {},
   };
@@ -72,21 +72,6 @@ function fleetViews(fleet: Fleet) {
 }
 
 type FleetViews = ReturnType<typeof fleetViews>;
-
-/** provider.ts's policy: the login prompt, plus a new login when the fleet session is not the provider session's sign-in. */
-function fleetPolicy(views: FleetViews) {
-  const policy = interactionPolicy.base();
-  policy.get("login")?.checks.add(
-    new interactionPolicy.Check("fleet_session", "the fleet session is not the one this sign-in came from", async (ctx: KoaContextWithOIDC) => {
-      if (ctx.oidc.result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      const view = await views(ctx);
-      const { session } = ctx.oidc;
-      const same = view !== undefined && session?.accountId === view.user.id && session.loginTs === view.signedInAt;
-      return same ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
-    }),
-  );
-  return policy;
-}
 
 /** provider.ts's grantFor, less the binding to the fleet session: the client gets what it asked, no consent screen. */
 async function grantFor(ctx: KoaContextWithOIDC) {

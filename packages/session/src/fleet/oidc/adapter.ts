@@ -9,10 +9,16 @@ import type { RecordSealer } from "./sealing";
  * named by the SHA-256 of its id (a code, a token: a dump of the store gives none of them back) and its
  * payload is sealed under the fleet's SESSION_PASSWORD (sealing.ts).
  *
- * - `consume` marks a code or refresh token used with one atomic SET NX: of two exchanges racing with one
- *   code, one gets tokens and the other `invalid_grant`, and what the code issued is revoked (a replay).
+ * - A code is marked used as its exchange reads it (one atomic script; a refresh token, at `consume`, with
+ *   SET NX): of two exchanges racing with one code, one gets tokens and the other `invalid_grant`, and what
+ *   the code issued is revoked (a replay). A code that fails its exchange (a wrong verifier) is spent too.
  * - A Grant answers only while the fleet session it was made in (its note: sign-ins.ts `bindGrant`) is
  *   alive: so refresh, userinfo and introspection end with the fleet's session, however it ended.
+ * - Revoking a grant deletes the Grant record: every use of a code or token (exchange, refresh, userinfo,
+ *   introspection) loads its grant and fails without it, so no per-grant index of tokens is kept (it cost two
+ *   commands per exchange); the tokens themselves expire with their TTL, hashed and sealed meanwhile.
+ * - A provider session is stored under its id and, whole, under its uid too, which is how the token
+ *   endpoint finds it (one read, not two).
  */
 export interface AdapterOptions {
   records: OidcRecords;
@@ -26,8 +32,6 @@ export interface AdapterOptions {
 /** The name a model's record is stored under: its id hashed. */
 export const recordName = (model: string, id: string): string => `${model}:${hashedName(id)}`;
 
-/** The models whose records belong to a grant, revoked with it. */
-const grantable = new Set(["AccessToken", "AuthorizationCode", "RefreshToken", "DeviceCode", "BackchannelAuthenticationRequest"]);
 /** The models oidc-provider consumes: single use. */
 const consumable = new Set(["AuthorizationCode", "RefreshToken", "DeviceCode", "BackchannelAuthenticationRequest"]);
 
@@ -46,13 +50,9 @@ export interface ModelStorage {
 
 export function fleetAdapter({ records, sealer, maxTtlSeconds, isSessionAlive }: AdapterOptions): new (name: string) => ModelStorage {
   const ttlOf = (expiresIn: number | undefined) => Math.max(1, Math.min(maxTtlSeconds, Math.ceil(expiresIn ?? maxTtlSeconds)));
-  const grantSet = (grantId: string) => `GrantTokens:${grantId}`;
   const open = (sealed: string, name: string) => sealer.open(sealed, name) as Payload | undefined;
 
-  async function revokeByGrantId(grantId: string): Promise<void> {
-    const keys = await records.takeMembers(grantSet(grantId));
-    await Promise.all([...keys, recordName("Grant", grantId)].map((key) => records.delete(key)));
-  }
+  const revokeByGrantId = (grantId: string) => records.delete(recordName("Grant", grantId));
 
   return class FleetAdapter {
     readonly #name: string;
@@ -70,26 +70,25 @@ export function fleetAdapter({ records, sealer, maxTtlSeconds, isSessionAlive }:
       const writes = [records.put(key, sealer.seal(payload, key), ttl)];
       if (this.#name === "Session" && typeof payload.uid === "string") {
         const uidKey = recordName("SessionUid", payload.uid);
-        writes.push(records.put(uidKey, sealer.seal({ id }, uidKey), ttl));
+        writes.push(records.put(uidKey, sealer.seal(payload, uidKey), ttl));
       }
-      if (grantable.has(this.#name) && payload.grantId) writes.push(records.addMember(grantSet(payload.grantId), key, ttl));
       await Promise.all(writes);
     }
 
     async find(id: string): Promise<Payload | undefined> {
       const key = this.#key(id);
-      const record = await records.get(key);
+      // Only the token endpoint reads a code, to exchange it: read and spend it in one step.
+      const record = this.#name === "AuthorizationCode" ? await records.takeOnce(key, maxTtlSeconds) : await records.get(key);
       const payload = record && open(record.value, key);
       if (!payload) return undefined;
-      if (this.#name === "Grant" && !(await isSessionAlive(record.note))) return undefined;
+      if (this.#name === "Grant" && !(await isSessionAlive("note" in record ? (record.note as string | undefined) : undefined))) return undefined;
       return record.markedAt === undefined ? payload : { ...payload, consumed: record.markedAt };
     }
 
     async findByUid(uid: string): Promise<Payload | undefined> {
       const uidKey = recordName("SessionUid", uid);
       const record = await records.get(uidKey);
-      const id = record && open(record.value, uidKey)?.id;
-      return typeof id === "string" ? this.find(id) : undefined;
+      return record ? open(record.value, uidKey) : undefined;
     }
 
     async findByUserCode(): Promise<undefined> {
@@ -97,7 +96,8 @@ export function fleetAdapter({ records, sealer, maxTtlSeconds, isSessionAlive }:
     }
 
     async consume(id: string): Promise<void> {
-      if (!consumable.has(this.#name)) return;
+      // A code was spent by its read (find); the others here are marked now.
+      if (!consumable.has(this.#name) || this.#name === "AuthorizationCode") return;
       if (await records.markOnce(this.#key(id), maxTtlSeconds)) return;
       // Lost the race with another exchange of the same code: a replay, so what it issued goes too.
       const grantId = (await this.find(id))?.grantId;
@@ -106,6 +106,10 @@ export function fleetAdapter({ records, sealer, maxTtlSeconds, isSessionAlive }:
     }
 
     async destroy(id: string): Promise<void> {
+      if (this.#name === "Session") {
+        const uid = (await this.find(id))?.uid;
+        if (typeof uid === "string") await records.delete(recordName("SessionUid", uid));
+      }
       await records.delete(this.#key(id));
     }
 

@@ -1,6 +1,6 @@
-import type { Configuration } from "oidc-provider";
+import { type Configuration, interactionPolicy, type KoaContextWithOIDC } from "oidc-provider";
 import type { OidcClient } from "../oidc-settings";
-import { renderPage } from "./interaction";
+import { type FleetView, renderPage } from "./interaction";
 import { logoutPage, signedOutPage } from "./pages";
 
 /**
@@ -57,3 +57,18 @@ export function protocolSettings(clients: OidcClient[], jwks: { keys: object[] }
   } as Configuration;
 }
 
+/** The login prompt, plus: the provider's session must be the fleet session's sign-in, else log in again. */
+export function fleetPolicy(views: (ctx: KoaContextWithOIDC) => Promise<Pick<FleetView, "user" | "signedInAt"> | undefined>) {
+  const policy = interactionPolicy.base();
+  const login = policy.get("login");
+  login?.checks.add(
+    new interactionPolicy.Check("fleet_session", "the fleet session is not the one this sign-in came from", async (ctx: KoaContextWithOIDC) => {
+      if (ctx.oidc.result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const view = await views(ctx);
+      const { session } = ctx.oidc;
+      const same = view !== undefined && session?.accountId === view.user.id && session.loginTs === view.signedInAt;
+      return same ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
+    }),
+  );
+  return policy;
+}

@@ -1,7 +1,10 @@
 import { hkdfSync } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import Provider, { type Configuration, type KoaContextWithOIDC, interactionPolicy } from "oidc-provider";
+import Provider, { type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import { normalizePasswords } from "../../options";
+import { closeRedisClient, createRedisClient } from "../../stores/redis-client";
+import { RedisStore } from "../../stores/redis-store";
+import type { SessionStore } from "../../stores/session-store";
 import { FleetConfigError } from "../config";
 import type { Fleet } from "../fleet";
 import type { OidcClient } from "../oidc-settings";
@@ -13,7 +16,7 @@ import { interactionPath, oidcPrefix } from "./paths";
 import { fileRecords, type OidcRecords, redisRecords } from "./records";
 import { endFleetSessionOnLogout, type FleetViews, fleetViews, interactionRoute, recordSignIns, renderPage } from "./interaction";
 import { createProfiles } from "./profiles";
-import { protocolSettings } from "./protocol";
+import { fleetPolicy, protocolSettings } from "./protocol";
 import { recordSealer } from "./sealing";
 import { createSignIns, type OidcSignIn, type SignIns, watchSessionEnds } from "./sign-ins";
 
@@ -57,9 +60,9 @@ export const isOidcPath = (pathname: string): boolean => pathname.startsWith(oid
 export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: OidcProvider.Options = {}): Promise<OidcProvider> {
   const { config } = fleet;
   const passwords = normalizePasswords(config.password);
-  const records = recordsOf(fleet);
+  const { records, sessions, close: closeRecords } = recordsOf(fleet);
   const sealer = recordSealer(passwords);
-  const signIns = createSignIns(records, fleet.store, config.absoluteTimeout);
+  const signIns = createSignIns(records, sessions, config.absoluteTimeout);
   const profiles = createProfiles(records, sealer, config.absoluteTimeout);
   const deliveries = createDeliveries();
   const keys = signingKeys(config);
@@ -92,15 +95,26 @@ export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: O
     close: async () => {
       await ends.close();
       deliveries.close();
+      await closeRecords();
     },
   };
 }
 
-function recordsOf(fleet: Fleet): OidcRecords {
-  const { store } = fleet.config;
-  if (store.kind === "file") return fileRecords(`${store.dir}/oidc`);
-  if (!fleet.redis) throw new Error("ironlink: the fleet has no Redis client for the OpenID Provider's records.");
-  return redisRecords(fleet.redis, `ironlink:fleet:${fleet.config.fleetName}:oidc:`);
+/**
+ * Where the provider's records live: the fleet's directory, or the fleet's Redis through a connection of its
+ * own that pipelines automatically (the token endpoint's reads and writes of concurrent requests go out in
+ * one write each turn of the event loop, not one write per command).
+ */
+function recordsOf(fleet: Fleet): { records: OidcRecords; sessions: SessionStore; close(): Promise<void> } {
+  const { store, fleetName, keyPrefix } = fleet.config;
+  if (store.kind === "file") return { records: fileRecords(`${store.dir}/oidc`), sessions: fleet.store, close: async () => {} };
+  const client = createRedisClient(store.redis, { enableAutoPipelining: true });
+  return {
+    records: redisRecords(client, `ironlink:fleet:${fleetName}:oidc:`),
+    // The fleet's sessions, read through this connection too: a grant's liveness check is on every exchange.
+    sessions: new RedisStore({ client, prefix: keyPrefix }),
+    close: () => closeRedisClient(client),
+  };
 }
 
 /** The request counts as https for Koa (ctx.secure, which oidc-provider's own cookie jar reads) and its cookie jar. */
@@ -126,22 +140,6 @@ async function checkClients(provider: Provider, clients: OidcClient[]): Promise<
       throw new FleetConfigError(`IRONLINK_OIDC_CLIENTS entry ${index + 1} ("${client.client_id}"): ${said.error_description ?? said.message}.`);
     }
   }
-}
-
-/** The login prompt, plus: the provider's session must be the fleet session's sign-in, else log in again. */
-function fleetPolicy(views: FleetViews) {
-  const policy = interactionPolicy.base();
-  const login = policy.get("login");
-  login?.checks.add(
-    new interactionPolicy.Check("fleet_session", "the fleet session is not the one this sign-in came from", async (ctx: KoaContextWithOIDC) => {
-      if (ctx.oidc.result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      const view = await views(ctx);
-      const { session } = ctx.oidc;
-      const same = view !== undefined && session?.accountId === view.user.id && session.loginTs === view.signedInAt;
-      return same ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT;
-    }),
-  );
-  return policy;
 }
 
 /**

@@ -22,6 +22,11 @@ export interface OidcRecords {
   delete(key: string): Promise<void>;
   /** Marks the record once: true for the first caller only (SET NX; an exclusive create). A used code's "consumed". */
   markOnce(key: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Reads the record and marks it in one step (one command): `markedAt` is undefined for the caller that
+   * marked it, the earlier mark's time for every later one. A code is read this way once, by its exchange.
+   */
+  takeOnce(key: string, ttlSeconds: number): Promise<{ value: string; markedAt: number | undefined } | null>;
   addMember(set: string, member: string, ttlSeconds: number): Promise<void>;
   /** Takes a set's members and deletes the set at once: two callers never both get a member. */
   takeMembers(set: string): Promise<string[]>;
@@ -36,7 +41,15 @@ const unavailableOnError = <T>(command: Promise<T>): Promise<T> => SessionStoreU
 
 /** SADD and EXPIRE in one command (one key, so any Cluster slot). */
 const addMemberScript = { numberOfKeys: 1, lua: "redis.call('SADD', KEYS[1], ARGV[1]); return redis.call('EXPIRE', KEYS[1], ARGV[2])" };
-type WithAddMember = { ironlinkOidcAddMember(key: string, member: string, ttl: number): Promise<number> };
+/** A record and its mark (one hash tag, one slot): the value and the earlier mark, the mark set if there was none. */
+const takeOnceScript = {
+  numberOfKeys: 2,
+  lua: "local v = redis.call('GET', KEYS[1]); if not v then return nil end; local m = redis.call('GET', KEYS[2]); if not m then redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2]) end; return {v, m or ''}",
+};
+type Scripted = {
+  ironlinkOidcAddMember(key: string, member: string, ttl: number): Promise<number>;
+  ironlinkOidcTakeOnce(key: string, mark: string, now: string, ttl: number): Promise<[string, string] | null>;
+};
 
 export function redisRecords(client: Redis | Cluster, prefix: string): OidcRecords {
   const keyOf = (key: string) => `${prefix}{${key}}`;
@@ -44,7 +57,9 @@ export function redisRecords(client: Redis | Cluster, prefix: string): OidcRecor
   const noteOf = (key: string) => `${keyOf(key)}:note`;
   const dueKey = `${prefix}due`;
   if (!("ironlinkOidcAddMember" in client)) client.defineCommand("ironlinkOidcAddMember", addMemberScript);
-  const scripted = client as unknown as WithAddMember;
+  if (!("ironlinkOidcTakeOnce" in client)) client.defineCommand("ironlinkOidcTakeOnce", takeOnceScript);
+  const scripted = client as unknown as Scripted;
+  const now = () => String(Math.floor(Date.now() / 1000));
   return {
     put: async (key, value, ttl) => void (await unavailableOnError(client.set(keyOf(key), value, "EX", ttl))),
     get: async (key) => {
@@ -53,7 +68,11 @@ export function redisRecords(client: Redis | Cluster, prefix: string): OidcRecor
     },
     putNote: async (key, note, ttl) => void (await unavailableOnError(client.set(noteOf(key), note, "EX", ttl))),
     delete: async (key) => void (await unavailableOnError(client.del(keyOf(key), markOf(key), noteOf(key)))),
-    markOnce: async (key, ttl) => (await unavailableOnError(client.set(markOf(key), String(Math.floor(Date.now() / 1000)), "EX", ttl, "NX"))) === "OK",
+    markOnce: async (key, ttl) => (await unavailableOnError(client.set(markOf(key), now(), "EX", ttl, "NX"))) === "OK",
+    takeOnce: async (key, ttl) => {
+      const taken = await unavailableOnError(scripted.ironlinkOidcTakeOnce(keyOf(key), markOf(key), now(), ttl));
+      return taken ? { value: taken[0], markedAt: taken[1] ? Number(taken[1]) : undefined } : null;
+    },
     addMember: async (set, member, ttl) => void (await unavailableOnError(scripted.ironlinkOidcAddMember(keyOf(set), member, ttl))),
     takeMembers: async (set) => {
       const replies = await unavailableOnError(client.multi().smembers(keyOf(set)).del(keyOf(set)).exec());
@@ -102,6 +121,12 @@ export function fileRecords(dir: string): OidcRecords {
       await mkdir(join(dir, "records"), { recursive: true });
       const content = `${Date.now() + ttl * 1000}\n${Math.floor(Date.now() / 1000)}`;
       return writeFile(`${pathOf(key)}.mark`, content, { flag: "wx" }).then(() => true, (error: NodeJS.ErrnoException) => (error.code === "EEXIST" ? false : Promise.reject(error)));
+    },
+    async takeOnce(key, ttl) {
+      const record = await this.get(key);
+      if (!record) return null;
+      if (await this.markOnce(key, ttl)) return { value: record.value, markedAt: undefined };
+      return { value: record.value, markedAt: (await this.get(key))?.markedAt ?? Math.floor(Date.now() / 1000) };
     },
     addMember: (set, member, ttl) => write(join(setDir(set), hashedName(member)), member, ttl),
     takeMembers: async (set) => {
