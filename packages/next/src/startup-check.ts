@@ -26,10 +26,10 @@ export async function startupCheck(options: ResolvedOptions): Promise<void> {
     }
   }
   await getFleet().accounts.seedDemoAccount();
-  if (!hostsFleetSignIn(options)) return;
-  beatWhileUp();
-  // ironlink-next's node:http layer serves the OpenID Provider for this app (server/oidc-server.ts).
-  announceSignInHost(getFleet());
+  const hosts = hostsFleetSignIn(options);
+  if (hosts) beatWhileUp();
+  // ironlink-next's node:http layer serves the OpenID Provider for the sign-in app (server/oidc-server.ts).
+  announceSignInHost(hosts ? getFleet() : undefined);
 }
 
 /** With a publicUrl, this app's name (IRONLINK_APP_NAME) is recorded: the sign-in page names it, not its host. */

@@ -20,8 +20,8 @@ export interface OidcServer {
 }
 
 /**
- * How long after start a request for the provider waits for register() to announce this process (it awaits
- * the store first), and how long after a failed start (the store away) the next request tries again.
+ * How long after start a request for the provider waits for register() to say whether this process hosts
+ * the sign-in (it awaits the store first), and how long after a failed start the next request tries again.
  */
 const timing = { warmUpMs: 15_000, retryMs: 5_000 } as const;
 
@@ -30,11 +30,12 @@ export function oidcServer({ trustProxy }: { trustProxy: boolean }): OidcServer 
   let starting: Promise<OidcProvider> | undefined;
   let served: OidcProvider | undefined;
   let failedAt = 0;
-  const warmingUp = () => Date.now() - startedAt < timing.warmUpMs;
+  // Before register() has said whether this process hosts the sign-in, a request for the provider waits.
+  const warmingUp = () => signInHost() === undefined && Date.now() - startedAt < timing.warmUpMs;
   const start = () => {
-    const host = signInHost();
-    if (starting || !host || host.fleet.config.oidc.clients.length === 0 || Date.now() - failedAt < timing.retryMs) return starting;
-    starting = createOidcProvider(host.fleet, { trustProxy });
+    const fleet = signInHost()?.fleet;
+    if (starting || !fleet || fleet.config.oidc.clients.length === 0 || Date.now() - failedAt < timing.retryMs) return starting;
+    starting = createOidcProvider(fleet, { trustProxy });
     starting.then(
       (provider) => (served = provider),
       (error: Error) => {
@@ -48,7 +49,7 @@ export function oidcServer({ trustProxy }: { trustProxy: boolean }): OidcServer 
     return starting;
   };
   const ready = async (): Promise<OidcProvider | undefined> => {
-    while (!signInHost() && warmingUp()) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (warmingUp()) await new Promise((resolve) => setTimeout(resolve, 100));
     return start()?.catch(() => undefined);
   };
   return {
@@ -56,11 +57,11 @@ export function oidcServer({ trustProxy }: { trustProxy: boolean }): OidcServer 
     handles: (req) => isOidcPath((req.url ?? "/").split("?", 1)[0] ?? "/") && (served !== undefined || warmingUp() || start() !== undefined),
     handle: (req, res, passOn) => {
       // As for the app's pages: a store known to be down is a 503 at once, not oidc-provider's 500.
-      if (signInHost()?.fleet.isStoreDown()) return unavailable(res, "The session store is not answering; try again in a moment.");
+      if (signInHost()?.fleet?.isStoreDown()) return unavailable(res, "The session store is not answering; try again in a moment.");
       if (served) return served.handle(req, res);
       void ready().then((provider) => {
         if (provider) provider.handle(req, res);
-        else if (signInHost()?.fleet.config.oidc.clients.length) unavailable(res, "The OpenID Provider is starting; try again in a moment.");
+        else if (signInHost()?.fleet?.config.oidc.clients.length) unavailable(res, "The OpenID Provider is starting; try again in a moment.");
         else passOn();
       });
     },

@@ -81,7 +81,8 @@ export function fleetAdapter({ records, sealer, maxTtlSeconds, isSessionAlive }:
       const record = this.#name === "AuthorizationCode" ? await records.takeOnce(key, maxTtlSeconds) : await records.get(key);
       const payload = record && open(record.value, key);
       if (!payload) return undefined;
-      if (this.#name === "Grant" && !(await isSessionAlive("note" in record ? (record.note as string | undefined) : undefined))) return undefined;
+      // A grant's note names the fleet session it was made in (records.get reads it with the grant).
+      if (this.#name === "Grant" && !(await isSessionAlive((record as { note?: string }).note))) return undefined;
       return record.markedAt === undefined ? payload : { ...payload, consumed: record.markedAt };
     }
 
@@ -96,13 +97,13 @@ export function fleetAdapter({ records, sealer, maxTtlSeconds, isSessionAlive }:
     }
 
     async consume(id: string): Promise<void> {
-      // A code was spent by its read (find); the others here are marked now.
+      // A code was spent by its read (find); a rotated refresh token is marked here.
       if (!consumable.has(this.#name) || this.#name === "AuthorizationCode") return;
       if (await records.markOnce(this.#key(id), maxTtlSeconds)) return;
-      // Lost the race with another exchange of the same code: a replay, so what it issued goes too.
+      // Lost the race with another use of the same token: a replay, so what it issued goes too.
       const grantId = (await this.find(id))?.grantId;
       if (grantId) await revokeByGrantId(grantId);
-      throw new errors.InvalidGrant(`${this.#name === "AuthorizationCode" ? "authorization code" : "token"} already used`);
+      throw new errors.InvalidGrant("token already used");
     }
 
     async destroy(id: string): Promise<void> {

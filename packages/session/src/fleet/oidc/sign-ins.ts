@@ -62,7 +62,7 @@ export async function watchSessionEnds(
   { store, records, signIns }: { store: SessionStore; records: OidcRecords; signIns: SignIns },
   end: (signIn: OidcSignIn) => Promise<void>,
   intervalMs = 1_000,
-): Promise<{ endSession(publicId: string): Promise<void>; close(): Promise<void> }> {
+): Promise<{ close(): Promise<void> }> {
   const report = (error: unknown) => console.warn(`ironlink: could not end an OIDC sign-in (${error instanceof Error ? error.message : String(error)}).`);
   const endSession = async (publicId: string) => {
     for (const signIn of await signIns.take(publicId)) await end(signIn).catch(report);
@@ -91,7 +91,6 @@ export async function watchSessionEnds(
   const timer = setInterval(() => void sweep(Date.now()).catch(report), intervalMs);
   timer.unref();
   return {
-    endSession,
     close: async () => {
       clearInterval(timer);
       await unsubscribe?.();
