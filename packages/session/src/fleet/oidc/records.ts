@@ -20,7 +20,7 @@ export interface OidcRecords {
   putNote(key: string, note: string, ttlSeconds: number): Promise<void>;
   /** Deletes the record, its mark and its note. */
   delete(key: string): Promise<void>;
-  /** Marks the record once: true for the first caller only (SET NX; an exclusive create). A used code's "consumed". */
+  /** Marks the record once: true for the first caller only (SET NX; an exclusive create): a rotated refresh token's "consumed". */
   markOnce(key: string, ttlSeconds: number): Promise<boolean>;
   /**
    * Reads the record and marks it in one step (one command): `markedAt` is undefined for the caller that
