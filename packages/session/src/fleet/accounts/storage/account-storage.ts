@@ -1,5 +1,5 @@
 /**
- * Where the accounts live, beside the sessions: user records and sign-in attempt counters. Redis by
+ * Where the accounts live, beside the sessions: user records, sign-in attempt counters and sign-in factors. Redis by
  * default; files in the shared session directory when SESSION_STORE=file. Both share one contract, so the
  * user store and the rate limiter do not know which they use.
  */
@@ -17,4 +17,16 @@ export interface AttemptCounters {
   /** Takes one back, never below zero. */
   decrement(key: string): Promise<void>;
   clear(key: string): Promise<void>;
+}
+
+/** Per-user records changed by compare-and-set, and the passkey index (credential id → user id). */
+export interface FactorRecords {
+  get(userId: string): Promise<string | null>;
+  /** Writes `next` (null deletes) only if the stored value is still `expected` (null: absent). True if written. */
+  swap(userId: string, expected: string | null, next: string | null): Promise<boolean>;
+  /** Records that `credentialId` belongs to `userId`, only if no one holds it yet. */
+  claimCredential(credentialId: string, userId: string): Promise<boolean>;
+  credentialOwner(credentialId: string): Promise<string | null>;
+  /** Forgets the credential, only if `userId` holds it. */
+  releaseCredential(credentialId: string, userId: string): Promise<void>;
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { readTextIfExists, withFileLock, writeFileAtomic } from "../../../stores/file-io";
-import type { AttemptCounters, UserRecords } from "./account-storage";
+import type { AttemptCounters, FactorRecords, UserRecords } from "./account-storage";
 
 /** File names are hashes of the ids, so no name or key can steer a path. */
 const fileName = (value: string) => createHash("sha256").update(value).digest("base64url");
@@ -32,6 +32,43 @@ export function fileUserRecords(dir: string): UserRecords {
         if ((await readTextIfExists(path)) === undefined) return false;
         await writeFileAtomic(path, record);
         return true;
+      });
+    },
+  };
+}
+
+/**
+ * Factors as files `factors/<sha256(userId)>` and the passkey index as `passkeys/<sha256(credentialId)>`
+ * holding the owner's id. Every change reads and writes under the file's lock, so a compare-and-set is atomic
+ * across processes.
+ */
+export function fileFactorRecords(dir: string): FactorRecords {
+  const factorPath = async (userId: string) => join(/*turbopackIgnore: true*/ await folder(dir, "factors"), fileName(userId));
+  const passkeyPath = async (credentialId: string) => join(/*turbopackIgnore: true*/ await folder(dir, "passkeys"), fileName(credentialId));
+  return {
+    get: async (userId) => (await readTextIfExists(await factorPath(userId))) ?? null,
+    async swap(userId, expected, next) {
+      const path = await factorPath(userId);
+      return withFileLock(path, async () => {
+        if (((await readTextIfExists(path)) ?? null) !== expected) return false;
+        if (next === null) await rm(/*turbopackIgnore: true*/ path, { force: true });
+        else await writeFileAtomic(path, next);
+        return true;
+      });
+    },
+    async claimCredential(credentialId, userId) {
+      const path = await passkeyPath(credentialId);
+      return withFileLock(path, async () => {
+        if ((await readTextIfExists(path)) !== undefined) return false;
+        await writeFileAtomic(path, userId);
+        return true;
+      });
+    },
+    credentialOwner: async (credentialId) => (await readTextIfExists(await passkeyPath(credentialId))) ?? null,
+    async releaseCredential(credentialId, userId) {
+      const path = await passkeyPath(credentialId);
+      await withFileLock(path, async () => {
+        if ((await readTextIfExists(path)) === userId) await rm(/*turbopackIgnore: true*/ path, { force: true });
       });
     },
   };
