@@ -3,7 +3,7 @@ import { defaultMaxSessionsPerUser, minimumPasswordLength, normalizePasswords, t
 import { defaultIpv6PrefixLength } from "./address-bucket";
 import { parseRedisNodes, type RedisConnection } from "../stores/redis-client";
 import type { LiveStreamLimits } from "../live";
-import { type DemoAccount, type RateLimits, readDemoAccount, readRateLimits } from "./sign-in-settings";
+import { type DemoAccount, type RateLimits, readDemoAccount, readFreshAge, readRateLimits } from "./sign-in-settings";
 import { type OidcSettings, readOidcSettings } from "./oidc-settings";
 
 /**
@@ -52,6 +52,8 @@ export interface FleetConfig {
   maxSessionsPerUser: number;
   /** RATE_LIMIT_*: the sign-in budgets, attempts allowed per window (sign-in-settings.ts says what each counts). */
   rateLimit: RateLimits;
+  /** IRONLINK_FRESH_AGE: seconds after a sign-in (or a step-up) during which sensitive changes need no new proof. */
+  freshAge: number;
   /** IRONLINK_DEMO_USER and IRONLINK_DEMO_PASSWORD, outside production only: a demo account made at start. */
   demoAccount: DemoAccount;
   /** IRONLINK_FLEET_ADOPT: this app's shared settings replace the fleet's record, for a fleet-wide change. */
@@ -124,6 +126,7 @@ export function readFleetConfig(env: Environment = process.env): FleetConfig {
     ipv6PrefixLength: readIpv6PrefixLength(env),
     maxSessionsPerUser: readInteger(env, "SESSION_MAX_PER_USER", 1) ?? defaultMaxSessionsPerUser,
     rateLimit: readRateLimits(env),
+    freshAge: readFreshAge(env),
     demoAccount: readDemoAccount(env),
     adopt: readBoolean(env, "IRONLINK_FLEET_ADOPT") ?? false,
     liveStreams: readLiveStreamLimits(env),

@@ -22,6 +22,7 @@ import { type ReturnAddress, safeReturnAddress } from "./return-address";
 import { returnToSatellite, sharesSignInCookie } from "./satellite";
 import { fleetUserOf } from "./user";
 import { type AccountPolicy, type AccountResult, type Accounts, createAccounts, type SignInContext } from "./accounts/account";
+import type { AuthMethod } from "./accounts/factors/sign-in-methods";
 
 /** The person a fleet session belongs to (`Fleet.User`). */
 export type FleetUser = Fleet.User;
@@ -138,6 +139,10 @@ export declare namespace Fleet {
     userAgent: string;
     /** The origins the session was used on: the sign-in app's, then each other site's it was carried to. */
     seenOn?: string[];
+    /** How the person proved it was them (RFC 8176): "pwd", "hwk" (a passkey), "otp", and "mfa" when two factors were used. Absent: "pwd". */
+    amr?: AuthMethod[];
+    /** Epoch milliseconds of the latest proof: the sign-in, or a later step-up (IRONLINK_FRESH_AGE). */
+    authenticatedAt?: number;
   }
   /** createFleet's options. */
   type Options = CreateFleetOptions;

@@ -17,6 +17,7 @@ import { accountPaths } from "./account-routes";
 import { healthPath } from "./routes";
 import { callbackPath, cancelUrl, startPath, startUrl } from "./satellite";
 import { maxBodyBytes, securityHeaders, selfContainedPolicy, staticAssetHeaders } from "./security-headers";
+import { describeMethods, factorCount } from "./accounts/factors/sign-in-methods";
 
 export { createFleet, type Fleet } from "./fleet";
 export { readFleetConfig, FleetConfigError } from "./config";
@@ -59,4 +60,12 @@ export const fleetHttp = {
   outage: storeOutage,
   /** The outage's self-contained 503 page; its one <style> carries `nonce`. */
   outagePage: storeOutagePage,
+} as const;
+
+/** How a session's person signed in (`Fleet.SessionData.amr`), read the same by every kit. */
+export const authMethods = {
+  /** "password and authentication code": for a list of sessions. */
+  describe: describeMethods,
+  /** 2 when the session's sign-in (or a step-up since) used two factors, else 1: `requireUser({ factors: 2 })`. */
+  factorCount,
 } as const;

@@ -39,6 +39,16 @@ export const rateLimitDefaults: RateLimits = {
 /** IRONLINK_DEMO_USER and IRONLINK_DEMO_PASSWORD (`npm run dev` sets them), outside production only. */
 export type DemoAccount = { username: string; password: string } | undefined;
 
+/**
+ * IRONLINK_FRESH_AGE: seconds a sign-in stays fresh enough for sensitive changes (the password, passkeys,
+ * two-step verification); older, the person proves it is them again first. At least 5, so a test can wait it out.
+ */
+export const freshAgeDefault = 600;
+
+export function readFreshAge(env: Environment): number {
+  return readInteger(env, "IRONLINK_FRESH_AGE", 5) ?? freshAgeDefault;
+}
+
 export function readDemoAccount(env: Environment): DemoAccount {
   const [username, password] = [env.IRONLINK_DEMO_USER, env.IRONLINK_DEMO_PASSWORD];
   return env.NODE_ENV !== "production" && username && password ? { username, password } : undefined;

@@ -1,63 +1,42 @@
 import type { Cluster, Redis } from "ioredis";
-import { SessionStoreUnavailableError } from "../../errors";
-import type { SessionManager, SignInTicket } from "../../manager";
+import type { SessionManager } from "../../manager";
+import { normalizePasswords } from "../../options";
 import { regenerateSession, sessionInfo } from "../../session";
-import type { IronSession } from "../../core";
 import type { FleetConfig } from "../config";
 import type { FleetSessionData } from "../fleet";
+import { recordSealer, sealingPurposes } from "../sealing";
+import { FactorStore } from "./factors/factor-store";
+import { addPasskey, confirmWithPasskey, type PasskeyOptions, passkeyOptions, removePasskey, signInWithPasskey } from "./factors/passkey-flows";
+import { awaitSecondStep, verifySignInCode } from "./factors/second-step";
+import type { CeremonyPurpose } from "./factors/session-state";
+import { pendingSignIn } from "./factors/session-state";
+import { isFresh } from "./factors/sign-in-methods";
+import { confirmIdentity } from "./factors/step-up";
+import { confirmTwoStep, renewRecoveryCodes, startTwoStep, turnOffTwoStep } from "./factors/two-step";
+import {
+  type AccountFailure,
+  type AccountPolicy,
+  type AccountResult,
+  type AnySession,
+  type Flow,
+  type Input,
+  invalid,
+  refusal,
+  revokedMeanwhile,
+  type SignInContext,
+  signedOut,
+  startSession,
+  tooManyAttempts,
+  verifyAttempt,
+  withTemporaryFailures,
+} from "./flow";
 import { messages } from "./messages";
-import { SignInRateLimiter, retryMessage } from "./rate-limit";
+import { SignInRateLimiter } from "./rate-limit";
 import { accountStorage } from "./storage";
-import { HashingBusyError, type HashTurn, UserStore, type User } from "./users";
-import { checkCredentials, checkNewPassword, type CredentialErrors, newPasswordHint } from "./validation";
+import { UserStore } from "./users";
+import { checkCredentials, checkNewPassword, newPasswordHint } from "./validation";
 
-/**
- * Sign-in, registration, sign-out and password change, written once for every kit. A kit's forms and the
- * fleet's account API (account-routes.ts) only translate these results into form state or HTTP answers.
- */
-export type AccountResult =
-  | { ok: true; user: User }
-  | {
-      ok: false;
-      status: 400 | 401 | 403 | 404 | 409 | 429 | 503;
-      error: string;
-      message: string;
-      fieldErrors?: CredentialErrors;
-      retryAfterSeconds?: number;
-    };
-
-type Input = Record<string, unknown>;
-
-/** The session flows are given: the fleet's, or an app's own fields beside them. */
-type AnySession = IronSession<FleetSessionData>;
-
-/** What the app serving the request chose (the kit's options): who checks passwords, whether accounts are made here. */
-export interface AccountPolicy {
-  /** The app's own users' check; without it, the built-in users. */
-  verifyCredentials?: ((credentials: { username: string; password: string }) => Promise<User | null>) | undefined;
-  registration: boolean;
-  /** This app's origin, recorded as the first place the session was seen. */
-  publicUrl?: string | undefined;
-}
-
-/** Who is asking, as the kit read it from the request. */
-export interface SignInContext {
-  /** The client's address as per-address limits count it (fleet.addressBucket); undefined if unknown. */
-  address: string | undefined;
-  userAgent: string;
-  /** The app serving the request. */
-  app: string;
-  /** The other app a sign-in will go back to (its name or host): what the session records as signedInOn. */
-  startedFrom?: string;
-}
-
-/** One flow's tools: the fleet's session manager and account stores, and the serving app's policy. */
-interface Flow {
-  sessions: SessionManager<FleetSessionData>;
-  users: UserStore;
-  limiter: SignInRateLimiter;
-  policy: AccountPolicy;
-}
+export type { AccountPolicy, AccountResult, SignInContext } from "./flow";
 
 function signIn(flow: Flow, session: AnySession, input: Input, context: SignInContext): Promise<AccountResult> {
   return withTemporaryFailures(async () => {
@@ -70,16 +49,18 @@ function signIn(flow: Flow, session: AnySession, input: Input, context: SignInCo
     // The sign-in guard (manager.ts, docs/security.md): taken before the password is checked.
     const ticket = await flow.sessions.signInTicket();
     const user = await verifyAttempt(flow, username, password, () => flow.limiter.notChecked(username, context.address), { address: context.address });
-    if (!user) return { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
+    if (!user) return refusal(401, "invalid_credentials", messages.wrongCredentials);
+    // With two-step verification on, the password's attempt stays counted until its code is right.
+    if (!flow.policy.verifyCredentials && (await flow.factors.read(user.id)).totp) return awaitSecondStep(session, user, ticket, context);
     await flow.limiter.succeeded(username, context.address);
-    if (!(await startSession(flow, session, user, context, ticket))) return revokedMeanwhile();
+    if (!(await startSession(flow, session, user, context, { ticket, amr: ["pwd"] }))) return revokedMeanwhile();
     return { ok: true, user };
   });
 }
 
 function register(flow: Flow, session: AnySession, input: Input, context: SignInContext): Promise<AccountResult> {
   return withTemporaryFailures(async () => {
-    if (!flow.policy.registration) return { ok: false, status: 404, error: "registration_closed", message: messages.registrationClosed };
+    if (!flow.policy.registration) return refusal(404, "registration_closed", messages.registrationClosed);
     const check = await checkCredentials(input, true);
     if (!check.ok) return invalid(check.errors);
     const limit = await flow.limiter.attemptRegistration(context.address);
@@ -87,9 +68,9 @@ function register(flow: Flow, session: AnySession, input: Input, context: SignIn
     // The password is hashed before the name is looked up, so a taken name costs as much as a free one.
     const created = await flow.users.create(check.credentials.username, check.credentials.password, { address: context.address });
     if (!created.ok) {
-      return { ok: false, status: 409, error: "username_taken", message: messages.usernameTaken, fieldErrors: { username: messages.usernameTaken } };
+      return refusal(409, "username_taken", messages.usernameTaken, { fieldErrors: { username: messages.usernameTaken } });
     }
-    await startSession(flow, session, created.user, context);
+    await startSession(flow, session, created.user, context, { amr: ["pwd"] });
     return { ok: true, user: created.user };
   });
 }
@@ -118,8 +99,8 @@ async function revokeOwnSession(flow: Flow, session: AnySession, publicId: unkno
 function changePassword(flow: Flow, session: AnySession, input: Input, context: SignInContext): Promise<AccountResult> {
   return withTemporaryFailures(async () => {
     const user = session.user;
-    if (!user) return { ok: false, status: 401, error: "unauthenticated", message: messages.signedOut };
-    if (flow.policy.verifyCredentials) return { ok: false, status: 404, error: "password_change_unavailable", message: messages.passwordChangeElsewhere };
+    if (!user) return signedOut();
+    if (flow.policy.verifyCredentials) return refusal(404, "password_change_unavailable", messages.passwordChangeElsewhere);
     const check = await checkNewPassword(input, user.username);
     if (!check.ok) return invalid(check.errors);
     // Counted per session: strangers guessing at the username never block its signed-in owner.
@@ -129,11 +110,12 @@ function changePassword(flow: Flow, session: AnySession, input: Input, context: 
     // Queued as this session, like its limit: sign-ins at the name never hold the owner's change up.
     const turn = { address: context.address, as: `change:${publicId}` };
     if (!(await verifyAttempt(flow, user.id, check.currentPassword, () => flow.limiter.passwordChangeNotChecked(publicId), turn))) {
-      return { ok: false, status: 400, error: "wrong_password", message: messages.wrongCurrentPassword, fieldErrors: { currentPassword: messages.wrongCurrentPassword } };
+      return refusal(400, "wrong_password", messages.wrongCurrentPassword, { fieldErrors: { currentPassword: messages.wrongCurrentPassword } });
     }
     await flow.limiter.passwordChangeSucceeded(publicId);
     await flow.users.changePassword(user.id, check.newPassword, turn);
-    const data = { ...session };
+    // The current password is a proof of its own: the session is fresh again (step-up.ts).
+    const data = { ...session, authenticatedAt: Date.now() };
     await regenerateSession(session);
     Object.assign(session, data);
     await session.save();
@@ -144,70 +126,12 @@ function changePassword(flow: Flow, session: AnySession, input: Input, context: 
   });
 }
 
-/**
- * A fresh id at every sign-in: an id planted in the browser before sign-in is worthless after it. With a
- * `ticket` (signIn's, taken before the password was checked), the saved session is kept only if no
- * revocation of the user (a password change, "sign out everywhere") began since: otherwise it is ended
- * here and false comes back. Why that leaves no session of the old password alive: manager.ts, signInGuard.
- */
-async function startSession(flow: Flow, session: AnySession, user: User, context: SignInContext, ticket?: SignInTicket): Promise<boolean> {
-  const { publicUrl } = flow.policy;
-  await regenerateSession(session);
-  Object.assign(session, { user, signedInAt: Date.now(), signedInOn: context.startedFrom ?? context.app, userAgent: context.userAgent, ...(publicUrl ? { seenOn: [new URL(publicUrl).origin] } : {}) });
-  await session.save();
-  if (!ticket) return true;
-  let current = false;
-  try {
-    current = await flow.sessions.isSignInCurrent(ticket, user.id);
-  } finally {
-    // Unanswered (the store down) counts as revoked: the cookie goes whatever the store says.
-    if (!current) await session.destroy().catch(() => undefined);
-  }
-  return current;
-}
-
-function revokedMeanwhile(): AccountResult {
-  return { ok: false, status: 401, error: "signed_out_meanwhile", message: messages.signedOutMeanwhile };
-}
-
-function tooManyAttempts(retryAfterSeconds: number): AccountResult {
-  return { ok: false, status: 429, error: "too_many_attempts", message: retryMessage(retryAfterSeconds), retryAfterSeconds };
-}
-
-function invalid(fieldErrors: CredentialErrors): AccountResult {
-  return { ok: false, status: 400, error: "invalid_input", message: messages.invalidInput, fieldErrors };
-}
-
-/**
- * The password check of an attempt the rate limiter counted: the app's own `verifyCredentials`, or the
- * built-in users (hashed in turn with other accounts and addresses). One refused before any hashing is given back.
- */
-async function verifyAttempt(flow: Flow, username: string, password: string, giveBack: () => Promise<void>, turn: HashTurn): Promise<User | null> {
-  try {
-    const verify = flow.policy.verifyCredentials;
-    return verify ? await verify({ username, password }) : await flow.users.verify(username, password, turn);
-  } catch (error) {
-    if (error instanceof HashingBusyError) await giveBack();
-    throw error;
-  }
-}
-
-/** A store that does not answer, or a full hashing queue: a 503 the person can retry. */
-async function withTemporaryFailures(run: () => Promise<AccountResult>): Promise<AccountResult> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof SessionStoreUnavailableError) return { ok: false, status: 503, error: "unavailable", message: messages.unavailable };
-    if (error instanceof HashingBusyError) {
-      return { ok: false, status: 503, error: "busy", message: messages.busy, retryAfterSeconds: error.retryAfterSeconds };
-    }
-    throw error;
-  }
-}
-
 /** The account flows of a fleet, over its session manager and the account stores beside its sessions. */
 export interface Accounts {
-  /** Checks the password (the built-in users, or `policy.verifyCredentials`) within the sign-in budgets, and starts a new session. */
+  /**
+   * Checks the password (the built-in users, or `policy.verifyCredentials`) within the sign-in budgets, and starts a new session; with
+   * two-step verification on, answers "second_factor_required" and waits for `twoStep.verifySignInCode` instead.
+   */
   signIn(session: AnySession, input: Input, context: SignInContext, policy: AccountPolicy): Promise<AccountResult>;
   /** Creates a built-in user (when `policy.registration`) and signs them in. */
   register(session: AnySession, input: Input, context: SignInContext, policy: AccountPolicy): Promise<AccountResult>;
@@ -217,20 +141,49 @@ export interface Accounts {
   signOut(session: AnySession, options?: { everywhere?: boolean }): Promise<void>;
   /** Ends one of the user's other sessions (by its publicId); only one they own. */
   endSession(session: AnySession, publicId: unknown): Promise<boolean>;
+  /** Passkeys (factors/passkey-flows.ts): a ceremony's options, then its answer. */
+  passkeys: {
+    options(session: AnySession, purpose: CeremonyPurpose): Promise<{ ok: true; options: PasskeyOptions } | AccountFailure>;
+    signIn(session: AnySession, input: Input, context: SignInContext, policy: AccountPolicy): Promise<AccountResult>;
+    add(session: AnySession, input: Input): Promise<AccountResult>;
+    remove(session: AnySession, input: Input): Promise<AccountResult>;
+  };
+  /** Two-step verification (factors/two-step.ts, second-step.ts). */
+  twoStep: {
+    /** The pending sign-in's code (`code`: the app's, or a recovery code). */
+    verifySignInCode(session: AnySession, input: Input, context: SignInContext, policy: AccountPolicy): Promise<AccountResult>;
+    /** Whether this browser's sign-in waits for its code. */
+    isPending(session: AnySession): boolean;
+    start(session: AnySession, issuer: string): Promise<AccountResult<{ setupKey: string; uri: string }>>;
+    confirm(session: AnySession, input: Input): Promise<AccountResult<{ recoveryCodes: string[] }>>;
+    turnOff(session: AnySession): Promise<AccountResult>;
+    renewRecoveryCodes(session: AnySession): Promise<AccountResult<{ recoveryCodes: string[] }>>;
+  };
+  /** Step-up (factors/step-up.ts): whether sensitive changes may go ahead, and a new proof (`password`, `code`, or a passkey's `response`). */
+  stepUp: {
+    isFresh(session: AnySession): boolean;
+    confirm(session: AnySession, input: Input, context: SignInContext, policy: AccountPolicy): Promise<AccountResult>;
+  };
+  /** What the account page lists of a person's factors. */
+  signInMethods(userId: string): Promise<SignInMethods>;
   /** The password rules, to show under a new-password field before the first try. */
   newPasswordHint: string;
   /** Outside production, the demo account of IRONLINK_DEMO_USER and IRONLINK_DEMO_PASSWORD (the first app creates it). */
   seedDemoAccount(): Promise<void>;
 }
 
+/** A person's passkeys (never their keys) and whether two-step verification is on. */
+export interface SignInMethods {
+  passkeys: { id: string; name: string; createdAt: number; lastUsedAt?: number }[];
+  twoStep: boolean;
+  recoveryCodesLeft: number;
+}
+
 export function createAccounts(config: FleetConfig, sessions: () => SessionManager<FleetSessionData>, redis: Redis | Cluster | undefined): Accounts {
-  let stores: { users: UserStore; limiter: SignInRateLimiter } | undefined;
+  let stores: Omit<Flow, "sessions" | "policy"> | undefined;
   // Made on first use: an app that never signs anyone in opens no account store.
   const flow = (policy: AccountPolicy): Flow => {
-    if (!stores) {
-      const { users, attempts } = accountStorage(config.store, redis);
-      stores = { users: new UserStore(users), limiter: new SignInRateLimiter(attempts, config.rateLimit) };
-    }
+    stores ??= flowTools(config, redis);
     return { ...stores, sessions: sessions(), policy };
   };
   const noPolicy: AccountPolicy = { registration: false };
@@ -240,8 +193,52 @@ export function createAccounts(config: FleetConfig, sessions: () => SessionManag
     changePassword: (session, input, context, policy) => changePassword(flow(policy), session, input, context),
     signOut: (session, { everywhere = false } = {}) => (everywhere ? signOutEverywhere(flow(noPolicy), session) : signOut(session)),
     endSession: (session, publicId) => revokeOwnSession(flow(noPolicy), session, publicId),
+    passkeys: {
+      options: (session, purpose) => passkeyOptions(flow(noPolicy), session, purpose),
+      signIn: (session, input, context, policy) => signInWithPasskey(flow(policy), session, input, context),
+      add: (session, input) => addPasskey(flow(noPolicy), session, input),
+      remove: (session, input) => removePasskey(flow(noPolicy), session, input),
+    },
+    twoStep: {
+      verifySignInCode: (session, input, context, policy) => verifySignInCode(flow(policy), session, input, context),
+      isPending: (session) => pendingSignIn(session) !== undefined,
+      start: (session, issuer) => startTwoStep(flow(noPolicy), session, issuer),
+      confirm: (session, input) => confirmTwoStep(flow(noPolicy), session, input),
+      turnOff: (session) => turnOffTwoStep(flow(noPolicy), session),
+      renewRecoveryCodes: (session) => renewRecoveryCodes(flow(noPolicy), session),
+    },
+    stepUp: {
+      isFresh: (session) => isFresh((session as { authenticatedAt?: unknown }).authenticatedAt, config.freshAge * 1000),
+      confirm: (session, input, context, policy) =>
+        input.response === undefined ? confirmIdentity(flow(policy), session, input, context) : confirmWithPasskey(flow(policy), session, input),
+    },
+    signInMethods: (userId) => signInMethodsOf(flow(noPolicy), userId),
     newPasswordHint,
     seedDemoAccount: () => seedDemoAccount(config, flow(noPolicy).users),
+  };
+}
+
+/** The stores and keys every flow shares, made once. */
+function flowTools(config: FleetConfig, redis: Redis | Cluster | undefined): Omit<Flow, "sessions" | "policy"> {
+  const { users, attempts, factors } = accountStorage(config.store, redis);
+  const loginUrl = new URL(config.loginUrl);
+  return {
+    users: new UserStore(users),
+    limiter: new SignInRateLimiter(attempts, config.rateLimit),
+    factors: new FactorStore(factors),
+    takeOnce: async (key, ms) => (await attempts.increment(`once:${key}`, ms)).count === 1,
+    sealer: recordSealer(normalizePasswords(config.password), sealingPurposes.factors),
+    rp: { id: loginUrl.hostname, name: config.fleetName, origin: loginUrl.origin },
+    freshAgeMs: config.freshAge * 1000,
+  };
+}
+
+async function signInMethodsOf(flow: Flow, userId: string): Promise<SignInMethods> {
+  const { passkeys, totp, recoveryCodes } = await flow.factors.read(userId);
+  return {
+    passkeys: passkeys.map(({ id, name, createdAt, lastUsedAt }) => ({ id, name, createdAt, ...(lastUsedAt ? { lastUsedAt } : {}) })),
+    twoStep: totp !== undefined,
+    recoveryCodesLeft: recoveryCodes?.length ?? 0,
   };
 }
 

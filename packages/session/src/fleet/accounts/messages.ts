@@ -14,6 +14,22 @@ export const messages = {
   registrationClosed: "Accounts are not created on this app.",
   passwordChangeElsewhere: "Your password is managed where your account lives, not here.",
 
+  // Passkeys, two-step verification and step-up (factors/).
+  enterCode: "Enter the code from your authenticator app, or one of your recovery codes.",
+  wrongCode: "That code is not right, or was already used.",
+  secondStepExpired: "Your sign-in took too long. Enter your username and password again.",
+  wrongProof: "That is not right. Try again.",
+  confirmItsYou: "Confirm it's you first: enter your password, use a passkey or enter a code.",
+  passkeyRefused: "That passkey was not accepted. Try again, or sign in another way.",
+  passkeyUnknown: "This passkey is not registered here. Sign in another way, then add it on your account page.",
+  passkeyChallengeExpired: "That took too long. Please try again.",
+  tooManyPasskeys: (max: number) => `You have ${max} passkeys, the most an account can have. Remove one first.`,
+  passkeyNotFound: "That passkey is not on your account.",
+  lastSignInMethod: "This is your only way to sign in. Add a password or another passkey first.",
+  twoStepAlreadyOn: "Two-step verification is already on.",
+  twoStepOff: "Two-step verification is not on.",
+  twoStepSetupExpired: "The setup took too long. Start again.",
+
   // Field errors. The limits come from validation.ts, where the rules are.
   usernameMissing: "Enter a username.",
   usernameInvalid: (min: number, max: number) => `Use ${min}–${max} letters, digits, dots, dashes or underscores, starting with a letter or digit.`,

@@ -17,7 +17,8 @@ export interface Credentials {
   password: string;
 }
 
-export type CredentialErrors = Partial<Record<keyof Credentials | "currentPassword" | "newPassword", string>>;
+/** Field errors by field: the credentials, the password change's, and a sign-in or step-up's `code`. */
+export type CredentialErrors = Partial<Record<keyof Credentials | "currentPassword" | "newPassword" | "code", string>>;
 
 export type CredentialCheck = { ok: true; credentials: Credentials } | { ok: false; errors: CredentialErrors };
 

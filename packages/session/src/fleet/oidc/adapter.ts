@@ -1,13 +1,13 @@
 import { errors } from "oidc-provider";
 import { hashedName } from "../../session-id";
 import type { OidcRecords } from "./records";
-import type { RecordSealer } from "./sealing";
+import type { RecordSealer } from "../sealing";
 
 /**
  * oidc-provider's storage adapter over the fleet's store (records.ts): one class per model (AuthorizationCode,
  * AccessToken, RefreshToken, Grant, Session, Interaction, …), as oidc-provider asks. At rest, a record is
  * named by the SHA-256 of its id (a code, a token: a dump of the store gives none of them back) and its
- * payload is sealed under the fleet's SESSION_PASSWORD (sealing.ts).
+ * payload is sealed under the fleet's SESSION_PASSWORD (../sealing.ts).
  *
  * - A code is marked used as its exchange reads it (one atomic script; a refresh token, at `consume`, with
  *   SET NX): of two exchanges racing with one code, one gets tokens and the other `invalid_grant`, and what

@@ -8,6 +8,7 @@ import { errorPage } from "./pages";
 import { interactionPath } from "./paths";
 import type { Profiles } from "./profiles";
 import type { SignIns } from "./sign-ins";
+import { methodsOf } from "../accounts/factors/sign-in-methods";
 
 /** Koa's middleware, as oidc-provider's `use` takes it. */
 type Middleware = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
@@ -17,6 +18,8 @@ export interface FleetView {
   user: Fleet.User;
   publicId: string;
   signedInAt: number;
+  /** How the person signed in (RFC 8176 values), the ID token's `amr`. */
+  amr: string[];
 }
 
 export type FleetViews = (ctx: KoaContextWithOIDC) => Promise<FleetView | undefined>;
@@ -29,7 +32,7 @@ export function fleetViews(fleet: Fleet): FleetViews {
     const user = fleet.userOf(session.user);
     const { publicId } = sessionInfo(session);
     if (!user || !publicId || typeof session.signedInAt !== "number") return undefined;
-    return { user, publicId, signedInAt: Math.floor(session.signedInAt / 1000) };
+    return { user, publicId, signedInAt: Math.floor(session.signedInAt / 1000), amr: methodsOf(session.amr) };
   };
   return (ctx) => {
     let seen = read.get(ctx.req);
@@ -81,7 +84,7 @@ export function interactionRoute(provider: Provider, fleet: Fleet, parts: Intera
       return seeOther(ctx, login.href);
     }
     await parts.profiles.save(view.user);
-    const result: InteractionResults = { login: { accountId: view.user.id, ts: view.signedInAt, amr: ["pwd"], remember: false } };
+    const result: InteractionResults = { login: { accountId: view.user.id, ts: view.signedInAt, amr: view.amr, remember: false } };
     if (details.prompt.name === "consent") result.consent = { grantId: await consentGrant(provider, details, view, parts.signIns) };
     seeOther(ctx, await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false }));
   };

@@ -1,7 +1,7 @@
 import type { Fleet } from "../fleet";
 import { recordName } from "./adapter";
 import type { OidcRecords } from "./records";
-import type { RecordSealer } from "./sealing";
+import type { RecordSealer } from "../sealing";
 
 /** How long, and for how many people, this process keeps a username it read: the token endpoint asks at every exchange. */
 const cached = { ms: 60_000, max: 10_000 } as const;

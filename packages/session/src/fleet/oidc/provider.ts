@@ -17,7 +17,7 @@ import { fileRecords, type OidcRecords, redisRecords } from "./records";
 import { endFleetSessionOnLogout, type FleetViews, fleetViews, interactionRoute, recordSignIns, renderPage } from "./interaction";
 import { createProfiles } from "./profiles";
 import { fleetPolicy, protocolSettings } from "./protocol";
-import { recordSealer } from "./sealing";
+import { recordSealer, sealingPurposes } from "../sealing";
 import { createSignIns, type OidcSignIn, type SignIns, watchSessionEnds } from "./sign-ins";
 
 /**
@@ -61,7 +61,7 @@ export async function createOidcProvider(fleet: Fleet, { trustProxy = false }: O
   const { config } = fleet;
   const passwords = normalizePasswords(config.password);
   const { records, sessions, close: closeRecords } = recordsOf(fleet);
-  const sealer = recordSealer(passwords);
+  const sealer = recordSealer(passwords, sealingPurposes.oidc);
   const signIns = createSignIns(records, sessions, config.absoluteTimeout);
   const profiles = createProfiles(records, sealer, config.absoluteTimeout);
   const deliveries = createDeliveries();

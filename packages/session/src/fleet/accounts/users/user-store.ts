@@ -53,6 +53,13 @@ export class UserStore {
     return record && matches ? { id: record.id, username: record.username } : null;
   }
 
+  /** The user of an id (a passkey's owner), without any password work; undefined if there is none. */
+  async find(id: string): Promise<User | undefined> {
+    const raw = await this.#run(() => this.records.get(id));
+    const record = raw ? parseRecord(raw) : undefined;
+    return record && { id: record.id, username: record.username };
+  }
+
   /** Replaces the password hash, if the user still exists. */
   async changePassword(id: string, newPassword: string, turn: HashTurn = {}): Promise<boolean> {
     const raw = await this.#run(() => this.records.get(id));

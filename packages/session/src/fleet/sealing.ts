@@ -1,11 +1,12 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 
 /**
- * The provider's records sealed at rest: AES-256-GCM under a key derived (HKDF-SHA256) from each of
- * SESSION_PASSWORD's secrets, the newest sealing and every one opening, so rotating SESSION_PASSWORD rotates
- * these too. The record's name is the additional data: a payload moved under another name does not open.
- * Not an iron seal as sessions have: iron derives two keys with PBKDF2 for every seal and open, which on the
- * token endpoint (seven per code exchange) cost a third of the provider's CPU; these keys are derived once.
+ * Records sealed at rest (the OpenID Provider's, the TOTP secrets): AES-256-GCM under a key derived
+ * (HKDF-SHA256, with the record kind's own `purpose`) from each of SESSION_PASSWORD's secrets, the newest
+ * sealing and every one opening, so rotating SESSION_PASSWORD rotates these too. The record's name is the
+ * additional data: a payload moved under another name does not open. Not an iron seal as sessions have: iron
+ * derives two keys with PBKDF2 for every seal and open, which on the token endpoint (seven per code exchange)
+ * cost a third of the provider's CPU; these keys are derived once.
  */
 export interface RecordSealer {
   seal(value: unknown, name: string): string;
@@ -13,10 +14,13 @@ export interface RecordSealer {
   open(sealed: string, name: string): unknown;
 }
 
-const derive = (secret: string) => Buffer.from(hkdfSync("sha256", secret, "", "ironlink oidc records", 32));
+/** What each kind of record is sealed for: its keys differ, so one kind's payload never opens as another's. */
+export const sealingPurposes = { oidc: "ironlink oidc records", factors: "ironlink sign-in factors" } as const;
 
-export function recordSealer(passwords: Record<string, string>): RecordSealer {
-  const keys = new Map(Object.entries(passwords).map(([id, secret]) => [id, derive(secret)]));
+const derive = (secret: string, purpose: string) => Buffer.from(hkdfSync("sha256", secret, "", purpose, 32));
+
+export function recordSealer(passwords: Record<string, string>, purpose: (typeof sealingPurposes)[keyof typeof sealingPurposes]): RecordSealer {
+  const keys = new Map(Object.entries(passwords).map(([id, secret]) => [id, derive(secret, purpose)]));
   const newest = String(Math.max(...Object.keys(passwords).map(Number)));
   const newestKey = keys.get(newest) as Buffer;
   return {
