@@ -3,10 +3,11 @@ import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { cookieStoreWithHeader, type SessionManager, SessionStoreUnavailableError, sessionInfo } from "@ironlink/session";
+import { authMethods } from "@ironlink/session/fleet";
 import { storeIsDown } from "./fleet";
 import { noteStoreUnavailable } from "./server/store-outage";
 import type { ResolvedOptions } from "./options";
-import { signInLocation } from "./sign-in-location";
+import { secondFactorLocation, signInLocation } from "./sign-in-location";
 import { type AppSession, openSession, type SessionData, sessions } from "./session";
 import type { User } from "./session";
 
@@ -65,14 +66,27 @@ export async function listOwnSessions(user: User): Promise<SessionManager.Listed
   }
 }
 
+/** What a page asks of its visitor beyond being signed in: `factors: 2`, a sign-in (or a step-up since) with two factors. */
+export interface UserRequirement {
+  /** Where to come back to after signing in (default "/"). */
+  path?: string;
+  factors?: 1 | 2;
+}
+
 /**
  * The signed-in user, for a page, server action or route handler that needs one. Anyone else is sent to
- * sign in and brought back to `path`; a stateless iron-session cookie is moved into the store first.
- * While the store does not answer, throws SessionStoreUnavailableError (the 503 page, or for a handler to answer).
+ * sign in and brought back to `path`; a stateless iron-session cookie is moved into the store first. With
+ * `factors: 2`, a person signed in with one factor is sent to the sign-in app to add a second (a code or a
+ * passkey) and brought back. While the store does not answer, throws SessionStoreUnavailableError (the 503
+ * page, or for a handler to answer).
  */
-export async function requireUser(options: ResolvedOptions, path = "/"): Promise<User> {
+export async function requireUser(options: ResolvedOptions, requirement: string | UserRequirement = {}): Promise<User> {
+  const { path = "/", factors = 1 } = typeof requirement === "string" ? { path: requirement } : requirement;
   const viewer = await getViewer();
-  if (viewer.status === "signed-in") return viewer.user;
+  if (viewer.status === "signed-in") {
+    if (factors === 1 || authMethods.factorCount((await getCurrentSession()).amr) === 2) return viewer.user;
+    redirect(await secondFactorLocation(options, path));
+  }
   if (viewer.status === "unavailable") throw storeDownError();
   if (viewer.status === "legacy") redirect(`/api/session/migrate?next=${encodeURIComponent(path)}`);
   redirect(signInLocation(options, path));

@@ -10,6 +10,16 @@ export interface AuthFormState {
   fieldErrors?: CredentialErrors;
   /** The username typed, so the form keeps it; never a password. */
   username?: string;
+  /** Why the form changed (the sign-in now asks for its code). */
+  notice?: string;
+  /** The sign-in's password was right and its code is asked next (two-step verification). */
+  secondStep?: boolean;
+  /** A passkey ceremony's options, JSON for @simplewebauthn/browser. */
+  passkeyOptions?: string;
+  /** Two-step verification being set up: the key to type, and its QR code as the SVG path of its dark modules (`size` modules wide). */
+  twoStepSetup?: { setupKey: string; qr: { size: number; path: string } };
+  /** Recovery codes, shown once. */
+  recoveryCodes?: string[];
 }
 
 /** A kit form's server action: the app's submitForm bound to the form's name. */

@@ -1,6 +1,6 @@
 import "server-only";
 import { getConfig } from "./config";
-import { getCurrentSession, getViewer, listOwnSessions, requireUser, type Viewer } from "./dal";
+import { getCurrentSession, getViewer, listOwnSessions, requireUser, type UserRequirement, type Viewer } from "./dal";
 import type { AuthFormState } from "./form-state";
 import { type FormName, submitForm } from "./forms";
 import { createHandlers } from "./handlers";
@@ -36,8 +36,11 @@ export function createIronlink<AppData extends OwnFields<AppData> = NoAppData>(o
     options: resolved,
     /** Who is asking: signed-in (with the user), anonymous, expired, legacy or unavailable. Cached per request. */
     getViewer,
-    /** The signed-in user, or a redirect to sign in and back to `path`. */
-    requireUser: (path?: string) => requireUser(resolved, path),
+    /**
+     * The signed-in user, or a redirect to sign in and back to `path`: `requireUser("/reports")`, or
+     * `requireUser({ path: "/billing", factors: 2 })` for a page that needs a sign-in with two factors.
+     */
+    requireUser: (requirement?: string | UserRequirement) => requireUser(resolved, requirement),
     /** The request's session (the fleet's fields and AppData's), for reading or saving your own fields. Cached per request. */
     getCurrentSession: getCurrentSession as () => Promise<AppSession<AppData>>,
     /**

@@ -1,3 +1,4 @@
+import { headers } from "next/headers";
 import { fleetPaths } from "@ironlink/session/fleet";
 import { getFleet } from "./fleet";
 import { getConfig } from "./config";
@@ -27,4 +28,22 @@ export function signInLocation(options: ResolvedOptions, path: string): string {
  */
 export function accountLocation({ hostsSignIn }: ResolvedOptions): string {
   return hostsSignIn ? "/account" : `${getConfig().loginUrl}/account`;
+}
+
+/**
+ * Where a signed-in person goes to add a second factor for `path` (requireUser({ factors: 2 })): the sign-in
+ * app's /login with `factors=2`, which asks for a code or a passkey and comes back to this app's `path`.
+ */
+export async function secondFactorLocation({ publicUrl }: ResolvedOptions, path: string): Promise<string> {
+  const { loginUrl } = getConfig();
+  const here = publicUrl ?? `${new URL(loginUrl).protocol}//${(await headers()).get("host")}`;
+  return `${loginUrl}/login?${new URLSearchParams({ next: `${new URL(here).origin}${path}`, factors: "2" })}`;
+}
+
+/**
+ * Whether this request reached the fleet's sign-in app (LOGIN_URL's host): the passkey ceremonies and
+ * two-step setup happen there only, since a passkey belongs to that host and no other app's origin may use it.
+ */
+export async function atSignInApp(): Promise<boolean> {
+  return (await headers()).get("host") === new URL(getConfig().loginUrl).host;
 }

@@ -1,6 +1,7 @@
 "use client";
 import { useActionState } from "react";
 import type { AuthFormState, FormAction } from "../../form-state";
+import { CodeForm } from "./code-form";
 import { Field, FormMessages } from "./field";
 
 const modes = {
@@ -21,10 +22,25 @@ export function AuthForm({
   notice,
   returnsTo,
   passwordHint,
-}: { action: FormAction; mode: keyof typeof modes; next: string; challenge?: string; notice?: string; returnsTo?: string; passwordHint?: string }) {
+  codeAction,
+  secondStep = false,
+}: {
+  action: FormAction;
+  mode: keyof typeof modes;
+  next: string;
+  challenge?: string;
+  notice?: string;
+  returnsTo?: string;
+  passwordHint?: string;
+  /** The app's submitForm bound to "signInCode": a sign-in whose password was right asks for its code with it. */
+  codeAction?: FormAction;
+  /** This browser's sign-in already waits for its code (the page was reloaded). */
+  secondStep?: boolean;
+}) {
   const { title, submit, pending: pendingLabel, autoComplete } = modes[mode];
   const [state, formAction, pending] = useActionState<AuthFormState, FormData>(action, {});
   const errors = state.fieldErrors ?? {};
+  if (codeAction && (state.secondStep || secondStep)) return <CodeForm action={codeAction} next={next} challenge={challenge} notice={state.notice} />;
 
   return (
     <form action={formAction} className="card auth-form" noValidate aria-busy={pending}>
@@ -42,7 +58,8 @@ export function AuthForm({
       <FormMessages message={state.message} />
       <input type="hidden" name="next" value={next} />
       {challenge && <input type="hidden" name="challenge" value={challenge} />}
-      <Field id={`${mode}-username`} label="Username" name="username" autoComplete="username" defaultValue={state.username} error={errors.username} />
+      {/* "webauthn": browsers that offer passkeys in the username field's autofill may list this site's. */}
+      <Field id={`${mode}-username`} label="Username" name="username" autoComplete={mode === "login" ? "username webauthn" : "username"} defaultValue={state.username} error={errors.username} />
       <Field id={`${mode}-password`} label="Password" name="password" type="password" autoComplete={autoComplete} hint={passwordHint} error={errors.password} />
       <button type="submit" disabled={pending}>
         {pending ? pendingLabel : submit}

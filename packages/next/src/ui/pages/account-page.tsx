@@ -1,13 +1,12 @@
 import { listOwnSessions } from "../../dal";
 import { describeUserAgent } from "../../user-agent";
-import { getFleet } from "../../fleet";
-import { PasswordChangeForm } from "../components/password-change-form";
 import { ServiceUnavailable } from "../components/service-unavailable";
 import { SignOutButton } from "../components/sign-out-button";
 import type { KitProps } from "../kit-props";
 import { ProtectedPage, type SignedIn } from "./protected-page";
-
-const when = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+import { SignInMethods } from "./sign-in-methods";
+import { Time } from "./time";
+import { authMethods } from "@ironlink/session/fleet";
 
 /**
  * /account: the user's sessions across the fleet, ending any of them, and the password.
@@ -43,7 +42,7 @@ async function AccountDetails({ user, publicId, ironlink, submitForm }: SignedIn
               {session.publicId === publicId && <span className="this-device"> (this device)</span>}
               <br />
               <small>
-                Signed in <Time at={session.createdAt} /> · last seen <Time at={session.lastSeenAt} />
+                Signed in with {authMethods.describe(session.data.amr)}, <Time at={session.createdAt} /> · last seen <Time at={session.lastSeenAt} />
               </small>
             </div>
             {session.publicId !== publicId && (
@@ -59,17 +58,8 @@ async function AccountDetails({ user, publicId, ironlink, submitForm }: SignedIn
         ))}
       </ul>
       <SignOutButton everywhere />
-      {/* With the app's own verifyCredentials, passwords are changed where the accounts live. */}
-      {!ironlink.options.verifyCredentials && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={getFleet().accounts.newPasswordHint} />}
+      {/* With the app's own verifyCredentials, passwords are changed where the accounts live (SignInMethods shows no form). */}
+      <SignInMethods user={user} ironlink={ironlink} submitForm={submitForm} />
     </>
-  );
-}
-
-/** A moment as one unbreakable phrase ("7 Dec 2026, 15:48 UTC"), machine-readable too. */
-function Time({ at }: { at: number }) {
-  return (
-    <time className="when" dateTime={new Date(at).toISOString()}>
-      {when.format(at)} UTC
-    </time>
   );
 }

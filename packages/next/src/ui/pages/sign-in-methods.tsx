@@ -1,0 +1,81 @@
+import { getCurrentSession } from "../../dal";
+import { getFleet } from "../../fleet";
+import { atSignInApp } from "../../sign-in-location";
+import { getConfig } from "../../config";
+import { ChangeButton } from "../components/change-button";
+import { PasskeyButton } from "../components/passkey-button";
+import { PasswordChangeForm } from "../components/password-change-form";
+import { StepUpBox } from "../components/step-up-box";
+import { TwoStepSetup } from "../components/two-step-setup";
+import type { KitProps } from "../kit-props";
+import { Time } from "./time";
+
+/**
+ * The account page's sign-in methods: passkeys, two-step verification and the password. Changing any of them
+ * needs a fresh sign-in (IRONLINK_FRESH_AGE): until then the page asks for a new proof instead of showing them.
+ * Only on the sign-in app: passkeys belong to its host.
+ */
+export async function SignInMethods({ user, ironlink, submitForm }: { user: { id: string } } & KitProps) {
+  const passwordHere = !ironlink.options.verifyCredentials;
+  if (!(await atSignInApp())) {
+    return (
+      <section aria-labelledby="sign-in-methods">
+        <h2 id="sign-in-methods">Sign-in methods</h2>
+        <p>
+          Passkeys and two-step verification are managed on <a href={`${getConfig().loginUrl}/account`}>the sign-in app's account page</a>.
+        </p>
+        {passwordHere && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={getFleet().accounts.newPasswordHint} />}
+      </section>
+    );
+  }
+  const { accounts } = getFleet();
+  const [methods, fresh] = [await accounts.signInMethods(user.id), accounts.stepUp.isFresh(await getCurrentSession())];
+  return (
+    <section aria-labelledby="sign-in-methods" className="sign-in-methods">
+      <h2 id="sign-in-methods">Sign-in methods</h2>
+      {!fresh && (
+        <StepUpBox
+          confirm={submitForm.bind(null, "confirmIdentity")}
+          passkeyOptions={submitForm.bind(null, "passkeyOptions")}
+          withPassword={passwordHere}
+          withPasskey={methods.passkeys.length > 0}
+          withCode={methods.twoStep}
+        />
+      )}
+      <h3>Passkeys</h3>
+      {methods.passkeys.length === 0 && <p>No passkeys yet. A passkey signs you in with your fingerprint, face or device PIN, no password needed.</p>}
+      <ul className="passkey-list" aria-label="Passkeys">
+        {methods.passkeys.map((passkey) => (
+          <li key={passkey.id} className="session-item">
+            <div>
+              <strong>{passkey.name}</strong>
+              <br />
+              <small>
+                Added <Time at={passkey.createdAt} /> · {passkey.lastUsedAt ? <>Last used <Time at={passkey.lastUsedAt} /></> : "Never used"}
+              </small>
+            </div>
+            {fresh && <ChangeButton action={submitForm.bind(null, "removePasskey")} label="Remove" fields={{ id: passkey.id }} />}
+          </li>
+        ))}
+      </ul>
+      {fresh && <PasskeyButton purpose="add" label="Add a passkey" options={submitForm.bind(null, "passkeyOptions")} finish={submitForm.bind(null, "addPasskey")} />}
+      <h3>Two-step verification</h3>
+      {methods.twoStep ? (
+        <>
+          <p>Two-step verification is on.</p>
+          <p>
+            {methods.recoveryCodesLeft} recovery {methods.recoveryCodesLeft === 1 ? "code" : "codes"} left
+          </p>
+          {fresh && <ChangeButton action={submitForm.bind(null, "turnOffTwoStep")} label="Turn off two-step verification" />}
+          {fresh && <ChangeButton action={submitForm.bind(null, "renewRecoveryCodes")} label="New recovery codes" />}
+        </>
+      ) : (
+        <>
+          <p>Two-step verification is off. With it on, signing in with your password also asks for a code from an authenticator app.</p>
+          {fresh && <TwoStepSetup start={submitForm.bind(null, "startTwoStep")} confirm={submitForm.bind(null, "confirmTwoStep")} />}
+        </>
+      )}
+      {fresh && passwordHere && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={accounts.newPasswordHint} />}
+    </section>
+  );
+}
