@@ -495,7 +495,16 @@ const onePort = process.env.APP_ONE_PORT || '5000';
 const twoPort = process.env.APP_TWO_PORT || '7000';
 const servicePort = process.env.SERVICE_PORT || '9000';
 const djangoPort = process.env.DJANGO_PORT || '8000';
-const djangoUrl = (process.env.DJANGO_PUBLIC_URL || `http://127.0.0.1:${djangoPort}`).replace(/\/+$/, '');
+// Every app on one host name, so they share the session cookie: `localhost`, not 127.0.0.1, because browsers
+// refuse passkeys (WebAuthn) on an IP address, and http://localhost counts as a secure context.
+const devHost = process.env.DEV_HOST || 'localhost';
+const appUrls = {
+  APP_ONE_URL: process.env.APP_ONE_URL || `http://${devHost}:${onePort}`,
+  APP_TWO_URL: process.env.APP_TWO_URL || `http://${devHost}:${twoPort}`,
+  SERVICE_URL: process.env.SERVICE_URL || `http://${devHost}:${servicePort}`,
+};
+const loginUrl = process.env.LOGIN_URL || process.env.APP_ORIGINS?.split(',')[0]?.trim() || appUrls.APP_ONE_URL;
+const djangoUrl = (process.env.DJANGO_PUBLIC_URL || `http://${devHost}:${djangoPort}`).replace(/\/+$/, '');
 const withDjango = djangoCanRun();
 const ports = [['APP_ONE_PORT', onePort], ['APP_TWO_PORT', twoPort], ['SERVICE_PORT', servicePort], ...(withDjango ? [['DJANGO_PORT', djangoPort]] : [])];
 for (const [name, port] of ports) {
@@ -511,8 +520,10 @@ const env = {
   IRONLINK_DEMO_USER: DEMO_USER,
   IRONLINK_DEMO_PASSWORD: DEMO_PASSWORD,
   ...oidcEnvironment(djangoUrl),
-  // The Django app's issuer is the sign-in app's origin (LOGIN_URL, else the first of APP_ORIGINS, else app one).
-  IRONLINK_ISSUER: process.env.IRONLINK_ISSUER || process.env.LOGIN_URL || process.env.APP_ORIGINS?.split(',')[0]?.trim() || `http://127.0.0.1:${onePort}`,
+  ...appUrls,
+  LOGIN_URL: loginUrl,
+  // The Django app's issuer is the sign-in app's origin.
+  IRONLINK_ISSUER: process.env.IRONLINK_ISSUER || loginUrl,
   NEXT_TELEMETRY_DISABLED: process.env.NEXT_TELEMETRY_DISABLED ?? '1',
 };
 
@@ -521,10 +532,10 @@ const hasFilter = extra.some((a) => a === '-F' || a.startsWith('--filter'));
 const turboArgs = ['run', 'dev', ...(hasFilter ? [] : ['--filter=./apps/*']), ...extra];
 
 console.log('');
-log('Apps (use the same host name, 127.0.0.1, for all so they share the session cookie):');
-log(`  app one  http://127.0.0.1:${onePort}`);
-log(`  app two  http://127.0.0.1:${twoPort}`);
-log(`  service  ${process.env.SERVICE_URL || `http://127.0.0.1:${servicePort}`}  (Express, apps/service)`);
+log(`Apps (use the same host name, ${devHost}, for all so they share the session cookie; passkeys need a name, not an IP address):`);
+log(`  app one  ${appUrls.APP_ONE_URL}  (the sign-in app: ${loginUrl})`);
+log(`  app two  ${appUrls.APP_TWO_URL}`);
+log(`  service  ${appUrls.SERVICE_URL}  (Express, apps/service)`);
 log(
   withDjango
     ? `  django   ${djangoUrl}  (Django, apps/django: signs in through app one's OpenID provider)`

@@ -19,6 +19,12 @@ export const refusals = {
     message: storeOutage.message,
   },
   unauthenticated: { status: 401, error: "unauthenticated", title: "Not signed in", message: "Not signed in." },
+  secondFactorRequired: {
+    status: 403,
+    error: "second_factor_required",
+    title: "One more step",
+    message: "This needs a sign-in with two steps: a code or a passkey on the sign-in page.",
+  },
 } satisfies Record<string, Refusal>;
 
 /** A state-changing request from an Origin outside APP_ORIGINS: the message names both. */

@@ -4,7 +4,7 @@
  * cross-site writes, and signs out of every app at once.
  */
 import { type IronSession, SessionStoreUnavailableError, sessionInfo } from "@ironlink/session";
-import { createFleet, type Fleet, fleetHttp, fleetPaths } from "@ironlink/session/fleet";
+import { authMethods, createFleet, type Fleet, fleetHttp, fleetPaths } from "@ironlink/session/fleet";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from "express";
 import { forbiddenOrigin, prefersHtml, refuse, refusals } from "./answers";
 import { serveFleetRoute } from "./fleet-routes";
@@ -62,8 +62,12 @@ export interface Ironlink {
   session(): RequestHandler;
   /** Refuses (403) POST, PUT, PATCH and DELETE unless Origin is exactly one of APP_ORIGINS (none: unless cross-site). */
   checkOrigin(): RequestHandler;
-  /** Lets signed-in people through; sends a browser to the sign-in page (303), answers anything else 401 JSON. */
-  requireUser(): RequestHandler;
+  /**
+   * Lets signed-in people through; sends a browser to the sign-in page (303), answers anything else 401 JSON.
+   * With `{ factors: 2 }`, a person signed in with one factor goes to the sign-in app to add a code or a
+   * passkey and comes back (a browser; 403 JSON otherwise).
+   */
+  requireUser(requirement?: { factors?: 1 | 2 }): RequestHandler;
   /** Ends the session in the store (so in every app), then 303 to `redirectTo` for browsers or JSON for API clients. */
   signOut(options?: SignOutOptions): RequestHandler;
   /**
@@ -116,7 +120,7 @@ export function createIronlink({ appName = "an Express app", env = process.env, 
       if (refused) refuse(req, res, forbiddenOrigin(refused));
       else next();
     },
-    requireUser: () => requireUserMiddleware(app),
+    requireUser: ({ factors = 1 } = {}) => requireUserMiddleware(app, factors),
     signOut: (options = {}) => signOutMiddleware(app, options),
     securityHeaders: ({ contentSecurityPolicy = pagePolicy(member.config) } = {}) => {
       const headers = fleetHttp.securityHeaders({ policy: contentSecurityPolicy, secure: member.config.cookieSecure });
@@ -193,12 +197,17 @@ const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Why a state-changing request is refused (its Origin is not one of APP_ORIGINS), or undefined. */
 const originRefusal = (fleet: Fleet, req: Request) => (safeMethods.has(req.method) ? undefined : fleet.originRefusal(req.headers));
 
-function requireUserMiddleware(app: App): RequestHandler {
+function requireUserMiddleware(app: App, factors: 1 | 2): RequestHandler {
   return guarded(async (req, res) => {
-    await app.ensureSession(req, res);
-    if (req.user) return true;
-    if (prefersHtml(req)) res.redirect(303, app.toSignIn(absoluteUrl(app.publicUrl, req.originalUrl)));
-    else refuse(req, res, refusals.unauthenticated);
+    const session = await app.ensureSession(req, res);
+    const here = absoluteUrl(app.publicUrl, req.originalUrl);
+    if (req.user && (factors === 1 || authMethods.factorCount(session.amr) === 2)) return true;
+    if (!req.user) {
+      if (prefersHtml(req)) res.redirect(303, app.toSignIn(here));
+      else refuse(req, res, refusals.unauthenticated);
+    } else if (prefersHtml(req)) {
+      res.redirect(303, `${app.fleet.config.loginUrl}/login?${new URLSearchParams({ next: here, factors: "2" })}`);
+    } else refuse(req, res, refusals.secondFactorRequired);
     return false;
   });
 }

@@ -4,6 +4,7 @@ import { type AccountFailure, type AccountResult, type AnySession, type Flow, ty
 import { messages } from "../messages";
 import type { User } from "../users";
 import { authenticationOptions, credentialIdOf, registrationOptions, verifyNewPasskey, verifyPasskeySignIn } from "./passkeys";
+import { awaitSecondStep } from "./second-step";
 import { type CeremonyPurpose, stateOf } from "./session-state";
 import { combineMethods } from "./sign-in-methods";
 import { freshUser, markFresh } from "./step-up";
@@ -83,6 +84,8 @@ export function signInWithPasskey(flow: Flow, session: AnySession, input: Input,
     const ticket = await flow.sessions.signInTicket();
     const verified = await verifyUse(flow, found, input.response, challenge);
     if (!verified.ok) return refusal(401, "passkey_refused", messages.passkeyRefused, { error: `passkey_${verified.reason}` });
+    // A passkey that did not verify its user (no PIN, no fingerprint) is one factor: with two-step on, its code comes next.
+    if (!verified.userVerified && (await flow.factors.read(found.user.id)).totp) return awaitSecondStep(session, found.user, ticket, context, "hwk");
     await flow.limiter.succeeded(found.user.username, context.address);
     if (!(await startSession(flow, session, found.user, context, { ticket, amr: combineMethods(["hwk"], verified) }))) return revokedMeanwhile();
     return { ok: true, user: found.user };

@@ -5,7 +5,7 @@ import { messages } from "../messages";
 import type { User } from "../users";
 import { hashRecoveryCode } from "./recovery-codes";
 import { pendingMs, pendingSignIn, stateOf } from "./session-state";
-import { combineMethods } from "./sign-in-methods";
+import { type AuthMethod, combineMethods } from "./sign-in-methods";
 import { matchTotp, totpSettings } from "./totp";
 
 /**
@@ -18,11 +18,14 @@ import { matchTotp, totpSettings } from "./totp";
 /** The name a TOTP secret is sealed under (the sealer's additional data): it opens for this user only. */
 export const totpSealName = (userId: string) => `totp:${userId}`;
 
-/** Holds the sign-in until its code comes, under a new session id (the id the password was typed under is dropped). */
-export async function awaitSecondStep(session: AnySession, user: User, ticket: SignInTicket, context: SignInContext): Promise<AccountResult> {
+/**
+ * Holds the sign-in until its code comes, under a new session id (the id the password was typed under is
+ * dropped). `first` is the factor already proven: the password, or a passkey that did not verify its user.
+ */
+export async function awaitSecondStep(session: AnySession, user: User, ticket: SignInTicket, context: SignInContext, first: AuthMethod = "pwd"): Promise<AccountResult> {
   await regenerateSession(session);
   const startedFrom = context.startedFrom ? { startedFrom: context.startedFrom } : {};
-  stateOf(session).pendingSignIn = { user, ticket, ...startedFrom, until: Date.now() + pendingMs };
+  stateOf(session).pendingSignIn = { user, ticket, ...startedFrom, address: context.address, first, until: Date.now() + pendingMs };
   await session.save();
   return refusal(401, "second_factor_required", messages.enterCode);
 }
@@ -37,8 +40,10 @@ export function verifySignInCode(flow: Flow, session: AnySession, input: Input, 
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
     const spent = await spendCode(flow, user.id, input.code);
     if (!spent) return refusal(401, "wrong_code", messages.wrongCode, { fieldErrors: { code: messages.wrongCode } });
+    // Both attempts given back: the code's, and the password's (counted where it was typed) that waited for it.
     await flow.limiter.succeeded(user.username, context.address);
-    const start = { ticket: pending.ticket, amr: combineMethods(["pwd", "otp"]) };
+    await flow.limiter.succeeded(user.username, pending.address);
+    const start = { ticket: pending.ticket, amr: combineMethods([pending.first ?? "pwd", "otp"]) };
     if (!(await startSession(flow, session, user, { ...context, ...(pending.startedFrom ? { startedFrom: pending.startedFrom } : {}) }, start))) return revokedMeanwhile();
     return { ok: true, user };
   });

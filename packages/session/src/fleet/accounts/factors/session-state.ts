@@ -1,6 +1,7 @@
 import type { SignInTicket } from "../../../manager";
 import type { AnySession } from "../flow";
 import type { User } from "../users";
+import type { AuthMethod } from "./sign-in-methods";
 
 /**
  * The fleet's own fields of a session that no app reads: a sign-in waiting for its second step, a WebAuthn
@@ -10,7 +11,7 @@ import type { User } from "../users";
  */
 export interface FactorSessionState {
   /** A right password whose code is still to come: no `user`, so no app takes the session as signed in. */
-  pendingSignIn?: { user: User; ticket: SignInTicket; startedFrom?: string; until: number };
+  pendingSignIn?: { user: User; ticket: SignInTicket; startedFrom?: string; address?: string | undefined; first?: AuthMethod; until: number };
   /** The challenge of this browser's current passkey ceremony. */
   passkeyChallenge?: { challenge: string; purpose: CeremonyPurpose; until: number };
   /** Two-step verification being set up: the new secret, sealed, until its first code confirms it. */
