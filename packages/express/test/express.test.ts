@@ -34,6 +34,7 @@ beforeAll(async () => {
     app.use(ironlink.checkOrigin());
     app.get("/api/me", ironlink.requireUser(), (req, res) => void res.json({ user: req.user }));
     app.get("/page", ironlink.requireUser(), (req, res) => void res.type("text").send(`hello ${req.user?.username}`));
+    app.get("/billing", ironlink.requireUser({ factors: 2 }), (req, res) => void res.type("text").send(`billing for ${req.user?.username}`));
     app.get("/whoami", (req, res) => void res.json({ user: req.user ?? null, state: req.session.user ? "signed-in" : "anonymous" }));
     app.post("/echo", (_req, res) => void res.json({ ok: true }));
   });
@@ -116,6 +117,21 @@ describe("requireUser()", () => {
     const response = await fetch(`${base}${page}`, { headers: { accept: browserAccept, ...withCookie(cookie) }, redirect: "manual" });
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("hello alice");
+  });
+
+  test("{ factors: 2 }: a sign-in with two factors gets the page; one factor goes to the sign-in app for a second (a browser) or gets 403 (an API client)", async () => {
+    const twoFactors = await signIn(signInApp, alice, ["pwd", "otp", "mfa"]);
+    const ok = await fetch(`${base}/billing`, { headers: { accept: browserAccept, ...withCookie(twoFactors) }, redirect: "manual" });
+    expect([ok.status, await ok.text()]).toEqual([200, "billing for alice"]);
+    for (const amr of [undefined, ["pwd"], ["hwk"], ["mfa-forged-as-string"]]) {
+      const oneFactor = await signIn(signInApp, alice, amr);
+      const browser = await fetch(`${base}/billing`, { headers: { accept: browserAccept, ...withCookie(oneFactor) }, redirect: "manual" });
+      expect(browser.status).toBe(303);
+      expect(browser.headers.get("location")).toBe(`${loginUrl}/login?${new URLSearchParams({ next: `${publicUrl}/billing`, factors: "2" })}`);
+      const api = await fetch(`${base}/billing`, { headers: withCookie(oneFactor), redirect: "manual" });
+      expect(api.status).toBe(403);
+      expect((await api.json()).error).toBe("second_factor_required");
+    }
   });
 
   test("signInUrl: an absolute return address as given, a path on publicUrl", () => {

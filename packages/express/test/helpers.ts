@@ -55,11 +55,11 @@ function cookieJar(value?: string) {
 }
 
 /** Signs `user` in through `fleet` as the sign-in app does, and returns the session cookie's value. */
-export async function signIn(fleet: Fleet, user: FleetUser): Promise<string> {
+export async function signIn(fleet: Fleet, user: FleetUser, amr?: string[]): Promise<string> {
   const jar = cookieJar();
   const session = await fleet.sessions.getSession(jar);
   await regenerateSession(session);
-  Object.assign(session, { user, signedInAt: Date.now(), signedInOn: "App One", userAgent: "test" });
+  Object.assign(session, { user, signedInAt: Date.now(), signedInOn: "App One", userAgent: "test", ...(amr ? { amr } : {}) });
   await session.save();
   if (!jar.value) throw new Error("the session wrote no cookie");
   return jar.value;
