@@ -96,10 +96,10 @@ describe.each(topology === "single" ? stores : stores.slice(0, 1))("the OpenID P
   });
 
   /** A fleet session for `username`, as the sign-in page makes one: its cookie and public id. */
-  async function signIn(username = "alice") {
+  async function signIn(username = "alice", amr?: string[]) {
     const jar = new MemoryCookieStore();
     const session = await fleet.sessions.getSession(jar);
-    Object.assign(session, { user: { id: `id-${username}`, username }, signedInAt: Date.now(), signedInOn: "test", userAgent: "test" });
+    Object.assign(session, { user: { id: `id-${username}`, username }, signedInAt: Date.now(), signedInOn: "test", userAgent: "test", ...(amr ? { amr } : {}) });
     await session.save();
     return { cookie: `${fleet.config.cookieName}=${jar.written(fleet.config.cookieName)}`, publicId: sessionInfo(session).publicId! };
   }
@@ -155,6 +155,13 @@ describe.each(topology === "single" ? stores : stores.slice(0, 1))("the OpenID P
     expect(info.preferred_username).toBe("alice");
     const refreshed = await client.refreshTokenGrant(rpConfig, tokens.refresh_token!);
     expect(refreshed.access_token).toBeTruthy();
+  });
+
+  test("amr says how the fleet session signed in: a password and a code, or a passkey", async () => {
+    for (const amr of [["pwd", "otp", "mfa"], ["hwk", "mfa"]]) {
+      const { cookie } = await signIn(`amr-${amr[0]}`, amr);
+      expect((await signInToRp(cookie)).claims()!.amr).toEqual(amr);
+    }
   });
 
   test("a browser not signed in goes to the fleet's sign-in page, which returns to the interaction", async () => {
