@@ -7,6 +7,8 @@ import { healthPath } from "../src/fleet/routes";
 import { callbackPath, startPath, verifierCookieName } from "../src/fleet/satellite";
 import { livePaths } from "../src/live";
 import { password } from "./helpers";
+import { webCookies } from "../src/cookies";
+import { totpCode } from "../src/fleet/accounts/factors/totp";
 
 /**
  * fleet.handle: the routes every kit serves alike, as Request in and Response out (routes.ts). The kits'
@@ -105,6 +107,26 @@ describe("fleet.handle: the account API, for a kit that hosts it", () => {
     expect(text?.status).toBe(415);
     const wrong = await fleet.handle(get(`${signInApp}/api/login`), context);
     expect([wrong?.status, wrong?.headers.get("allow")]).toEqual([405, "OPTIONS, POST"]);
+  });
+
+  test("with two-step verification on, /api/login answers 401 second_factor_required and /api/login/code finishes the sign-in", async () => {
+    const registered = await post("/api/register", { username: "fleet-api-two-step", password: "a long enough passphrase" });
+    const signedIn = cookieOf(registered)!;
+    const session = await fleet.sessions.getSession(webCookies(get(signInApp, { headers: { cookie: signedIn } }), new Headers()));
+    const started = await fleet.accounts.twoStep.start(session, "routes test");
+    if (!started.ok) throw new Error(started.message);
+    const turnedOn = await fleet.accounts.twoStep.confirm(session, { code: totpCode(started.setupKey) });
+    expect(turnedOn.ok).toBe(true);
+    const password = await post("/api/login", { username: "fleet-api-two-step", password: "a long enough passphrase" });
+    expect([password?.status, (await password?.json()).error]).toEqual([401, "second_factor_required"]);
+    const pending = cookieOf(password)!;
+    expect((await fleet.handle(get(`${signInApp}/api/session`, { headers: { cookie: pending } }), context))?.status).toBe(401);
+    const valid = [-30_000, 0, 30_000].map((offset) => totpCode(started.setupKey, Date.now() + offset));
+    const wrong = await post("/api/login/code", { code: ["000000", "111111", "222222", "333333"].find((code) => !valid.includes(code)) }, { cookie: pending });
+    expect([wrong?.status, (await wrong?.json()).error]).toEqual([401, "wrong_code"]);
+    // The code of the next time step: the one of now was spent turning two-step on, and each is accepted once.
+    const done = await post("/api/login/code", { code: totpCode(started.setupKey, Date.now() + 30_000) }, { cookie: pending });
+    expect([done?.status, await done?.json()]).toEqual([200, { user: { id: expect.any(String), username: "fleet-api-two-step" } }]);
   });
 
   test("a sign-out form is sent on to the app's afterSignOut", async () => {

@@ -14,6 +14,8 @@ export const accountPaths = {
   session: "/api/session",
   migrate: "/api/session/migrate",
   login: "/api/login",
+  /** The second step of a sign-in with two-step verification on: `{ code }` (the app's, or a recovery code). */
+  loginCode: "/api/login/code",
   logout: "/api/logout",
   register: "/api/register",
 } as const;
@@ -40,6 +42,7 @@ export const accountRoutes: Readonly<Record<string, Partial<Record<"GET" | "POST
   [accountPaths.session]: { GET: currentUser },
   [accountPaths.migrate]: { GET: migrate },
   [accountPaths.login]: { POST: (call) => accountFlow(call, "signIn", 200) },
+  [accountPaths.loginCode]: { POST: (call) => accountFlow(call, "verifySignInCode", 200) },
   [accountPaths.register]: { POST: (call) => accountFlow(call, "register", 201) },
   [accountPaths.logout]: { POST: logout },
 };
@@ -79,8 +82,11 @@ async function migrate({ fleet, request, headers }: Call): Promise<Response> {
   return new Response(null, { status: 303, headers });
 }
 
-/** POST /api/login and /api/register with `{ username, password }`: the user, or why not (401, 409, 429, 503 …). */
-async function accountFlow({ fleet, request, api, clientAddress, headers }: Call, flow: "signIn" | "register", successStatus: number): Promise<Response> {
+/**
+ * POST /api/login and /api/register with `{ username, password }`, and /api/login/code with `{ code }` after a
+ * 401 "second_factor_required": the user, or why not (401, 409, 429, 503 …).
+ */
+async function accountFlow({ fleet, request, api, clientAddress, headers }: Call, flow: "signIn" | "register" | "verifySignInCode", successStatus: number): Promise<Response> {
   const input = await readFields(request);
   const session = await fleet.sessions.getSession(webCookies(request, headers));
   const context = {
@@ -88,7 +94,8 @@ async function accountFlow({ fleet, request, api, clientAddress, headers }: Call
     userAgent: (request.headers.get("user-agent") ?? "unknown browser").slice(0, 256),
     app: fleet.appName,
   };
-  return accountResponse(await fleet.accounts[flow](session, input, context, api), successStatus, headers);
+  const run = flow === "verifySignInCode" ? fleet.accounts.twoStep.verifySignInCode : fleet.accounts[flow];
+  return accountResponse(await run(session, input, context, api), successStatus, headers);
 }
 
 /**
