@@ -2,7 +2,7 @@
 import { useActionState } from "react";
 import type { AuthFormState, FormAction } from "../../form-state";
 import { CodeForm } from "./code-form";
-import { Field, FormMessages } from "./field";
+import { Field, SignInFormTop } from "./field";
 
 const modes = {
   login: { title: "Sign in", submit: "Sign in", pending: "Signing in…", autoComplete: "current-password" },
@@ -50,14 +50,7 @@ export function AuthForm({
           You will go back to <strong>{returnsTo}</strong> afterwards.
         </p>
       )}
-      {notice && !state.message && (
-        <p role="status" className="form-notice">
-          {notice}
-        </p>
-      )}
-      <FormMessages message={state.message} />
-      <input type="hidden" name="next" value={next} />
-      {challenge && <input type="hidden" name="challenge" value={challenge} />}
+      <SignInFormTop notice={notice} message={state.message} next={next} challenge={challenge} />
       {/* "webauthn": browsers that offer passkeys in the username field's autofill may list this site's. */}
       <Field id={`${mode}-username`} label="Username" name="username" autoComplete={mode === "login" ? "username webauthn" : "username"} defaultValue={state.username} error={errors.username} />
       <Field id={`${mode}-password`} label="Password" name="password" type="password" autoComplete={autoComplete} hint={passwordHint} error={errors.password} />

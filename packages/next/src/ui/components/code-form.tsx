@@ -1,7 +1,7 @@
 "use client";
 import { useActionState } from "react";
 import type { AuthFormState, FormAction } from "../../form-state";
-import { Field, FormMessages } from "./field";
+import { Field, SignInFormTop } from "./field";
 
 /**
  * A sign-in's second step: the code from the authenticator app, or a recovery code. `action` is the app's
@@ -12,14 +12,7 @@ export function CodeForm({ action, next, challenge, notice }: { action: FormActi
   return (
     <form action={formAction} className="card auth-form" noValidate aria-busy={pending}>
       <h1>Two-step verification</h1>
-      {notice && !state.message && (
-        <p role="status" className="form-notice">
-          {notice}
-        </p>
-      )}
-      <FormMessages message={state.message} />
-      <input type="hidden" name="next" value={next} />
-      {challenge && <input type="hidden" name="challenge" value={challenge} />}
+      <SignInFormTop notice={notice} message={state.message} next={next} challenge={challenge} />
       <Field id="sign-in-code" label="Authentication code" name="code" autoComplete="one-time-code" autoCapitalize="off" spellCheck={false} maxLength={32} hint="The 6-digit code from your authenticator app, or a recovery code." error={state.fieldErrors?.code} />
       <button type="submit" disabled={pending}>
         {pending ? "Checking…" : "Verify"}

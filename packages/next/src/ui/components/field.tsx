@@ -47,3 +47,22 @@ export function FormMessages({ message, success }: { message?: string; success?:
     </>
   );
 }
+
+/**
+ * The top of a sign-in form: why the person is here (`notice`, until a submit has its own message), the last
+ * submit's error, and where the sign-in goes on to (`next`, and a satellite's `challenge`).
+ */
+export function SignInFormTop({ notice, message, next, challenge }: { notice?: string; message?: string; next: string; challenge?: string }) {
+  return (
+    <>
+      {notice && !message && (
+        <p role="status" className="form-notice">
+          {notice}
+        </p>
+      )}
+      <FormMessages message={message} />
+      <input type="hidden" name="next" value={next} />
+      {challenge && <input type="hidden" name="challenge" value={challenge} />}
+    </>
+  );
+}
