@@ -36,7 +36,7 @@ export const fleetPaths = {
   start: startPath,
   /** GET: a satellite's end of it, with the one-time code. */
   callback: callbackPath,
-  /** The account API, for a kit that hosts it (`accounts` in fleet.handle's context): POST login, register, logout; GET session, migrate. */
+  /** The account API, for a kit that hosts it (`accounts` in fleet.handle's context): POST login, login/code, register, logout; GET session, migrate. */
   ...accountPaths,
   /** A satellite's start address for `next` (a path of the app). */
   startUrl,

@@ -54,7 +54,8 @@ async function AuthPage({ mode, searchParams, ironlink: { options }, submitForm 
 
   const query = new URLSearchParams({ ...(next === "/" ? {} : { next }), ...(challenge ? { challenge } : {}) }).toString();
   const satellite = next.startsWith("/") || getFleet().sharesSignInCookie(new URL(next).origin) ? undefined : new URL(next);
-  const withPasskeys = mode === "login" && (await atSignInApp());
+  // Passkeys belong to the sign-in app's host and to the fleet's built-in users (not an app's own verifyCredentials).
+  const withPasskeys = mode === "login" && !options.verifyCredentials && (await atSignInApp());
   return (
     <>
       <AuthForm

@@ -16,7 +16,9 @@ import { Time } from "./time";
  * Only on the sign-in app: passkeys belong to its host.
  */
 export async function SignInMethods({ user, ironlink, submitForm }: { user: { id: string } } & KitProps) {
-  const passwordHere = !ironlink.options.verifyCredentials;
+  // With the app's own verifyCredentials, its users are not the fleet's built-in ones: their password, passkeys
+  // and codes are managed where their accounts live.
+  if (ironlink.options.verifyCredentials) return null;
   if (!(await atSignInApp())) {
     return (
       <section aria-labelledby="sign-in-methods">
@@ -24,7 +26,7 @@ export async function SignInMethods({ user, ironlink, submitForm }: { user: { id
         <p>
           Passkeys and two-step verification are managed on <a href={`${getConfig().loginUrl}/account`}>the sign-in app's account page</a>.
         </p>
-        {passwordHere && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={getFleet().accounts.newPasswordHint} />}
+        <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={getFleet().accounts.newPasswordHint} />
       </section>
     );
   }
@@ -37,7 +39,7 @@ export async function SignInMethods({ user, ironlink, submitForm }: { user: { id
         <StepUpBox
           confirm={submitForm.bind(null, "confirmIdentity")}
           passkeyOptions={submitForm.bind(null, "passkeyOptions")}
-          withPassword={passwordHere}
+          withPassword
           withPasskey={methods.passkeys.length > 0}
           withCode={methods.twoStep}
         />
@@ -75,7 +77,7 @@ export async function SignInMethods({ user, ironlink, submitForm }: { user: { id
           {fresh && <TwoStepSetup start={submitForm.bind(null, "startTwoStep")} confirm={submitForm.bind(null, "confirmTwoStep")} />}
         </>
       )}
-      {fresh && passwordHere && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={accounts.newPasswordHint} />}
+      {fresh && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={accounts.newPasswordHint} />}
     </section>
   );
 }
