@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -117,6 +117,11 @@ describe("fleet.handle: the account API, for a kit that hosts it", () => {
     if (!started.ok) throw new Error(started.message);
     const turnedOn = await fleet.accounts.twoStep.confirm(session, { code: totpCode(started.setupKey) });
     expect(turnedOn.ok).toBe(true);
+    // At rest the secret is sealed (fleet/sealing.ts): the record holds no setup key, and no recovery code.
+    const records = await Promise.all((await readdir(join(dir, "factors"))).map((name) => readFile(join(dir, "factors", name), "utf8")));
+    expect(records.some((record) => record.includes("sealedSecret"))).toBe(true);
+    const recoveryCodes = turnedOn.ok ? turnedOn.recoveryCodes : [];
+    for (const secret of [started.setupKey, ...recoveryCodes]) expect(records.join("\n")).not.toContain(secret);
     const password = await post("/api/login", { username: "fleet-api-two-step", password: "a long enough passphrase" });
     expect([password?.status, (await password?.json()).error]).toEqual([401, "second_factor_required"]);
     const pending = cookieOf(password)!;
