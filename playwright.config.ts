@@ -11,6 +11,7 @@ import {
   djangoEnvironment,
   fileFleet,
   hostResolverRules,
+  localhostResolverRules,
   oidcProviderEnvironment,
   ports,
   redisUrl,
@@ -22,7 +23,8 @@ import {
  * End-to-end tests: a private Redis and both apps (`next start`, so run `turbo run build` first; the root
  * `npm run test:e2e` does both) and the Express service (apps/service). Ports default to
  * 6479 / 5100 / 7100 / 9100 and can be moved with E2E_REDIS_PORT, E2E_APP_ONE_PORT, E2E_APP_TWO_PORT and
- * E2E_SERVICE_PORT. apps/django (Python's Django and Authlib, which scripts/system-tools.mjs installs), an
+ * E2E_SERVICE_PORT. The file-store fleet (both apps and the service on localhost, sessions in files) is on
+ * 5101 / 7101 / 9101 (E2E_FILE_APP_ONE_PORT, E2E_FILE_APP_TWO_PORT, E2E_FILE_SERVICE_PORT). apps/django (Python's Django and Authlib, which scripts/system-tools.mjs installs), an
  * OpenID Connect client of app one, is on 8100 (E2E_DJANGO_PORT); the idle-timeout fleet of the
  * "oidc-timeout" project on 6480 / 5102 / 8101 (E2E_TIMEOUT_REDIS_PORT, E2E_TIMEOUT_APP_ONE_PORT,
  * E2E_TIMEOUT_DJANGO_PORT).
@@ -36,13 +38,16 @@ process.on("exit", () => fs.rmSync(redisDir, { recursive: true, force: true }));
 // Every app of the fleet gets the same environment (see appEnvironment): one Redis, one rotation map.
 const appEnv = appEnvironment({ redisUrl, appOnePort: ports.appOne, appTwoPort: ports.appTwo, servicePort: ports.service });
 
-// The file-store fleet: both apps share this directory for sessions, accounts and sign-in counters.
+// The file-store fleet, on localhost (WebAuthn refuses IP addresses): both apps and the service share this
+// directory for sessions, accounts, factors and sign-in counters. Sign-ins stay fresh for sensitive changes
+// for fileFleet.freshAgeSeconds only (step-up.spec.ts).
 const sessionDir = fs.mkdtempSync(path.join(os.tmpdir(), "ironlink-e2e-files-"));
 process.on("exit", () => fs.rmSync(sessionDir, { recursive: true, force: true }));
 const fileAppEnv = {
-  ...appEnvironment({ redisUrl, appOnePort: fileFleet.appOnePort, appTwoPort: fileFleet.appTwoPort }),
+  ...appEnvironment({ redisUrl, host: fileFleet.host, appOnePort: fileFleet.appOnePort, appTwoPort: fileFleet.appTwoPort, servicePort: fileFleet.servicePort }),
   SESSION_STORE: "file",
   SESSION_FILE_PATH: sessionDir,
+  IRONLINK_FRESH_AGE: String(fileFleet.freshAgeSeconds),
 };
 
 // app one is the fleet's OpenID Provider for apps/django: a private signing key (RS256) and a client secret
@@ -103,9 +108,17 @@ const namedHostsBrowser = {
   launchOptions: { ...browser.launchOptions, args: [...browser.launchOptions.args, hostResolverRules] },
 };
 
+// The same Chromium for the file-store fleet on localhost, which it always reaches at 127.0.0.1 (see
+// localhostResolverRules); *.localhost names stay loopback, secure contexts of their own (passkeys.spec.ts).
+const localhostBrowser = {
+  ...browser,
+  launchOptions: { ...browser.launchOptions, args: [...browser.launchOptions.args, localhostResolverRules] },
+};
+
 const stopGently = { signal: "SIGTERM", timeout: 5_000 } as const;
 
 const privateFleetSpecs = /(client-address|hashing-busy|live-idle-timeout|live-settings|session-limits|store-outage)\.spec\.ts/;
+const fileFleetSpecs = /(sso-file-store|passkeys|step-up)\.spec\.ts/;
 const faultsSpec = /faults\.spec\.ts/;
 const outsideAppsSpec = /outside-apps\.spec\.ts/;
 const crossSiteSpecs = /cross-site(-subdomains|-secure)?\.spec\.ts/;
@@ -141,8 +154,10 @@ export default defineConfig({
     // the faults spec instead (faults' dependencies), whose phase is short (about 20 s), it lengthened the
     // suite by the whole ~48 s it outlasted faults.
     { name: "oidc-timeout", testMatch: oidcTimeoutSpec, use: browser },
-    { name: "chromium", testIgnore: [/sso-file-store\.spec\.ts/, privateFleetSpecs, faultsSpec, outsideAppsSpec, crossSiteSpecs, oidcTimeoutSpec], use: browser },
-    { name: "file-store", testMatch: /sso-file-store\.spec\.ts/, use: browser },
+    { name: "chromium", testIgnore: [fileFleetSpecs, privateFleetSpecs, faultsSpec, outsideAppsSpec, crossSiteSpecs, oidcTimeoutSpec], use: browser },
+    // The file-store fleet on localhost: single sign-on, passkeys (WebAuthn wants a host name) and step-up
+    // (its short IRONLINK_FRESH_AGE).
+    { name: "file-store", testMatch: fileFleetSpecs, use: localhostBrowser },
     // Redis killed and restarted under load, every answer within 2 s: after the specs above, with nothing
     // but the file-store specs beside it (a busy machine's wrong-password answers took 2.8-3 s beside them).
     { name: "faults", testMatch: faultsSpec, use: browser, dependencies: ["chromium", "private-fleets"] },
@@ -183,6 +198,15 @@ export default defineConfig({
       timeout: 120_000,
       gracefulShutdown: stopGently,
     })),
+    {
+      name: "file-store-service",
+      command: "npm run start -w @ironlink/service",
+      url: `${fileFleet.service}/api/health`,
+      env: { ...fileAppEnv, NODE_ENV: "production" },
+      reuseExistingServer: false,
+      timeout: 120_000,
+      gracefulShutdown: stopGently,
+    },
     {
       name: "app-two",
       command: "npm run start -w @ironlink/app-two",

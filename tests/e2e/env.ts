@@ -3,7 +3,11 @@
  * tests (which talk to it). No Playwright imports here, so the config can load it without side effects.
  *
  * The defaults stay clear of `npm run dev` (Redis 6379, apps 5000 and 7000), so both can run at once.
- * Always 127.0.0.1, never localhost: cookies are host-only, and both apps must share the same host.
+ * The apps of one fleet always share one host name: cookies are host-only, so a fleet on 127.0.0.1 and
+ * localhost at once would be two fleets to the browser. The fleets are on 127.0.0.1, except the file-store
+ * fleet, on localhost: browsers refuse WebAuthn (passkeys) on an IP address, and http://localhost is a
+ * secure context. The servers listen on every address (`::`, IPv4 too), so localhost reaches them as
+ * 127.0.0.1 or ::1 alike.
  */
 function port(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();
@@ -35,17 +39,26 @@ export const outsideApps = {
 } as const;
 
 /**
- * A second fleet for the "file-store" project: the same two apps sharing one session directory
- * (SESSION_STORE=file) instead of Redis.
+ * A second fleet for the "file-store" project: the same two apps and the Express service sharing one session
+ * directory (SESSION_STORE=file) instead of Redis. On localhost, not 127.0.0.1: the passkey specs need a host
+ * name WebAuthn accepts (the relying party id is LOGIN_URL's host, `localhost`). Its sign-ins stay fresh for
+ * sensitive changes for `freshAgeSeconds` only (IRONLINK_FRESH_AGE), so step-up.spec.ts waits seconds, not
+ * the default ten minutes.
  */
 export const fileFleet = {
+  host: "localhost",
   appOnePort: port("E2E_FILE_APP_ONE_PORT", 5101),
   appTwoPort: port("E2E_FILE_APP_TWO_PORT", 7101),
+  servicePort: port("E2E_FILE_SERVICE_PORT", 9101),
+  freshAgeSeconds: 20,
   get appOne() {
-    return `http://127.0.0.1:${this.appOnePort}`;
+    return `http://${this.host}:${this.appOnePort}`;
   },
   get appTwo() {
-    return `http://127.0.0.1:${this.appTwoPort}`;
+    return `http://${this.host}:${this.appTwoPort}`;
+  },
+  get service() {
+    return `http://${this.host}:${this.servicePort}`;
   },
 } as const;
 
@@ -79,6 +92,13 @@ export const djangoClientId = "django";
  */
 export const hostResolverRules = "--host-resolver-rules=MAP *.test 127.0.0.1";
 
+/**
+ * The Chromium switch of the "file-store" project: localhost always to 127.0.0.1. Chromium resolves localhost
+ * by itself and tries ::1 first, while Node (Playwright's readiness check) follows /etc/hosts; the servers
+ * listen on both, but with this every client reaches the fleet by the same IPv4 address as the other fleets.
+ */
+export const localhostResolverRules = "--host-resolver-rules=MAP localhost 127.0.0.1";
+
 /** The apps' default cookie name; the config pins it so a developer's environment cannot change it. */
 export const cookieBaseName = "ironlink_session";
 /** What the apps call it under `next start`: the cookie is Secure and host-only, so it gets the `__Host-` prefix. */
@@ -98,6 +118,8 @@ export const sessionKeyPrefix = "ironlink:session:";
 
 export interface Fleet {
   redisUrl: string;
+  /** The host name of every app of the fleet (one for all: cookies are host-only); 127.0.0.1 unless told. */
+  host?: string;
   appOnePort: number;
   appTwoPort: number;
   /** The Express service's port, when the fleet has one: its origin joins APP_ORIGINS. */
@@ -108,10 +130,10 @@ export interface Fleet {
  * The environment of both apps of a fleet (the config's, or a spec's private one): a Redis, two ports, and
  * everything else pinned, so a developer's shell cannot change what the tests expect.
  */
-export function appEnvironment({ redisUrl, appOnePort, appTwoPort, servicePort }: Fleet): Record<string, string> {
-  const one = `http://127.0.0.1:${appOnePort}`;
-  const two = `http://127.0.0.1:${appTwoPort}`;
-  const serviceUrl = servicePort === undefined ? undefined : `http://127.0.0.1:${servicePort}`;
+export function appEnvironment({ redisUrl, host = "127.0.0.1", appOnePort, appTwoPort, servicePort }: Fleet): Record<string, string> {
+  const one = `http://${host}:${appOnePort}`;
+  const two = `http://${host}:${appTwoPort}`;
+  const serviceUrl = servicePort === undefined ? undefined : `http://${host}:${servicePort}`;
   return {
     REDIS_URL: redisUrl,
     // A rotation map (fixed secrets for the throwaway fleet; both apps must share it): the apps seal with
@@ -149,6 +171,9 @@ export function appEnvironment({ redisUrl, appOnePort, appTwoPort, servicePort }
     CLIENT_IPV6_PREFIX: "",
     RATE_LIMIT_WINDOW: "",
     MIGRATE_IRON_SESSION_COOKIES: "",
+    // Sensitive changes (password, passkeys, two-step verification) without a new proof for 10 minutes after
+    // a sign-in, the default; the file-store fleet sets its own (fileFleet.freshAgeSeconds).
+    IRONLINK_FRESH_AGE: "",
     // 50 live sessions per user, the default (session-limits.spec.ts runs a fleet of its own with fewer).
     SESSION_MAX_PER_USER: "",
     // Every test signs in from 127.0.0.1, and many try wrong passwords on purpose, in parallel: the
