@@ -73,14 +73,21 @@ async function main() {
     return 0;
   }
   const failed = [];
-  for (const major of lines) {
-    const binary = nodeBinary(major);
-    const version = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim();
-    const peer = Number(major) >= 22 ? `iron-session ${ironSession9}` : 'the workspace\'s iron-session';
-    console.log(`node-matrix: the unit suites on Node ${version}, with ${peer} as the peer`);
-    // One suite at a time: each starts Redis servers and hashing processes of its own, on 2 CPUs.
-    for (const suite of suites) if ((await runSuite(binary, major, suite)) !== 0) failed.push(`${suite.name} on Node ${version}`);
-  }
+  // Installed first, one at a time (both lines share iron-session 9's cache); then the lines run side by side.
+  const runs = lines.map((major) => {
+    peerEnv(major);
+    return { major, binary: nodeBinary(major) };
+  });
+  await Promise.all(
+    runs.map(async ({ major, binary }) => {
+      const version = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim();
+      const peer = Number(major) >= 22 ? `iron-session ${ironSession9}` : 'the workspace\'s iron-session';
+      console.log(`node-matrix: the unit suites on Node ${version}, with ${peer} as the peer`);
+      // Within a line one suite at a time: each starts Redis servers and hashing processes of its own, and
+      // the suites spend much of their time waiting (timeouts, expiries), so two lines fit on 2 CPUs.
+      for (const suite of suites) if ((await runSuite(binary, major, suite)) !== 0) failed.push(`${suite.name} on Node ${version}`);
+    }),
+  );
   if (failed.length > 0) console.error(`node-matrix: failed: ${failed.join(', ')}`);
   else console.log(`node-matrix: every suite passed on Node ${lines.join(' and ')}`);
   return failed.length === 0 ? 0 : 1;

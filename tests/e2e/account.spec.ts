@@ -196,7 +196,7 @@ test.describe("/account: the user's sessions on every device", () => {
     // The old password no longer signs in; the new one does.
     await b.goto(`${appOne}/login`);
     await fillCredentials(b, user);
-    await b.getByRole("button", { name: "Sign in" }).click();
+    await b.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(formMessage(b)).toHaveText("Wrong username or password.");
     await expectApiSession(b.request, appOne, null);
     await signInViaUi(b, appOne, { ...user, password: newPassword });

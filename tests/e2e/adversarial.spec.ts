@@ -529,7 +529,7 @@ test.describe("adversarial next=", () => {
       await page.goto(`${app}/login?next=${raw}`);
       await expect(page.locator('input[name="next"]')).toHaveValue("/");
       await fillCredentials(page, user);
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await expect(page, `next=${raw}`).toHaveURL(`${app}/`);
       await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
       // Signed in, the login page passes `next` on at once: the same check.

@@ -119,7 +119,7 @@ test("strangers cannot lock the owner out: refused from their address, slowed (s
   await page.goto(`${originOf(proxied)}/login`);
   await page.getByLabel("Username").fill(owner.username);
   await page.getByLabel("Password").fill(owner.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(`${originOf(proxied)}/`);
   for (let i = 0; i < 25; i++) await signIn(proxied, wrong, fresh(400 + i));
   await page.goto(`${originOf(proxied)}/account`);

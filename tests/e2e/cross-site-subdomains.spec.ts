@@ -91,7 +91,7 @@ test.describe("apps on sibling subdomains", () => {
     await expect(page).toHaveURL((url) => place(url.href) === `${fleet.one}/login`);
     expect(new URL(page.url()).searchParams.get("next")).toBe(`${fleet.service}/`);
     await fillCredentials(page, user);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page).toHaveURL(`${fleet.service}/`);
     await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
     for (const app of everyApp) await expectSessionThere(context, app, user.username);

@@ -91,7 +91,7 @@ function expectSignInPageFor(page: Page, satelliteUrl: string): void {
 
 async function submitSignIn(page: Page, user: TestUser): Promise<void> {
   await fillCredentials(page, user);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 /** Waits for the page to be on `url`'s origin and path, and returns to checking. */
@@ -363,7 +363,7 @@ test.describe("apps on different sites", () => {
       const answer = await page.goto(signInUrl);
       expect(answer?.status()).toBeLessThan(500);
       // The form is there whatever `next` says, and signing in through it works: the link is refused, not the person.
-      await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+      await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
       const posted = page.waitForResponse((response) => response.request().method() === "POST");
       await submitSignIn(page, user);
       await posted;
@@ -458,7 +458,7 @@ test.describe("apps on different sites", () => {
         });
         test.info().annotations.push({ type: "live sign-out", description: `${origin}: on the sign-in page ${Date.now() - signedOut.at} ms after the sign-out's answer` });
         expectSignInPageFor(tab, `${origin}/`);
-        await expect(tab.getByRole("button", { name: "Sign in" })).toBeVisible();
+        await expect(tab.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
       }),
     );
     for (const [tab, origin] of satellites) {

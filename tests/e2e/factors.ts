@@ -1,6 +1,6 @@
 import { createHash, createHmac, createPrivateKey, sign } from "node:crypto";
 import type { CDPSession, Locator, Page } from "@playwright/test";
-import { expect, fillCredentials, formNotice, signedInAs, type TestUser } from "./fixtures";
+import { expect, fillCredentials, signedInAs, type TestUser } from "./fixtures";
 
 /**
  * What the specs of issue 26 share (passkeys.spec.ts, two-step.spec.ts, step-up.spec.ts): TOTP codes computed
@@ -57,30 +57,6 @@ function base32Bytes(text: string): Buffer {
 
 // ---- Signing in and out ----
 
-/**
- * The sign-in page's password button. Exact: the sign-in app's page also has "Sign in with a passkey", which
- * fixtures.ts's signInViaUi and signOutViaUi also match (their `name: "Sign in"` is not exact).
- */
-export const passwordSignInButton = (page: Page) => page.getByRole("button", { name: "Sign in", exact: true });
-
-/** Signs in through /login on `app` with the password (no two-step) and waits for the home page. */
-export async function signInWithPassword(page: Page, app: string, user: TestUser): Promise<void> {
-  await page.goto(`${app}/login`);
-  await fillCredentials(page, user);
-  await passwordSignInButton(page).click();
-  await expect(page).toHaveURL(`${app}/`);
-  await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
-}
-
-/** Clicks "Sign out" on `app`'s home page and waits for the sign-in page, with no "session expired" notice. */
-export async function signOut(page: Page, app: string): Promise<void> {
-  if (page.url() !== `${app}/`) await page.goto(`${app}/`);
-  await page.getByRole("button", { name: "Sign out", exact: true }).click();
-  await expect(page).toHaveURL(`${app}/login`);
-  await expect(passwordSignInButton(page)).toBeVisible();
-  await expect(formNotice(page)).toHaveCount(0);
-}
-
 // ---- The account page ----
 
 /** The account page's "Sign-in methods" section. */
@@ -121,9 +97,9 @@ export async function turnOnTwoStep(page: Page): Promise<{ setupKey: string; rec
   await methods.getByLabel("Authentication code").fill(totpCode(setupKey, Date.now() - totpPeriodMs));
   await methods.getByRole("button", { name: "Turn on", exact: true }).click();
   const codes = methods.getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
-  await expect(methods.getByRole("status").filter({ hasText: "Two-step verification is on." }).or(methods.getByText("10 recovery codes left"))).toBeVisible();
-  await expect(codes, "the recovery codes, shown once as it is turned on").toHaveCount(10);
   await expect(methods.getByRole("status")).toHaveText("Two-step verification is on.");
+  await expect(codes, "the recovery codes, shown once as it is turned on").toHaveCount(10);
+  await expect(methods.getByText("10 recovery codes left")).toBeVisible();
   const recoveryCodes = (await codes.allTextContents()).map((code) => code.trim());
   for (const code of recoveryCodes) expect(code).toMatch(/^[0-9a-z]{5}-[0-9a-z]{5}$/);
   expect(new Set(recoveryCodes).size).toBe(10);
@@ -134,9 +110,9 @@ export async function turnOnTwoStep(page: Page): Promise<{ setupKey: string; rec
 export async function passwordThenCodeForm(page: Page, app: string, user: TestUser): Promise<void> {
   await page.goto(`${app}/login`);
   await fillCredentials(page, user);
-  await passwordSignInButton(page).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(codeFormHeading(page)).toBeVisible();
-  await expect(passwordSignInButton(page)).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toHaveCount(0);
 }
 
 /** Enters `code` in the sign-in's code form. */

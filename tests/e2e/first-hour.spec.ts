@@ -14,7 +14,7 @@ test.describe("a refused origin says which origin and which APP_ORIGINS", () => 
     await registerViaApi(user);
     await page.goto(`${asLocalhost(appOne)}/login`);
     await fillCredentials(page, user);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     const message = formMessage(page);
     await expect(message).toContainText(`${asLocalhost(appOne)}, which is not in APP_ORIGINS`);
     await expect(message).toContainText(appOne);
@@ -51,7 +51,7 @@ test.describe("the sign-in page and /account name the app the person came from",
     await expect(page).toHaveURL(new RegExp(`^${appOne}/login\\?next=`));
     await expect(page.locator(".form-returns-to")).toHaveText("You will go back to Service afterwards.");
     await fillCredentials(page, user);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page).toHaveURL(`${service}/`);
 
     await page.goto(`${appOne}/account`);
@@ -70,7 +70,7 @@ test.describe("the sign-in page and /account name the app the person came from",
     await page.goto(`${appOne}/login?next=${encodeURIComponent(`${appTwo}/`)}`);
     await expect(page.locator(".form-returns-to")).toHaveText("You will go back to Ironlink Two afterwards.");
     await fillCredentials(page, user);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page).toHaveURL(`${appTwo}/`);
     await page.goto(`${appOne}/account`);
     await expect(sessionItems(page).first()).toContainText("on Ironlink Two");
@@ -80,7 +80,7 @@ test.describe("the sign-in page and /account name the app the person came from",
     const user = uniqueUser();
     await registerViaApi(user);
     await page.goto(`${appOne}/login?next=${encodeURIComponent(`${appOne}/account`)}`);
-    await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
     await expect(page.locator(".form-returns-to")).toHaveCount(0);
     await signInViaUi(page, appOne, user);
     await expect(signedInAs(page)).toBeVisible();

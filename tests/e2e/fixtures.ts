@@ -106,7 +106,7 @@ export async function registerViaUi(page: Page, app: string, user: TestUser): Pr
 export async function signInViaUi(page: Page, app: string, user: TestUser): Promise<void> {
   await page.goto(`${app}/login`);
   await fillCredentials(page, user);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(`${app}/`);
   await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
 }
@@ -116,7 +116,7 @@ export async function signOutViaUi(page: Page, app: string): Promise<void> {
   if (page.url() !== `${app}/`) await page.goto(`${app}/`);
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(`${app}/login`);
-  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
   // Signed out on purpose, and the cookie went with it: no "session expired" notice.
   await expect(formNotice(page)).toHaveCount(0);
 }
@@ -132,7 +132,7 @@ export async function expectExpiredOnPage(page: Page, app: string): Promise<void
   await gotoPastLiveSignOut(page, `${app}/`);
   await expect(page).toHaveURL(`${app}/login?next=%2F`);
   await expect(formNotice(page)).toHaveText(expiredMessage);
-  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
   await expect(signedInAs(page)).toHaveCount(0);
 }
 
@@ -140,7 +140,7 @@ export async function expectExpiredOnPage(page: Page, app: string): Promise<void
 export async function expectSignedOutOnPage(page: Page, app: string): Promise<void> {
   await gotoPastLiveSignOut(page, `${app}/`);
   await expect(page).toHaveURL(`${app}/login?next=%2F`);
-  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
   await expect(signedInAs(page)).toHaveCount(0);
 }
 

@@ -20,7 +20,7 @@ test.describe("form errors", () => {
 
     await page.goto(`${appOne}/login`);
     await fillCredentials(page, { username: typed, password: `${user.password}-wrong` });
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
 
     await expect(formMessage(page)).toHaveText("Wrong username or password.");
     await expect(formMessage(page)).toHaveAttribute("role", "alert");
@@ -34,7 +34,7 @@ test.describe("form errors", () => {
   test("an unknown username gets the same message as a wrong password", async ({ page }) => {
     await page.goto(`${appOne}/login`);
     await fillCredentials(page, uniqueUser());
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(formMessage(page)).toHaveText("Wrong username or password.");
     await expect(page).toHaveURL(`${appOne}/login`);
     await expectApiSession(page.request, appOne, null);

@@ -57,7 +57,7 @@ test("an idle timeout reaches an open tab: it says so and goes to sign in by its
       await expect(tab).toHaveURL(/\/login\?next=%2F$/, { timeout: Math.max(1, deadline - Date.now()) });
       test.info().annotations.push({ type: "idle timeout", description: `${tab.url()}: ${((Date.now() - lastActivity) / 1000).toFixed(1)} s after the last request` });
       await expect(formNotice(tab)).toHaveText(expiredMessage);
-      await expect(tab.getByRole("button", { name: "Sign in" })).toBeVisible();
+      await expect(tab.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
     }),
   );
   // Not before the timeout (the session began at the sign-in, at the earliest): the stream waited for the

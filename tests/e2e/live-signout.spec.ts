@@ -45,7 +45,7 @@ async function expectSentToSignIn(pages: [Page, string][], notices: Map<Page, Se
       const left = Math.max(1, from + liveDeadlineMs - Date.now());
       await expect(page, `the tab on ${before} goes to sign in`).toHaveURL(signInPage, { timeout: left });
       test.info().annotations.push({ type: "live sign-out", description: `${before}: on the sign-in page ${Date.now() - from} ms after the sign-out's answer` });
-      await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+      await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
     }),
   );
   for (const [page, before] of pages) {

@@ -14,7 +14,7 @@ import {
 
 async function submitSignIn(page: Page, user: TestUser): Promise<void> {
   await fillCredentials(page, user);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 // Raw query strings, as an attacker would write them in a link.

@@ -45,7 +45,7 @@ test("signed in to the fleet, Django signs in with one trip through the provider
   await page.goto(`${django}/`);
   await expectDjangoSignedOut(page, django);
   const navigations = recordNavigations(context);
-  await page.getByRole("link", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Sign in", exact: true }).click();
   await expectDjangoSignedIn(page, django, user.username);
   expect(await djangoUser(page.request, django)).toBe(user.username);
 
@@ -71,12 +71,12 @@ test("not signed in: Django's Sign in shows the fleet's sign-in page, which retu
 
   await page.goto(`${django}/`);
   await expectDjangoSignedOut(page, django);
-  await page.getByRole("link", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "Sign in", exact: true }).click();
 
   await expect(page).toHaveURL(new RegExp(`^${appOne.replace(/[.]/g, "\\.")}/login\\?next=%2Foidc%2Finteraction%2F`));
-  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
   await fillCredentials(page, user);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 
   await expectDjangoSignedIn(page, django, user.username);
   expect(await djangoUser(page.request, django)).toBe(user.username);

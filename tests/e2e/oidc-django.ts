@@ -15,7 +15,7 @@ export async function expectDjangoSignedIn(page: Page, django: string, username:
 export async function expectDjangoSignedOut(page: Page, django: string): Promise<void> {
   await expect(page).toHaveURL(`${django}/`);
   await expect(page.getByText("Not signed in")).toBeVisible();
-  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Sign in", exact: true })).toBeVisible();
 }
 
 /** Who Django's session (the cookies `request` holds: `page.request` for the browser's) belongs to. */

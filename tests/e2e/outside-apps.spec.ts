@@ -93,7 +93,7 @@ async function signInOnAppOne(page: Page): Promise<TestUser> {
   await registerViaApi(user);
   await page.goto(`${appOne}/login`);
   await fillCredentials(page, user);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
   return user;
 }
@@ -158,7 +158,7 @@ test("an anonymous visitor of the outside apps signs in on app one and comes bac
   await page.goto(`${outsideApps.next}/`);
   await expect(page).toHaveURL(`${appOne}/login?next=${encodeURIComponent(`${outsideApps.next}/`)}`);
   await fillCredentials(page, user);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(`${outsideApps.next}/`);
   await expect(page.getByText(`Signed in as ${user.username}`)).toBeVisible();
 

@@ -7,14 +7,11 @@ import {
   openAccountFresh,
   passkeyAlert,
   passkeyItems,
-  passwordSignInButton,
   resignedAssertion,
   signInMethods,
   signInWithPasskey,
-  signInWithPassword,
-  signOut,
 } from "./factors";
-import { expect, expectApiSession, expectSignedInOnPage, registerViaApi, sessionItems, signedInAs, test, uniqueUser } from "./fixtures";
+import { expect, expectApiSession, expectSignedInOnPage, registerViaApi, sessionItems, signedInAs, signInViaUi, signOutViaUi, test, uniqueUser } from "./fixtures";
 
 /**
  * Passkeys on the file-store fleet, on localhost: browsers refuse WebAuthn on an IP address, and the relying
@@ -31,7 +28,7 @@ test.describe("passkeys", () => {
     const authenticator = await addVirtualAuthenticator(page);
     const user = uniqueUser();
     await registerViaApi(user, appOne);
-    await signInWithPassword(page, appOne, user);
+    await signInViaUi(page, appOne, user);
 
     await openAccountFresh(page, appOne, user);
     await expect(signInMethods(page).getByRole("heading", { name: "Passkeys" })).toBeVisible();
@@ -44,7 +41,7 @@ test.describe("passkeys", () => {
     // A discoverable credential for the sign-in app's host, kept by the authenticator.
     const [credential] = await authenticator.credentials();
     expect(credential).toMatchObject({ rpId: "localhost", isResidentCredential: true });
-    await signOut(page, appOne);
+    await signOutViaUi(page, appOne);
 
     // The service sends the anonymous visitor to app one's sign-in page, which offers passkeys in the
     // username field's autofill and by its button; no username, no password: back on the service, signed in.
@@ -68,13 +65,13 @@ test.describe("passkeys", () => {
     await passkeyItems(page).first().getByRole("button", { name: "Remove" }).click();
     // (Its "Passkey removed." goes with its item: the list is the answer.)
     await expect(passkeyItems(page)).toHaveCount(0);
-    await signOut(page, appOne);
+    await signOutViaUi(page, appOne);
     expect(await authenticator.credentials()).toHaveLength(1);
 
     await signInWithPasskey(page);
     await expect(passkeyAlert(page)).toHaveText(notRegistered);
     await expect(page).toHaveURL(`${appOne}/login`);
-    await expect(passwordSignInButton(page)).toBeVisible();
+    await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
     for (const app of [appOne, appTwo]) await expectApiSession(page.request, app, null);
   });
 
@@ -91,11 +88,11 @@ test.describe("passkeys", () => {
     const authenticator = await addVirtualAuthenticator(page);
     const user = uniqueUser();
     await registerViaApi(user, appOne);
-    await signInWithPassword(page, appOne, user);
+    await signInViaUi(page, appOne, user);
     await addPasskeyOnAccount(page, appOne, user);
     const [credential] = await authenticator.credentials();
     expect(credential).toBeDefined();
-    await signOut(page, appOne);
+    await signOutViaUi(page, appOne);
 
     // The other site: its own tab and virtual authenticator, holding the credential under rpId other.localhost.
     const otherOrigin = `http://other.localhost:${fileFleet.appOnePort}`;

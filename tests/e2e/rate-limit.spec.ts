@@ -13,14 +13,14 @@ test.describe("sign-in rate limit", () => {
       const app = attempt % 2 === 1 ? appOne : appTwo;
       await page.goto(`${app}/login`);
       await fillCredentials(page, { ...user, password: `${user.password}-wrong-${attempt}` });
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await expect(formMessage(page), `attempt ${attempt} on ${app}`).toHaveText("Wrong username or password.");
     }
 
     // The sixth, with the right password, on app two.
     await page.goto(`${appTwo}/login`);
     await fillCredentials(page, user);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(formMessage(page)).toHaveText(tooMany);
     await expect(page).toHaveURL(`${appTwo}/login`);
     expect(await sessionCookie(context)).toBeUndefined();

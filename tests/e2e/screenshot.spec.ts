@@ -11,10 +11,10 @@ test("login page screenshot", async ({ page }) => {
   await page.goto(`${appOne}/login`);
 
   await expect(page).toHaveTitle("Ironlink One");
-  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Sign in", exact: true })).toBeVisible();
   await expect(page.getByLabel("Username")).toBeVisible();
   await expect(page.getByLabel("Password")).toHaveAttribute("type", "password");
-  await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
+  await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeEnabled();
   await expect(page.getByRole("link", { name: "Create one" })).toHaveAttribute("href", "/register");
   await expect(page.locator(".form-message")).toHaveCount(0);
 

@@ -177,13 +177,13 @@ test.describe("security headers", () => {
       // Sign out: a plain form POST to /api/logout answered 303 → /login, allowed by form-action.
       await page.getByRole("button", { name: "Sign out", exact: true }).click();
       await expect(page).toHaveURL(`${app}/login`);
-      await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+      await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
       expect((await context.cookies(app)).find((cookie) => cookie.name === sessionCookieName)).toBeUndefined();
 
       // And back in, through the form.
       await fillCredentials(page, user);
       const signedIn = serverAction(page);
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await signedIn;
       await expect(page).toHaveURL(`${app}/`);
       await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);

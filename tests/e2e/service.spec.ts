@@ -58,7 +58,7 @@ test.describe("the Express service", () => {
     await page.goto(serviceHome);
     await expect(page).toHaveURL(signInPageForService);
     expect(new URL(page.url()).searchParams.get("next")).toBe(serviceHome);
-    await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
   });
 
   // The sign-in page accepts an absolute `next` only on an exact APP_ORIGINS origin: the service is one.
@@ -68,7 +68,7 @@ test.describe("the Express service", () => {
     await page.goto(serviceHome);
     await expect(page).toHaveURL(signInPageForService);
     await fillCredentials(page, user);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page).toHaveURL(serviceHome);
     await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
   });

@@ -1,6 +1,6 @@
 import { fileFleet } from "./env";
-import { signInMethods, signInWithPassword, stepUpHeading } from "./factors";
-import { expect, registerViaApi, test, uniqueUser } from "./fixtures";
+import { signInMethods, stepUpHeading } from "./factors";
+import { expect, registerViaApi, signInViaUi, test, uniqueUser } from "./fixtures";
 
 /**
  * Step-up on the file-store fleet, whose sign-ins stay fresh for sensitive changes for 20 s only
@@ -16,7 +16,7 @@ test.describe("step-up", () => {
     test.slow(); // 21 s of waiting on purpose, then a password hash or three.
     const user = uniqueUser();
     await registerViaApi(user, appOne);
-    await signInWithPassword(page, appOne, user);
+    await signInViaUi(page, appOne, user);
     // Stands for "two hours after sign-in": the sign-in is older than IRONLINK_FRESH_AGE (20 s) once this is over.
     // Counted from the home page's arrival, after the server recorded the sign-in: at least 21 s old.
     await page.waitForTimeout((fileFleet.freshAgeSeconds + 1) * 1000);

@@ -6,14 +6,12 @@ import {
   openAccountFresh,
   passwordThenCodeForm,
   signInMethods,
-  signInWithPassword,
-  signOut,
   totpCode,
   totpPeriodMs,
   turnOnTwoStep,
   wrongTotpCode,
 } from "./factors";
-import { appOne, expect, expectApiSession, registerViaApi, sessionItems, test, type TestUser, uniqueUser } from "./fixtures";
+import { appOne, expect, expectApiSession, registerViaApi, sessionItems, signInViaUi, signOutViaUi, test, type TestUser, uniqueUser } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 /**
@@ -29,10 +27,10 @@ const wrongCodeMessage = "That code is not right, or was already used.";
 async function userWithTwoStep(page: Page): Promise<{ user: TestUser; setupKey: string; recoveryCodes: string[] }> {
   const user = uniqueUser();
   await registerViaApi(user);
-  await signInWithPassword(page, appOne, user);
+  await signInViaUi(page, appOne, user);
   await openAccountFresh(page, appOne, user);
   const { setupKey, recoveryCodes } = await turnOnTwoStep(page);
-  await signOut(page, appOne);
+  await signOutViaUi(page, appOne);
   return { user, setupKey, recoveryCodes };
 }
 
@@ -40,7 +38,7 @@ test.describe("two-step verification", () => {
   test("turned on with a code from the setup key, then asked for at sign-in; a code is taken once", async ({ page }) => {
     const user = uniqueUser();
     await registerViaApi(user);
-    await signInWithPassword(page, appOne, user);
+    await signInViaUi(page, appOne, user);
     await openAccountFresh(page, appOne, user);
     await expect(signInMethods(page).getByText("Two-step verification is off.", { exact: false })).toBeVisible();
     const { setupKey } = await turnOnTwoStep(page);
@@ -52,7 +50,7 @@ test.describe("two-step verification", () => {
     await expect(signInMethods(page).getByRole("list", { name: "Recovery codes" })).toHaveCount(0);
     await expect(signInMethods(page).getByRole("button", { name: "Turn off two-step verification" })).toBeVisible();
     await expect(signInMethods(page).getByRole("button", { name: "New recovery codes" })).toBeVisible();
-    await signOut(page, appOne);
+    await signOutViaUi(page, appOne);
 
     // The right password alone signs nobody in: the form asks for the code, also after a reload.
     await passwordThenCodeForm(page, appOne, user);
@@ -68,7 +66,7 @@ test.describe("two-step verification", () => {
     const usedAt = Date.now();
     await page.goto(`${appOne}/account`);
     await expect(sessionItems(page).filter({ hasText: "(this device)" })).toContainText("Signed in with password and authentication code");
-    await signOut(page, appOne);
+    await signOutViaUi(page, appOne);
 
     // The same code again: refused although its step is still in the window (it stays valid for the rest of its
     // step and the whole next one, at least 30 s after it was used; the guard below says the replay came sooner).
@@ -93,7 +91,7 @@ test.describe("two-step verification", () => {
     await enterCodeAndLand(page, appOne, user, first.replace("-", "").toUpperCase());
     await page.goto(`${appOne}/account`);
     await expect(signInMethods(page).getByText("9 recovery codes left")).toBeVisible();
-    await signOut(page, appOne);
+    await signOutViaUi(page, appOne);
 
     await passwordThenCodeForm(page, appOne, user);
     await enterCode(page, first);

@@ -25,6 +25,7 @@ export function PasskeyButton({
   const [pending, startTransition] = useTransition();
   const run = () =>
     startTransition(async () => {
+      setState({});
       const asked = await options({}, formOf({ purpose }));
       if (!asked.passkeyOptions) return setState(asked);
       let response: unknown;

@@ -1,5 +1,5 @@
 "use client";
-import { useActionState } from "react";
+import { useActionState, useState } from "react";
 import type { AuthFormState, FormAction } from "../../form-state";
 import { RecoveryCodes } from "./change-button";
 import { Field, FormMessages } from "./field";
@@ -7,11 +7,23 @@ import { Field, FormMessages } from "./field";
 /**
  * Turning two-step verification on: a new secret (its QR code and setup key), then a code from the app
  * proves it has it, and the recovery codes are shown once. `start` and `confirm` are the app's submitForm
- * bound to "startTwoStep" and "confirmTwoStep".
+ * bound to "startTwoStep" and "confirmTwoStep"; `on`: two-step verification is on (only the codes just made show).
  */
-export function TwoStepSetup({ start, confirm }: { start: FormAction; confirm: FormAction }) {
+export function TwoStepSetup(props: { start: FormAction; confirm: FormAction; on: boolean }) {
+  // Turned off since: a new round, so neither the old codes nor the old QR code come back.
+  const [round, setRound] = useState(0);
+  const [wasOn, setWasOn] = useState(props.on);
+  if (wasOn !== props.on) {
+    setWasOn(props.on);
+    if (!props.on) setRound(round + 1);
+  }
+  return <SetupRound key={round} {...props} />;
+}
+
+function SetupRound({ start, confirm, on }: { start: FormAction; confirm: FormAction; on: boolean }) {
   const [started, startAction, starting] = useActionState<AuthFormState, FormData>(start, {});
   const [confirmed, confirmAction, confirming] = useActionState<AuthFormState, FormData>(confirm, {});
+  // The page shows two-step verification on as soon as it is (confirm revalidates it); the codes stay here, once.
   if (confirmed.recoveryCodes) {
     return (
       <div>
@@ -20,6 +32,7 @@ export function TwoStepSetup({ start, confirm }: { start: FormAction; confirm: F
       </div>
     );
   }
+  if (on) return null;
   const setup = confirmed.twoStepSetup ?? started.twoStepSetup;
   if (!setup) {
     return (

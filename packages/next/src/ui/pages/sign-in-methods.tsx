@@ -68,15 +68,14 @@ export async function SignInMethods({ user, ironlink, submitForm }: { user: { id
           <p>
             {methods.recoveryCodesLeft} recovery {methods.recoveryCodesLeft === 1 ? "code" : "codes"} left
           </p>
-          {fresh && <ChangeButton action={submitForm.bind(null, "turnOffTwoStep")} label="Turn off two-step verification" />}
-          {fresh && <ChangeButton action={submitForm.bind(null, "renewRecoveryCodes")} label="New recovery codes" />}
         </>
       ) : (
-        <>
-          <p>Two-step verification is off. With it on, signing in with your password also asks for a code from an authenticator app.</p>
-          {fresh && <TwoStepSetup start={submitForm.bind(null, "startTwoStep")} confirm={submitForm.bind(null, "confirmTwoStep")} />}
-        </>
+        <p>Two-step verification is off. With it on, signing in with your password also asks for a code from an authenticator app.</p>
       )}
+      {/* In one place whether on or off, so turning it on keeps the recovery codes it shows. */}
+      {fresh && <TwoStepSetup on={methods.twoStep} start={submitForm.bind(null, "startTwoStep")} confirm={submitForm.bind(null, "confirmTwoStep")} />}
+      {fresh && methods.twoStep && <ChangeButton action={submitForm.bind(null, "turnOffTwoStep")} label="Turn off two-step verification" />}
+      {fresh && methods.twoStep && <ChangeButton action={submitForm.bind(null, "renewRecoveryCodes")} label="New recovery codes" />}
       {fresh && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={accounts.newPasswordHint} />}
     </section>
   );
