@@ -130,7 +130,7 @@ describe("requireUser()", () => {
       expect(browser.headers.get("location")).toBe(`${loginUrl}/login?${new URLSearchParams({ next: `${publicUrl}/billing`, factors: "2" })}`);
       const api = await fetch(`${base}/billing`, { headers: withCookie(oneFactor), redirect: "manual" });
       expect(api.status).toBe(403);
-      expect((await api.json()).error).toBe("second_factor_required");
+      expect(((await api.json()) as { error: string }).error).toBe("second_factor_required");
     }
   });
 

@@ -123,12 +123,12 @@ describe("fleet.handle: the account API, for a kit that hosts it", () => {
     const recoveryCodes = turnedOn.ok ? turnedOn.recoveryCodes : [];
     for (const secret of [started.setupKey, ...recoveryCodes]) expect(records.join("\n")).not.toContain(secret);
     const password = await post("/api/login", { username: "fleet-api-two-step", password: "a long enough passphrase" });
-    expect([password?.status, (await password?.json()).error]).toEqual([401, "second_factor_required"]);
+    expect([password!.status, ((await password!.json()) as { error: string }).error]).toEqual([401, "second_factor_required"]);
     const pending = cookieOf(password)!;
     expect((await fleet.handle(get(`${signInApp}/api/session`, { headers: { cookie: pending } }), context))?.status).toBe(401);
     const valid = [-30_000, 0, 30_000].map((offset) => totpCode(started.setupKey, Date.now() + offset));
     const wrong = await post("/api/login/code", { code: ["000000", "111111", "222222", "333333"].find((code) => !valid.includes(code)) }, { cookie: pending });
-    expect([wrong?.status, (await wrong?.json()).error]).toEqual([401, "wrong_code"]);
+    expect([wrong!.status, ((await wrong!.json()) as { error: string }).error]).toEqual([401, "wrong_code"]);
     // The code of the next time step: the one of now was spent turning two-step on, and each is accepted once.
     const done = await post("/api/login/code", { code: totpCode(started.setupKey, Date.now() + 30_000) }, { cookie: pending });
     expect([done?.status, await done?.json()]).toEqual([200, { user: { id: expect.any(String), username: "fleet-api-two-step" } }]);
