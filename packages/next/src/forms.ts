@@ -92,12 +92,17 @@ const forms = {
     if (!result.ok) return failure(result, form);
     redirect(await returnAddress(form));
   },
+  /** The password changed (`currentPassword`, `newPassword`), or a passwordless person's first one set (`newPassword` only). */
   changePassword: async (options: ResolvedOptions, _previous: AuthFormState, form: FormData): Promise<AuthFormState> => {
-    const result = await run(options, "changePassword", form, ["currentPassword", "newPassword"]);
+    const input = { currentPassword: form.get("currentPassword"), newPassword: form.get("newPassword") };
+    const result = await runFlow((accounts, session, context) => accounts.changePassword(session, input, context, options), form);
     if (!result.ok) return failure(result, form);
     revalidatePath("/account");
-    return { success: "Password changed. Your other sessions were signed out." };
+    return { success: result.firstPassword ? "Password set: you can sign in with it too." : "Password changed. Your other sessions were signed out." };
   },
+  /** The person goes passwordless: their passkeys sign them in, and their other sessions end. */
+  removePassword: (_options: ResolvedOptions, _previous: AuthFormState, form: FormData) =>
+    accountChange(form, "You now sign in with your passkeys only.", (accounts, session) => accounts.removePassword(session)),
   /** Signs one of the user's other sessions out, in every app. */
   endSession: async (_options: ResolvedOptions, _previous: AuthFormState, form: FormData): Promise<AuthFormState> => {
     if (!(await fromFleet())) return {};
@@ -161,7 +166,7 @@ function qrPath(uri: string): { size: number; path: string } {
   return { size: modules.size, path };
 }
 /** The fleet's account flows a form runs. */
-type AccountOperation = "signIn" | "register" | "changePassword";
+type AccountOperation = "signIn" | "register";
 
 function run(options: ResolvedOptions, operation: AccountOperation, form: FormData, fields: string[]): Promise<AccountResult> {
   const input = Object.fromEntries(fields.map((field) => [field, form.get(field)]));

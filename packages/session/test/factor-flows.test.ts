@@ -11,9 +11,11 @@ import { FactorStore } from "../src/fleet/accounts/factors/factor-store";
 import { pendingMs, pendingSignIn } from "../src/fleet/accounts/factors/session-state";
 import { totpCode, totpSettings } from "../src/fleet/accounts/factors/totp";
 import { factorLimits } from "../src/fleet/accounts/factors/types";
+import { messages } from "../src/fleet/accounts/messages";
 import { accountStorage } from "../src/fleet/accounts/storage";
 import { rateLimitDefaults } from "../src/fleet/sign-in-settings";
 import { createFleet, type Fleet, readFleetConfig } from "../src/fleet/index";
+import { sessionInfo } from "../src/session";
 import { MemoryCookieStore, password as sessionPassword } from "./helpers";
 import { type SoftAuthenticator, softAuthenticator } from "./soft-authenticator";
 
@@ -159,7 +161,7 @@ describe.each(stores)("account factors on the %s", (_name, storeOf) => {
       const { recoveryCodes } = okOf(await fleet.accounts.twoStep.confirm(session, { code: nextCode(started.setupKey) }));
       expect(recoveryCodes).toHaveLength(factorLimits.recoveryCodes);
       expect(new Set(recoveryCodes).size).toBe(factorLimits.recoveryCodes);
-      expect(await fleet.accounts.signInMethods(user.id)).toEqual({ passkeys: [], twoStep: true, recoveryCodesLeft: 10 });
+      expect(await fleet.accounts.signInMethods(user.id)).toEqual({ passkeys: [], hasPassword: true, twoStep: true, recoveryCodesLeft: 10 });
       const secret = started.setupKey;
       await fleet.accounts.signOut(session);
 
@@ -463,7 +465,7 @@ describe.each(stores)("account factors on the %s", (_name, storeOf) => {
       // Fresh again: the changes refused above go through.
       okOf(await fleet.accounts.passkeys.remove(confirmed, { id: authenticator.credentialId }));
       okOf(await fleet.accounts.twoStep.turnOff(confirmed));
-      expect(await fleet.accounts.signInMethods(user.id)).toEqual({ passkeys: [], twoStep: false, recoveryCodesLeft: 0 });
+      expect(await fleet.accounts.signInMethods(user.id)).toEqual({ passkeys: [], hasPassword: true, twoStep: false, recoveryCodesLeft: 0 });
     });
 
     it("wrong proofs are counted per session: the sixth is 429", async () => {
@@ -478,6 +480,165 @@ describe.each(stores)("account factors on the %s", (_name, storeOf) => {
       expect(limited).toMatchObject({ ok: false, status: 429, error: "too_many_attempts" });
       expect(!limited.ok && limited.retryAfterSeconds).toBeGreaterThan(0);
       expect(fleet.accounts.stepUp.isFresh(await open(jar))).toBe(false);
+    });
+  });
+
+  describe("passwordless", () => {
+    /** Registers a new passkey of the fresh signed-in session's person; its authenticator. */
+    async function addPasskeyTo(session: Awaited<ReturnType<typeof open>>, name: string) {
+      const authenticator = softAuthenticator({ origin: loginOrigin });
+      const { options } = okOf(await fleet.accounts.passkeys.options(session, "add"));
+      okOf(await fleet.accounts.passkeys.add(session, { response: authenticator.register(options as PublicKeyCredentialCreationOptionsJSON), name }));
+      return authenticator;
+    }
+
+    /** A passkey sign-in in a new browser. */
+    async function passkeySignIn(authenticator: SoftAuthenticator, context: SignInContext, overrides: { userVerified?: boolean } = {}) {
+      const { jar, session } = await browser();
+      const { options } = okOf(await fleet.accounts.passkeys.options(session, "sign-in"));
+      const response = authenticator.signIn(options as PublicKeyCredentialRequestOptionsJSON, overrides);
+      return { jar, session, result: await fleet.accounts.passkeys.signIn(session, { response }, context, policy) };
+    }
+
+    /** A password sign-in in a new browser. */
+    async function passwordSignIn(username: string, password: string, context: SignInContext) {
+      const { jar, session } = await browser();
+      return { jar, session, result: await fleet.accounts.signIn(session, { username, password }, context, policy) };
+    }
+
+    const reauthenticate = { ok: false, status: 403, error: "reauthentication_required" };
+    const wrongCredentials = { ok: false, status: 401, error: "invalid_credentials", message: messages.wrongCredentials };
+    const newPassword = "passwordless-then-Again-7Kx!";
+
+    it("the password goes only with a passkey and a fresh session; then only passkeys sign in, and the other sessions end", async () => {
+      const context = contextOf();
+      const { username, user, jar, session } = await newUser(context);
+      expect(await fleet.accounts.removePassword(session)).toMatchObject({ ok: false, status: 409, error: "passkey_needed", message: messages.passkeyNeeded });
+      const authenticator = await addPasskeyTo(session, "Phone");
+      const laptop = await passwordSignIn(username, userPassword, context);
+      okOf(laptop.result);
+
+      const stale = await makeStale(jar);
+      expect(await fleet.accounts.removePassword(stale)).toMatchObject(reauthenticate);
+      expect((await fleet.accounts.signInMethods(user.id)).hasPassword).toBe(true);
+      okOf(await fleet.accounts.stepUp.confirm(stale, { password: userPassword }, context, policy));
+      const fresh = await open(jar);
+      const { publicId } = sessionInfo(fresh);
+      okOf(await fleet.accounts.removePassword(fresh));
+      expect(await fleet.accounts.signInMethods(user.id)).toEqual({
+        passkeys: [{ id: authenticator.credentialId, name: "Phone", createdAt: expect.any(Number) }],
+        hasPassword: false,
+        twoStep: false,
+        recoveryCodesLeft: 0,
+      });
+      // This session stays (same id); the laptop, signed in with the password, is out.
+      const kept = await open(jar);
+      expect(kept.user).toEqual(user);
+      expect(sessionInfo(kept).publicId).toBe(publicId);
+      expect((await open(laptop.jar)).user).toBeUndefined();
+
+      // The old password signs in no more, exactly as a wrong one fails; and each try is counted (the pair's five, then 429).
+      const other = contextOf();
+      const wrong = await passwordSignIn(username, "not-the-password-at-all", other);
+      expect(wrong.result).toEqual(wrongCredentials);
+      for (let i = 1; i < rateLimitDefaults.perUsernameAndAddress; i++) expect((await passwordSignIn(username, userPassword, other)).result).toEqual(wrongCredentials);
+      expect((await passwordSignIn(username, userPassword, other)).result).toMatchObject({ ok: false, status: 429, error: "too_many_attempts" });
+
+      // A passkey signs in.
+      const byPasskey = await passkeySignIn(authenticator, context);
+      expect(okOf(byPasskey.result).user).toEqual(user);
+      expect((await open(byPasskey.jar)).amr).toEqual(["hwk", "mfa"]);
+
+      // A step-up by password is refused like a wrong password; by passkey it goes through.
+      const again = await makeStale(jar);
+      const byWrongPassword = await fleet.accounts.stepUp.confirm(again, { password: "not-the-password-at-all" }, context, policy);
+      expect(byWrongPassword).toMatchObject({ ok: false, status: 400, error: "wrong_proof" });
+      expect(await fleet.accounts.stepUp.confirm(again, { password: userPassword }, context, policy)).toEqual(byWrongPassword);
+      expect(fleet.accounts.stepUp.isFresh(await open(jar))).toBe(false);
+      const { options } = okOf(await fleet.accounts.passkeys.options(again, "confirm"));
+      okOf(await fleet.accounts.stepUp.confirm(again, { response: authenticator.signIn(options as PublicKeyCredentialRequestOptionsJSON) }, context, policy));
+      expect(fleet.accounts.stepUp.isFresh(await open(jar))).toBe(true);
+      // Already passwordless: nothing to remove, nothing ended.
+      okOf(await fleet.accounts.removePassword(await open(jar)));
+      expect((await open(byPasskey.jar)).user).toEqual(user);
+    });
+
+    it("the last passkey stays; a password is set again (fresh, no current password) and signs in; then the last passkey may go", async () => {
+      const context = contextOf();
+      const { username, user, jar, session } = await newUser(context);
+      const phone = await addPasskeyTo(session, "Phone");
+      const key = await addPasskeyTo(session, "Key");
+      okOf(await fleet.accounts.removePassword(session));
+
+      okOf(await fleet.accounts.passkeys.remove(session, { id: key.credentialId }));
+      expect(await factors.credentialOwner(key.credentialId!)).toBeNull();
+      expect(await fleet.accounts.passkeys.remove(session, { id: phone.credentialId })).toEqual({
+        ok: false,
+        status: 409,
+        error: "last_sign_in_method",
+        message: messages.lastSignInMethod,
+      });
+      expect((await fleet.accounts.signInMethods(user.id)).passkeys.map(({ id }) => id)).toEqual([phone.credentialId]);
+      expect(await factors.credentialOwner(phone.credentialId!)).toBe(user.id);
+
+      // Setting a password: a stale session is asked to confirm first, and no current password is asked.
+      const byPasskey = await passkeySignIn(phone, context);
+      okOf(byPasskey.result);
+      const stale = await makeStale(jar);
+      expect(await fleet.accounts.changePassword(stale, { newPassword }, context, policy)).toMatchObject(reauthenticate);
+      expect((await fleet.accounts.signInMethods(user.id)).hasPassword).toBe(false);
+      const { options } = okOf(await fleet.accounts.passkeys.options(stale, "confirm"));
+      okOf(await fleet.accounts.stepUp.confirm(stale, { response: phone.signIn(options as PublicKeyCredentialRequestOptionsJSON) }, context, policy));
+      const fresh = await open(jar);
+      expect(await fleet.accounts.changePassword(fresh, { newPassword: "short" }, context, policy)).toMatchObject({
+        ok: false,
+        status: 400,
+        error: "invalid_input",
+        fieldErrors: { newPassword: messages.passwordTooShort(12) },
+      });
+      expect(okOf(await fleet.accounts.changePassword(fresh, { newPassword }, context, policy))).toEqual({ ok: true, user, firstPassword: true });
+      expect((await fleet.accounts.signInMethods(user.id)).hasPassword).toBe(true);
+      // Nobody knew a password before: the passkey's session stays.
+      expect((await open(byPasskey.jar)).user).toEqual(user);
+      expect(okOf((await passwordSignIn(username, newPassword, context)).result).user).toEqual(user);
+      expect((await passwordSignIn(username, userPassword, context)).result).toEqual(wrongCredentials);
+
+      // A password change is as before: the current password asked.
+      const current = await open(jar);
+      expect(await fleet.accounts.changePassword(current, { newPassword: userPassword }, context, policy)).toMatchObject({
+        status: 400,
+        fieldErrors: { currentPassword: messages.passwordMissing },
+      });
+      expect(okOf(await fleet.accounts.changePassword(current, { currentPassword: newPassword, newPassword: userPassword }, context, policy)).firstPassword).toBe(false);
+      okOf(await fleet.accounts.passkeys.remove(await open(jar), { id: phone.credentialId }));
+      expect(await fleet.accounts.signInMethods(user.id)).toMatchObject({ passkeys: [], hasPassword: true });
+    });
+
+    it("two-step verification still follows a passkey sign-in without user verification", async () => {
+      const context = contextOf();
+      const { user, session } = await newUser(context);
+      const phone = await addPasskeyTo(session, "Phone");
+      const { secret } = await turnOnTwoStep(session);
+      okOf(await fleet.accounts.removePassword(session));
+      const withoutVerification = await passkeySignIn(phone, context, { userVerified: false });
+      expect(withoutVerification.result).toMatchObject({ ok: false, status: 401, error: "second_factor_required" });
+      expect(withoutVerification.session.user).toBeUndefined();
+      okOf(await fleet.accounts.twoStep.verifySignInCode(withoutVerification.session, { code: nextCode(secret) }, context, policy));
+      expect(await open(withoutVerification.jar)).toMatchObject({ user, amr: ["hwk", "otp", "mfa"] });
+    });
+
+    it("the password and the last passkey removed at once: never both", async () => {
+      for (let round = 0; round < 4; round++) {
+        const context = contextOf();
+        const { user, session } = await newUser(context);
+        const phone = await addPasskeyTo(session, "Phone");
+        const [password, passkey] = await Promise.all([fleet.accounts.removePassword(session), fleet.accounts.passkeys.remove(session, { id: phone.credentialId })]);
+        const methods = await fleet.accounts.signInMethods(user.id);
+        expect(methods.hasPassword || methods.passkeys.length > 0, JSON.stringify({ password, passkey, methods })).toBe(true);
+        expect(methods.hasPassword).toBe(!password.ok);
+        expect(methods.passkeys.length).toBe(passkey.ok ? 0 : 1);
+        expect(await factors.credentialOwner(phone.credentialId!)).toBe(passkey.ok ? null : user.id);
+      }
     });
   });
 

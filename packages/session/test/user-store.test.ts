@@ -50,6 +50,38 @@ describe.each(accountStorages())("UserStore ($kind)", ({ users: records }) => {
     expect(await users.verify("gwen", "second-password")).toEqual({ id: "gwen", username: "gwen" });
     expect(await users.changePassword("nobody-here", "x-password")).toBe(false);
   });
+
+  it("removes a password: no password signs in, the record still reads (null hash); a new one can be set", async () => {
+    await users.create("hana", "first-password");
+    expect(await users.hasPassword("hana")).toBe(true);
+    const removal = await users.removePassword("hana");
+    expect(removal).toBeDefined();
+    expect(JSON.parse((await raw.get("hana"))!)).toMatchObject({ id: "hana", username: "hana", passwordHash: null });
+    expect(await users.hasPassword("hana")).toBe(false);
+    expect(await users.find("hana")).toEqual({ id: "hana", username: "hana" });
+    expect(await users.verify("hana", "first-password")).toBeNull();
+    expect(await users.removePassword("hana")).toBeUndefined();
+    // Undone: the old hash is back.
+    await removal!.undo();
+    expect(await users.verify("hana", "first-password")).toEqual({ id: "hana", username: "hana" });
+    // An undo never overwrites a password set since.
+    const second = await users.removePassword("hana");
+    expect(await users.changePassword("hana", "second-password")).toBe(true);
+    await second!.undo();
+    expect(await users.verify("hana", "first-password")).toBeNull();
+    expect(await users.verify("hana", "second-password")).toEqual({ id: "hana", username: "hana" });
+    expect(await users.hasPassword("nobody-here")).toBe(false);
+    expect(await users.removePassword("nobody-here")).toBeUndefined();
+  });
+
+  it("reads a record without a passwordHash as passwordless, and one with a hash of the wrong type as no user", async () => {
+    await raw.create("ivan", JSON.stringify({ id: "ivan", username: "Ivan", createdAt: 1 }));
+    expect(await users.find("ivan")).toEqual({ id: "ivan", username: "Ivan" });
+    expect(await users.hasPassword("ivan")).toBe(false);
+    expect(await users.verify("ivan", "any-password")).toBeNull();
+    await raw.create("judy", JSON.stringify({ id: "judy", username: "judy", passwordHash: 42 }));
+    expect(await users.find("judy")).toBeUndefined();
+  });
 });
 
 /**
@@ -75,7 +107,7 @@ function hashingCpuMs(): number {
 }
 
 describe("password hashing", () => {
-  it("salts every hash and verifies in constant time: a right password, a wrong one and an unknown name cost the same hashing", { timeout: 60_000 }, async () => {
+  it("salts every hash and verifies in constant time: a right password, a wrong one, an unknown name and a passwordless account cost the same hashing", { timeout: 60_000 }, async () => {
     const [a, b] = await Promise.all([hashPassword("same password"), hashPassword("same password")]);
     expect(a).not.toBe(b);
     expect(await verifyPassword("same password", a)).toBe(true);
@@ -90,6 +122,8 @@ describe("password hashing", () => {
     try {
       const users = new UserStore(fileUserRecords(dir));
       await users.create("dana", "the right password");
+      await users.create("erin", "the right password");
+      await users.removePassword("erin");
       expect(await users.verify("nobody-at-all", "the right password")).toBeNull();
       const rounds = 4;
       const cost = async (verify: () => Promise<unknown>) => {
@@ -100,11 +134,12 @@ describe("password hashing", () => {
       const right = await cost(() => users.verify("dana", "the right password"));
       const wrong = await cost(() => users.verify("dana", "a wrong password"));
       const unknown = await cost(() => users.verify("nobody-at-all", "a wrong password"));
-      const costs = `right ${right} ms, wrong ${wrong} ms, unknown name ${unknown} ms of hashing CPU per sign-in`;
+      const passwordless = await cost(() => users.verify("erin", "the right password"));
+      const costs = `right ${right} ms, wrong ${wrong} ms, unknown name ${unknown} ms, passwordless ${passwordless} ms of hashing CPU per sign-in`;
       // A scrypt is ~100 ms of CPU; a busy machine may run one twice (both lanes, the first answer wins): a
       // factor of 3 either way holds, and a sign-in that skipped or doubled the hash would break it.
       expect(right, costs).toBeGreaterThan(30);
-      for (const other of [wrong, unknown]) {
+      for (const other of [wrong, unknown, passwordless]) {
         expect(other / right, costs).toBeGreaterThan(1 / 3);
         expect(other / right, costs).toBeLessThan(3);
       }

@@ -3,9 +3,19 @@ import { useActionState } from "react";
 import type { AuthFormState, FormAction } from "../../form-state";
 import { FormMessages } from "./field";
 
-/** One button that makes one change (`action`, with `fields` as hidden inputs), and says how it went. */
-export function ChangeButton({ action, label, fields = {}, className = "secondary" }: { action: FormAction; label: string; fields?: Record<string, string>; className?: string }) {
+/**
+ * One button that makes one change (`action`, with `fields` as hidden inputs), and says how it went. Not
+ * `offered` (the change was made, or cannot be now), the button goes and its last message stays.
+ */
+export function ChangeButton({
+  action,
+  label,
+  fields = {},
+  className = "secondary",
+  offered = true,
+}: { action: FormAction; label: string; fields?: Record<string, string>; className?: string; offered?: boolean }) {
   const [state, formAction, pending] = useActionState<AuthFormState, FormData>(action, {});
+  if (!offered && !state.message && !state.success) return null;
   return (
     <form action={formAction} className="change-button" aria-busy={pending}>
       {Object.entries(fields).map(([name, value]) => (
@@ -13,9 +23,11 @@ export function ChangeButton({ action, label, fields = {}, className = "secondar
       ))}
       <FormMessages message={state.message} success={state.success} />
       <RecoveryCodes codes={state.recoveryCodes} />
-      <button type="submit" className={className} disabled={pending}>
-        {label}
-      </button>
+      {offered && (
+        <button type="submit" className={className} disabled={pending}>
+          {label}
+        </button>
+      )}
     </form>
   );
 }

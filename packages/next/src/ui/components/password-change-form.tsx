@@ -5,19 +5,23 @@ import { Field, FormMessages } from "./field";
 
 /**
  * Changing the password signs out every other session of the user, in every app. `action` is the app's
- * submitForm bound to "changePassword"; `newPasswordHint` states the rules.
+ * submitForm bound to "changePassword"; `newPasswordHint` states the rules. Without a password (`hasPassword`
+ * false: a passwordless person), the same flow sets one, and there is no current password to ask for.
  */
-export function PasswordChangeForm({ action, newPasswordHint }: { action: FormAction; newPasswordHint: string }) {
+export function PasswordChangeForm({ action, newPasswordHint, hasPassword = true }: { action: FormAction; newPasswordHint: string; hasPassword?: boolean }) {
   const [state, formAction, pending] = useActionState<AuthFormState, FormData>(action, {});
   const errors = state.fieldErrors ?? {};
+  const [title, button, busy] = hasPassword ? ["Change password", "Change password", "Changing password…"] : ["Set a password", "Set password", "Setting password…"];
   return (
     <form action={formAction} className="auth-form" noValidate aria-busy={pending}>
-      <h2>Change password</h2>
+      <h2>{title}</h2>
       <FormMessages message={state.message} success={state.success} />
-      <Field id="current-password" label="Current password" name="currentPassword" type="password" autoComplete="current-password" error={errors.currentPassword} />
+      {hasPassword && (
+        <Field id="current-password" label="Current password" name="currentPassword" type="password" autoComplete="current-password" error={errors.currentPassword} />
+      )}
       <Field id="new-password" label="New password" name="newPassword" type="password" autoComplete="new-password" hint={newPasswordHint} error={errors.newPassword} />
       <button type="submit" disabled={pending}>
-        {pending ? "Changing password…" : "Change password"}
+        {pending ? busy : button}
       </button>
     </form>
   );

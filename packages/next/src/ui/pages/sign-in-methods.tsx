@@ -5,33 +5,40 @@ import { getConfig } from "../../config";
 import { ChangeButton } from "../components/change-button";
 import { PasskeyButton } from "../components/passkey-button";
 import { PasswordChangeForm } from "../components/password-change-form";
+import { PasswordSettings } from "../components/password-settings";
 import { StepUpBox } from "../components/step-up-box";
 import { TwoStepSetup } from "../components/two-step-setup";
 import type { KitProps } from "../kit-props";
 import { Time } from "./time";
 
 /**
- * The account page's sign-in methods: passkeys, two-step verification and the password. Changing any of them
- * needs a fresh sign-in (IRONLINK_FRESH_AGE): until then the page asks for a new proof instead of showing them.
+ * The account page's sign-in methods: passkeys, two-step verification and the password (or none: a person with a
+ * passkey may stop using it, and set one again). Changing any of them needs a fresh sign-in (IRONLINK_FRESH_AGE):
+ * until then the page asks for a new proof instead of showing them.
  * Only on the sign-in app: passkeys belong to its host.
  */
 export async function SignInMethods({ user, ironlink, submitForm }: { user: { id: string } } & KitProps) {
   // With the app's own verifyCredentials, its users are not the fleet's built-in ones: their password, passkeys
   // and codes are managed where their accounts live.
   if (ironlink.options.verifyCredentials) return null;
+  const { accounts } = getFleet();
+  const methods = await accounts.signInMethods(user.id);
+  const noPasswordNote = !methods.hasPassword && <p>You sign in with a passkey; this account has no password.</p>;
   if (!(await atSignInApp())) {
+    // A first password needs a fresh session, and only the sign-in app can ask for a passkey to confirm it: a
+    // passwordless person sets one there.
     return (
       <section aria-labelledby="sign-in-methods">
         <h2 id="sign-in-methods">Sign-in methods</h2>
         <p>
           Passkeys and two-step verification are managed on <a href={`${getConfig().loginUrl}/account`}>the sign-in app's account page</a>.
         </p>
-        <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={getFleet().accounts.newPasswordHint} />
+        {noPasswordNote}
+        {methods.hasPassword && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={accounts.newPasswordHint} />}
       </section>
     );
   }
-  const { accounts } = getFleet();
-  const [methods, fresh] = [await accounts.signInMethods(user.id), accounts.stepUp.isFresh(await getCurrentSession())];
+  const fresh = accounts.stepUp.isFresh(await getCurrentSession());
   return (
     <section aria-labelledby="sign-in-methods" className="sign-in-methods">
       <h2 id="sign-in-methods">Sign-in methods</h2>
@@ -39,7 +46,7 @@ export async function SignInMethods({ user, ironlink, submitForm }: { user: { id
         <StepUpBox
           confirm={submitForm.bind(null, "confirmIdentity")}
           passkeyOptions={submitForm.bind(null, "passkeyOptions")}
-          withPassword
+          withPassword={methods.hasPassword}
           withPasskey={methods.passkeys.length > 0}
           withCode={methods.twoStep}
         />
@@ -76,7 +83,17 @@ export async function SignInMethods({ user, ironlink, submitForm }: { user: { id
       {fresh && <TwoStepSetup on={methods.twoStep} start={submitForm.bind(null, "startTwoStep")} confirm={submitForm.bind(null, "confirmTwoStep")} />}
       {fresh && methods.twoStep && <ChangeButton action={submitForm.bind(null, "turnOffTwoStep")} label="Turn off two-step verification" />}
       {fresh && methods.twoStep && <ChangeButton action={submitForm.bind(null, "renewRecoveryCodes")} label="New recovery codes" />}
-      {fresh && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={accounts.newPasswordHint} />}
+      <h3>Password</h3>
+      {noPasswordNote}
+      {fresh && (
+        <PasswordSettings
+          hasPassword={methods.hasPassword}
+          hasPasskey={methods.passkeys.length > 0}
+          removePassword={submitForm.bind(null, "removePassword")}
+          changePassword={submitForm.bind(null, "changePassword")}
+          newPasswordHint={accounts.newPasswordHint}
+        />
+      )}
     </section>
   );
 }

@@ -11,7 +11,7 @@ import { awaitSecondStep, verifySignInCode } from "./factors/second-step";
 import type { CeremonyPurpose } from "./factors/session-state";
 import { pendingSignIn } from "./factors/session-state";
 import { isFresh } from "./factors/sign-in-methods";
-import { confirmIdentity } from "./factors/step-up";
+import { confirmIdentity, freshUser } from "./factors/step-up";
 import { confirmTwoStep, renewRecoveryCodes, startTwoStep, turnOffTwoStep } from "./factors/two-step";
 import {
   type AccountFailure,
@@ -34,7 +34,7 @@ import { messages } from "./messages";
 import { SignInRateLimiter } from "./rate-limit";
 import { accountStorage } from "./storage";
 import { UserStore } from "./users";
-import { checkCredentials, checkNewPassword, newPasswordHint } from "./validation";
+import { checkCredentials, checkFirstPassword, checkNewPassword, newPasswordHint } from "./validation";
 
 export type { AccountPolicy, AccountResult, SignInContext } from "./flow";
 
@@ -94,13 +94,15 @@ async function revokeOwnSession(flow: Flow, session: AnySession, publicId: unkno
 
 /**
  * Changes the password after checking the current one, then gives this session a new id and ends every
- * other session of the user: whoever knew the old password is out everywhere.
+ * other session of the user: whoever knew the old password is out everywhere. A passwordless person has no
+ * current password to give: for them it sets one (setFirstPassword).
  */
-function changePassword(flow: Flow, session: AnySession, input: Input, context: SignInContext): Promise<AccountResult> {
+function changePassword(flow: Flow, session: AnySession, input: Input, context: SignInContext): Promise<AccountResult<{ firstPassword: boolean }>> {
   return withTemporaryFailures(async () => {
     const user = session.user;
     if (!user) return signedOut();
     if (flow.policy.verifyCredentials) return refusal(404, "password_change_unavailable", messages.passwordChangeElsewhere);
+    if (!(await flow.users.hasPassword(user.id))) return setFirstPassword(flow, session, input, context);
     const check = await checkNewPassword(input, user.username);
     if (!check.ok) return invalid(check.errors);
     // Counted per session: strangers guessing at the username never block its signed-in owner.
@@ -122,8 +124,51 @@ function changePassword(flow: Flow, session: AnySession, input: Input, context: 
     // After the new hash is stored, never before: the revocation counts itself first, and a sign-in that
     // checked the old hash took its ticket before that count, so it cannot outlive this (manager.ts, signInGuard).
     await flow.sessions.revokeUserSessions(user.id, { except: sessionInfo(session).publicId });
+    return { ok: true, user, firstPassword: false };
+  });
+}
+
+/**
+ * A passwordless person's first password. No current password stands in for them, so the session must be
+ * fresh (step-up.ts) instead; nobody knew a password before, so no other session has to go, and setting one
+ * proves nothing (the session is no fresher for it).
+ */
+async function setFirstPassword(flow: Flow, session: AnySession, input: Input, context: SignInContext): Promise<AccountResult<{ firstPassword: boolean }>> {
+  const user = freshUser(flow, session);
+  if ("ok" in user) return user;
+  const check = await checkFirstPassword(input, user.username);
+  if (!check.ok) return invalid(check.errors);
+  const publicId = sessionInfo(session).publicId ?? "";
+  await flow.users.changePassword(user.id, check.newPassword, { address: context.address, as: `change:${publicId}` });
+  return { ok: true, user, firstPassword: true };
+}
+
+/**
+ * Makes the fresh signed-in person passwordless, if a passkey signs them in, and ends their other sessions:
+ * whoever knew the old password is out everywhere, as after a password change. A password sign-in then fails
+ * like a wrong password (users/user-store.ts, verify).
+ */
+function removePassword(flow: Flow, session: AnySession): Promise<AccountResult> {
+  return withTemporaryFailures(async () => {
+    const user = freshUser(flow, session);
+    if ("ok" in user) return user;
+    if (!(await hasPasskey(flow, user.id))) return refusal(409, "passkey_needed", messages.passkeyNeeded);
+    const removal = await flow.users.removePassword(user.id);
+    if (!removal) return { ok: true, user }; // passwordless already: nothing changed
+    // Checked again once the hash is gone: a last passkey removed meanwhile would leave no way in. removePasskey
+    // checks the password after its removal likewise, so of the two done at once, at least one sees the other and is undone.
+    if (!(await hasPasskey(flow, user.id))) {
+      await removal.undo();
+      return refusal(409, "passkey_needed", messages.passkeyNeeded);
+    }
+    // After the hash is gone, as in changePassword: a sign-in that checked the old hash cannot outlive this.
+    await flow.sessions.revokeUserSessions(user.id, { except: sessionInfo(session).publicId });
     return { ok: true, user };
   });
+}
+
+async function hasPasskey(flow: Flow, userId: string): Promise<boolean> {
+  return (await flow.factors.read(userId)).passkeys.length > 0;
 }
 
 /** The account flows of a fleet, over its session manager and the account stores beside its sessions. */
@@ -135,8 +180,17 @@ export interface Accounts {
   signIn(session: AnySession, input: Input, context: SignInContext, policy: AccountPolicy): Promise<AccountResult>;
   /** Creates a built-in user (when `policy.registration`) and signs them in. */
   register(session: AnySession, input: Input, context: SignInContext, policy: AccountPolicy): Promise<AccountResult>;
-  /** Changes a built-in user's password, gives this session a new id and ends the user's other sessions. */
-  changePassword(session: AnySession, input: Input, context: SignInContext, policy: AccountPolicy): Promise<AccountResult>;
+  /**
+   * Changes a built-in user's password (`currentPassword`, `newPassword`), gives this session a new id and ends the user's
+   * other sessions. For a passwordless person it sets a first password (`newPassword` only, a fresh session needed;
+   * `firstPassword` true).
+   */
+  changePassword(session: AnySession, input: Input, context: SignInContext, policy: AccountPolicy): Promise<AccountResult<{ firstPassword: boolean }>>;
+  /**
+   * Makes the fresh signed-in person passwordless (409 "passkey_needed" without a passkey) and ends their other
+   * sessions; changePassword sets a password again.
+   */
+  removePassword(session: AnySession): Promise<AccountResult>;
   /** Ends this session in the store, or (`everywhere`) every session of its user: every app sees it at once. */
   signOut(session: AnySession, options?: { everywhere?: boolean }): Promise<void>;
   /** Ends one of the user's other sessions (by its publicId); only one they own. */
@@ -172,9 +226,11 @@ export interface Accounts {
   seedDemoAccount(): Promise<void>;
 }
 
-/** A person's passkeys (never their keys) and whether two-step verification is on. */
+/** A person's passkeys (never their keys), whether they have a password, and whether two-step verification is on. */
 export interface SignInMethods {
   passkeys: { id: string; name: string; createdAt: number; lastUsedAt?: number }[];
+  /** False for a passwordless person, who signs in with passkeys only. */
+  hasPassword: boolean;
   twoStep: boolean;
   recoveryCodesLeft: number;
 }
@@ -191,6 +247,7 @@ export function createAccounts(config: FleetConfig, sessions: () => SessionManag
     signIn: (session, input, context, policy) => signIn(flow(policy), session, input, context),
     register: (session, input, context, policy) => register(flow(policy), session, input, context),
     changePassword: (session, input, context, policy) => changePassword(flow(policy), session, input, context),
+    removePassword: (session) => removePassword(flow(noPolicy), session),
     signOut: (session, { everywhere = false } = {}) => (everywhere ? signOutEverywhere(flow(noPolicy), session) : signOut(session)),
     endSession: (session, publicId) => revokeOwnSession(flow(noPolicy), session, publicId),
     passkeys: {
@@ -234,9 +291,10 @@ function flowTools(config: FleetConfig, redis: Redis | Cluster | undefined): Omi
 }
 
 async function signInMethodsOf(flow: Flow, userId: string): Promise<SignInMethods> {
-  const { passkeys, totp, recoveryCodes } = await flow.factors.read(userId);
+  const [{ passkeys, totp, recoveryCodes }, hasPassword] = await Promise.all([flow.factors.read(userId), flow.users.hasPassword(userId)]);
   return {
     passkeys: passkeys.map(({ id, name, createdAt, lastUsedAt }) => ({ id, name, createdAt, ...(lastUsedAt ? { lastUsedAt } : {}) })),
+    hasPassword,
     twoStep: totp !== undefined,
     recoveryCodesLeft: recoveryCodes?.length ?? 0,
   };

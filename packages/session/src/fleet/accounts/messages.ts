@@ -26,6 +26,7 @@ export const messages = {
   tooManyPasskeys: (max: number) => `You have ${max} passkeys, the most an account can have. Remove one first.`,
   passkeyNotFound: "That passkey is not on your account.",
   lastSignInMethod: "This is your only way to sign in. Add a password or another passkey first.",
+  passkeyNeeded: "Add a passkey first: without a password, your passkeys are how you sign in.",
   twoStepAlreadyOn: "Two-step verification is already on.",
   twoStepOff: "Two-step verification is not on.",
   twoStepSetupExpired: "The setup took too long. Start again.",

@@ -60,6 +60,15 @@ export async function checkNewPassword(input: { currentPassword?: unknown; newPa
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, currentPassword, newPassword };
 }
 
+export type FirstPasswordCheck = { ok: true; newPassword: string } | { ok: false; errors: CredentialErrors };
+
+/** A passwordless person's first password (`newPassword`): the rules for new passwords, with no current one to give or differ from. */
+export async function checkFirstPassword(input: { newPassword?: unknown }, username: string): Promise<FirstPasswordCheck> {
+  const newPassword = typeof input.newPassword === "string" ? input.newPassword : "";
+  const newError = await checkNewPasswordRules(newPassword, username);
+  return newError ? { ok: false, errors: { newPassword: newError } } : { ok: true, newPassword };
+}
+
 /**
  * NFKC, the one normalisation of a password: the same password typed with composed or decomposed accents, or
  * full-width letters, is the same password. Hashing (users/password-hash.ts) and the rules both use it.

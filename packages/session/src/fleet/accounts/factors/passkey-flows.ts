@@ -129,19 +129,37 @@ export function addPasskey(flow: Flow, session: AnySession, input: Input): Promi
   });
 }
 
-/** Removes one of the fresh signed-in person's passkeys (by its id): it no longer signs anyone in. */
+/**
+ * Removes one of the fresh signed-in person's passkeys (by its id): it no longer signs anyone in. A passwordless
+ * person's last passkey stays: it is their only way in.
+ */
 export function removePasskey(flow: Flow, session: AnySession, input: Input): Promise<AccountResult> {
   return withTemporaryFailures(async () => {
     const user = freshUser(flow, session);
     if ("ok" in user) return user;
     const id = typeof input.id === "string" ? input.id : "";
-    let removed = false;
+    const passwordless = !(await flow.users.hasPassword(user.id));
+    // Set by each run of the change (it runs again when another change won the race): the last run's says.
+    const seen: { passkey?: StoredPasskey; wasLast?: boolean } = {};
     await flow.factors.update(user.id, (current) => {
-      removed = current.passkeys.some((kept) => kept.id === id);
-      return removed ? { ...current, passkeys: current.passkeys.filter((kept) => kept.id !== id) } : undefined;
+      seen.passkey = current.passkeys.find((kept) => kept.id === id);
+      seen.wasLast = current.passkeys.length === 1;
+      return seen.passkey && !(seen.wasLast && passwordless) ? { ...current, passkeys: current.passkeys.filter((kept) => kept.id !== id) } : undefined;
     });
-    if (!removed) return refusal(404, "passkey_not_found", messages.passkeyNotFound);
+    if (!seen.passkey) return refusal(404, "passkey_not_found", messages.passkeyNotFound);
+    if (seen.wasLast && passwordless) return refusal(409, "last_sign_in_method", messages.lastSignInMethod);
+    // Checked again once it is gone: a password removed meanwhile would leave no way in. removePassword checks the
+    // passkeys after its removal likewise, so of the two done at once, at least one sees the other and is undone.
+    if (seen.wasLast && !(await flow.users.hasPassword(user.id))) {
+      await restorePasskey(flow, user.id, seen.passkey);
+      return refusal(409, "last_sign_in_method", messages.lastSignInMethod);
+    }
     await flow.factors.releaseCredential(id, user.id);
     return { ok: true, user };
   });
+}
+
+/** Undoes a passkey's removal (its credential was not released yet, so the index still names its owner). */
+async function restorePasskey(flow: Flow, userId: string, passkey: StoredPasskey): Promise<void> {
+  await flow.factors.update(userId, (current) => (current.passkeys.some((kept) => kept.id === passkey.id) ? undefined : { ...current, passkeys: [...current.passkeys, passkey] }));
 }

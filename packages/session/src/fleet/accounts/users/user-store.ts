@@ -11,7 +11,8 @@ export interface User {
 }
 
 interface StoredUser extends User {
-  passwordHash: string;
+  /** Null (or absent) for a passwordless person, who signs in with passkeys only. */
+  passwordHash: string | null;
   createdAt: number;
 }
 
@@ -28,8 +29,8 @@ export interface HashTurn {
 }
 
 /**
- * Users shared by every app, keyed by the lower-cased name: JSON records with a scrypt hash. Each hash is
- * queued in turn with other accounts and addresses (HashTurn).
+ * Users shared by every app, keyed by the lower-cased name: JSON records with a scrypt hash, or null for a
+ * passwordless person (passkeys only). Each hash is queued in turn with other accounts and addresses (HashTurn).
  */
 export class UserStore {
   constructor(private readonly records: UserRecords) {}
@@ -43,30 +44,58 @@ export class UserStore {
     return created ? { ok: true, user: { id, username: record.username } } : { ok: false, reason: "taken" };
   }
 
-  /** The user if the password is right; null otherwise, after the same scrypt work either way. */
+  /**
+   * The user if the password is right; null otherwise, after the same scrypt work either way: an unknown name
+   * and a passwordless person are checked against the decoy hash, so neither answers faster than a wrong password.
+   */
   async verify(username: string, password: string, turn: HashTurn = {}): Promise<User | null> {
     const id = canonicalUsername(username);
     const fairness = fairnessOf(id, turn);
-    const raw = await this.#run(() => this.records.get(id));
-    const record = raw ? parseRecord(raw) : undefined;
-    const matches = await verifyPassword(password, record?.passwordHash ?? (await decoyPasswordHash(fairness)), fairness);
-    return record && matches ? { id: record.id, username: record.username } : null;
+    const record = await this.#read(id);
+    const hash = record?.passwordHash ?? null;
+    const matches = await verifyPassword(password, hash ?? (await decoyPasswordHash(fairness)), fairness);
+    return record && hash !== null && matches ? { id: record.id, username: record.username } : null;
   }
 
   /** The user of an id (a passkey's owner), without any password work; undefined if there is none. */
   async find(id: string): Promise<User | undefined> {
-    const raw = await this.#run(() => this.records.get(id));
-    const record = raw ? parseRecord(raw) : undefined;
+    const record = await this.#read(id);
     return record && { id: record.id, username: record.username };
   }
 
-  /** Replaces the password hash, if the user still exists. */
+  /** Whether the user exists and has a password (false for a passwordless person, or no user). */
+  async hasPassword(id: string): Promise<boolean> {
+    return typeof (await this.#read(id))?.passwordHash === "string";
+  }
+
+  /** Replaces the password hash (or sets a passwordless person's first one), if the user still exists. */
   async changePassword(id: string, newPassword: string, turn: HashTurn = {}): Promise<boolean> {
-    const raw = await this.#run(() => this.records.get(id));
-    const record = raw ? parseRecord(raw) : undefined;
+    const record = await this.#read(id);
     if (!record) return false;
     const updated: StoredUser = { ...record, passwordHash: await hashPassword(newPassword, fairnessOf(id, turn)) };
     return this.#run(() => this.records.replace(id, JSON.stringify(updated)));
+  }
+
+  /**
+   * Makes the user passwordless: the hash is gone (null), and no password signs them in any more. Resolves to
+   * the removal's undo, for a removal that turns out to leave no way in (account.ts, removePassword); undefined
+   * when there was no password to remove, or no user. The undo puts the old hash back unless a password was set since.
+   */
+  async removePassword(id: string): Promise<{ undo(): Promise<void> } | undefined> {
+    const record = await this.#read(id);
+    const passwordHash = record?.passwordHash;
+    if (!record || typeof passwordHash !== "string") return undefined;
+    if (!(await this.#run(() => this.records.replace(id, JSON.stringify({ ...record, passwordHash: null } satisfies StoredUser))))) return undefined;
+    const undo = async () => {
+      const current = await this.#read(id);
+      if (current && current.passwordHash === null) await this.#run(() => this.records.replace(id, JSON.stringify({ ...current, passwordHash } satisfies StoredUser)));
+    };
+    return { undo };
+  }
+
+  async #read(id: string): Promise<StoredUser | undefined> {
+    const raw = await this.#run(() => this.records.get(id));
+    return raw ? parseRecord(raw) : undefined;
   }
 
   #run<T>(command: () => Promise<T>): Promise<T> {
@@ -76,11 +105,13 @@ export class UserStore {
 
 const fairnessOf = (account: string, { address, as = account }: HashTurn): HashFairness => (address === undefined ? { account: as } : { account: as, address });
 
+/** A stored record, or undefined for one that is not; a passwordless person's hash (null, or absent) reads as null. */
 function parseRecord(raw: string): StoredUser | undefined {
   try {
     const value = JSON.parse(raw) as Partial<StoredUser>;
-    return typeof value.id === "string" && typeof value.username === "string" && typeof value.passwordHash === "string"
-      ? (value as StoredUser)
+    const { passwordHash = null } = value;
+    return typeof value.id === "string" && typeof value.username === "string" && (passwordHash === null || typeof passwordHash === "string")
+      ? { ...(value as StoredUser), passwordHash }
       : undefined;
   } catch {
     return undefined;
