@@ -3,8 +3,8 @@ import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { cookieStoreWithHeader, type SessionManager, SessionStoreUnavailableError, sessionInfo } from "@ironlink/session";
-import { authMethods } from "@ironlink/session/fleet";
-import { storeIsDown } from "./fleet";
+import { authMethods, type Fleet } from "@ironlink/session/fleet";
+import { getFleet, storeIsDown } from "./fleet";
 import { noteStoreUnavailable } from "./server/store-outage";
 import type { ResolvedOptions } from "./options";
 import { secondFactorLocation, signInLocation } from "./sign-in-location";
@@ -71,6 +71,17 @@ export interface UserRequirement {
   /** Where to come back to after signing in (default "/"). */
   path?: string;
   factors?: 1 | 2;
+}
+
+/** A person's passkeys and two-step verification for the account pages; null when the store stops answering mid-request (a 500 otherwise). */
+export async function readSignInMethods(userId: string): Promise<Awaited<ReturnType<Fleet["accounts"]["signInMethods"]>> | null> {
+  try {
+    return await getFleet().accounts.signInMethods(userId);
+  } catch (error) {
+    if (!(error instanceof SessionStoreUnavailableError)) throw error;
+    noteStoreUnavailable();
+    return null;
+  }
 }
 
 /**

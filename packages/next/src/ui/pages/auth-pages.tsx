@@ -2,7 +2,7 @@ import Link from "next/link";
 import { headers } from "next/headers";
 import { notFound, redirect } from "next/navigation";
 import { messages } from "../../messages";
-import { getCurrentSession, getViewer } from "../../dal";
+import { getCurrentSession, getViewer, readSignInMethods } from "../../dal";
 import { destinationAfterSignIn, otherAppName } from "../../return-to";
 import { atSignInApp, isSatellite, signInLocation } from "../../sign-in-location";
 import { authMethods, fleetPaths } from "@ironlink/session/fleet";
@@ -105,7 +105,8 @@ async function AuthPage({ mode, searchParams, ironlink: { options }, submitForm 
 
 /** A signed-in person a page asked two factors of: a code or a passkey adds the second, then on to `next`. */
 async function SecondFactorPrompt({ userId, next, submitForm }: { userId: string; next: string; submitForm: KitProps["submitForm"] }) {
-  const methods = await getFleet().accounts.signInMethods(userId);
+  const methods = await readSignInMethods(userId);
+  if (!methods) return <ServiceUnavailable />;
   if (!methods.twoStep && methods.passkeys.length === 0) {
     return (
       <section className="card">

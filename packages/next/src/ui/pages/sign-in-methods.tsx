@@ -1,4 +1,5 @@
-import { getCurrentSession } from "../../dal";
+import { getCurrentSession, readSignInMethods } from "../../dal";
+import { ServiceUnavailable } from "../components/service-unavailable";
 import { getFleet } from "../../fleet";
 import { atSignInApp } from "../../sign-in-location";
 import { getConfig } from "../../config";
@@ -22,7 +23,8 @@ export async function SignInMethods({ user, ironlink, submitForm }: { user: { id
   // and codes are managed where their accounts live.
   if (ironlink.options.verifyCredentials) return null;
   const { accounts } = getFleet();
-  const methods = await accounts.signInMethods(user.id);
+  const methods = await readSignInMethods(user.id);
+  if (!methods) return <ServiceUnavailable />;
   const noPasswordNote = !methods.hasPassword && <p>You sign in with a passkey; this account has no password.</p>;
   if (!(await atSignInApp())) {
     // A first password needs a fresh session, and only the sign-in app can ask for a passkey to confirm it: a
