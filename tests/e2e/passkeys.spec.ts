@@ -11,7 +11,7 @@ import {
   signInMethods,
   signInWithPasskey,
 } from "./factors";
-import { expect, expectApiSession, expectSignedInOnPage, registerViaApi, sessionItems, signedInAs, signInViaUi, signOutViaUi, test, uniqueUser } from "./fixtures";
+import { expect, expectApiSession, expectSignedInOnPage, fillCredentials, registerViaApi, sessionItems, signedInAs, signInViaUi, signOutViaUi, test, uniqueUser } from "./fixtures";
 
 /**
  * Passkeys on the file-store fleet, on localhost: browsers refuse WebAuthn on an IP address, and the relying
@@ -73,6 +73,32 @@ test.describe("passkeys", () => {
     await expect(page).toHaveURL(`${appOne}/login`);
     await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
     for (const app of [appOne, appTwo]) await expectApiSession(page.request, app, null);
+  });
+
+  test("with a passkey, a person may stop using a password: the old password signs nobody in, the passkey does, and the last passkey stays", async ({ page }) => {
+    await addVirtualAuthenticator(page);
+    const user = uniqueUser();
+    await registerViaApi(user, appOne);
+    await signInViaUi(page, appOne, user);
+    await openAccountFresh(page, appOne, user);
+    await addPasskeyOnAccount(page, appOne, user);
+    const methods = signInMethods(page);
+    await methods.getByRole("button", { name: "Stop using a password" }).click();
+    await expect(methods.getByText("You sign in with a passkey; this account has no password.")).toBeVisible();
+    await expect(methods.getByRole("heading", { name: "Set a password" })).toBeVisible();
+    // Its only way in: the last passkey of a passwordless account is not removed.
+    await passkeyItems(page).first().getByRole("button", { name: "Remove" }).click();
+    await expect(passkeyItems(page).first().getByRole("alert")).toHaveText(/only way to sign in/);
+    await expect(passkeyItems(page)).toHaveCount(1);
+    await signOutViaUi(page, appOne);
+
+    await page.goto(`${appOne}/login`);
+    await fillCredentials(page, user);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page.locator(".auth-form").getByRole("alert")).toHaveText("Wrong username or password.");
+    await signInWithPasskey(page);
+    await expect(page).toHaveURL(`${appOne}/`);
+    await expect(signedInAs(page)).toHaveText(`Signed in as ${user.username}`);
   });
 
   /**

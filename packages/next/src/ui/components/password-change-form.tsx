@@ -14,7 +14,7 @@ export function PasswordChangeForm({ action, newPasswordHint, hasPassword = true
   const [title, button, busy] = hasPassword ? ["Change password", "Change password", "Changing password…"] : ["Set a password", "Set password", "Setting password…"];
   return (
     <form action={formAction} className="auth-form" noValidate aria-busy={pending}>
-      <h2>{title}</h2>
+      <h4>{title}</h4>
       <FormMessages message={state.message} success={state.success} />
       {hasPassword && (
         <Field id="current-password" label="Current password" name="currentPassword" type="password" autoComplete="current-password" error={errors.currentPassword} />

@@ -35,6 +35,7 @@ export async function SignInMethods({ user, ironlink, submitForm }: { user: { id
         <p>
           Passkeys and two-step verification are managed on <a href={`${getConfig().loginUrl}/account`}>the sign-in app's account page</a>.
         </p>
+        <h3>Password</h3>
         {noPasswordNote}
         {methods.hasPassword && <PasswordChangeForm action={submitForm.bind(null, "changePassword")} newPasswordHint={accounts.newPasswordHint} />}
       </section>
