@@ -268,6 +268,35 @@ describe.each(stores)("account factors on the %s", (_name, storeOf) => {
       }
     });
 
+    it("passkeys nobody registered count against the address: past RATE_LIMIT_PER_ADDRESS, refused with 429", async () => {
+      const limited = createFleet({
+        appName: "Sign-in",
+        config: { ...readFleetConfig({ SESSION_PASSWORD: sessionPassword, LOGIN_URL: loginOrigin, APP_ORIGINS: loginOrigin, RATE_LIMIT_PER_ADDRESS: "3" }), store: storeOf() },
+      });
+      try {
+        const context = contextOf();
+        const stranger = softAuthenticator({ origin: loginOrigin });
+        const creation = { rp: { id: "localhost", name: "Elsewhere" }, user: { id: isoBase64URL.fromUTF8String("nobody"), name: "nobody", displayName: "nobody" }, challenge: "c2VlZA", pubKeyCredParams: [{ type: "public-key", alg: -7 }] };
+        stranger.register(creation as PublicKeyCredentialCreationOptionsJSON);
+        const results = [];
+        for (let i = 0; i < 4; i++) {
+          const session = await limited.sessions.getSession(new MemoryCookieStore());
+          const { options } = okOf(await limited.accounts.passkeys.options(session, "sign-in"));
+          const response = stranger.signIn(options as PublicKeyCredentialRequestOptionsJSON);
+          const result = await limited.accounts.passkeys.signIn(session, { response }, context, policy);
+          results.push(result.ok ? "ok" : result.error);
+        }
+        expect(results).toEqual(["passkey_unknown", "passkey_unknown", "passkey_unknown", "too_many_attempts"]);
+        // Another address is another budget.
+        const elsewhere = await limited.sessions.getSession(new MemoryCookieStore());
+        const { options } = okOf(await limited.accounts.passkeys.options(elsewhere, "sign-in"));
+        const answer = stranger.signIn(options as PublicKeyCredentialRequestOptionsJSON);
+        expect(await limited.accounts.passkeys.signIn(elsewhere, { response: answer }, contextOf(), policy)).toMatchObject({ error: "passkey_unknown" });
+      } finally {
+        await limited.close();
+      }
+    });
+
     it("a pending sign-in expires: the code then asks to sign in again", async () => {
       const context = contextOf();
       const { username, session } = await newUser(context);

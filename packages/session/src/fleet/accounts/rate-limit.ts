@@ -82,6 +82,15 @@ export class SignInRateLimiter {
     await Promise.all(keys.map((key) => this.#run(() => this.counters.decrement(key))));
   }
 
+  /**
+   * After a passkey sign-in named a credential nobody registered: no username to count it against, so it is a
+   * failure of the address (RATE_LIMIT_PER_ADDRESS), like a wrong password for some name; past it, refused.
+   */
+  async unknownPasskey(address: string | undefined): Promise<RateLimitCheck> {
+    if (!address) return { limited: false };
+    return (await this.#takeAll([this.#rule(`addr:${address}`, this.limits.perAddress)], [])) ?? { limited: false };
+  }
+
   /** Before a registration; every one counts. */
   async attemptRegistration(address: string | undefined): Promise<RateLimitCheck> {
     if (!address) return { limited: false };

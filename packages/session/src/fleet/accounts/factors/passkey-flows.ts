@@ -78,7 +78,10 @@ export function signInWithPasskey(flow: Flow, session: AnySession, input: Input,
     const challenge = await takeChallenge(flow, session, "sign-in");
     if (!challenge) return refusal(400, "challenge_expired", messages.passkeyChallengeExpired);
     const found = await passkeyOf(flow, input.response);
-    if (!found) return refusal(401, "passkey_unknown", messages.passkeyUnknown);
+    if (!found) {
+      const limited = await flow.limiter.unknownPasskey(context.address);
+      return limited.limited ? tooManyAttempts(limited.retryAfterSeconds) : refusal(401, "passkey_unknown", messages.passkeyUnknown);
+    }
     const limit = await flow.limiter.attempt(found.user.username, context.address);
     if (limit.limited) return tooManyAttempts(limit.retryAfterSeconds);
     const ticket = await flow.sessions.signInTicket();
