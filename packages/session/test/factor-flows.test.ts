@@ -239,15 +239,19 @@ describe.each(stores)("account factors on the %s", (_name, storeOf) => {
       okOf(await fleet.accounts.twoStep.verifySignInCode(pending.session, { code: nextCode(secret) }, contextOf(), policy));
     });
 
+    /** A fleet of its own on the same kind of store, with RATE_LIMIT_PER_ADDRESS=3: an address's budget, quickly spent. */
+    const addressLimitedFleet = () =>
+      createFleet({
+        appName: "Sign-in",
+        config: { ...readFleetConfig({ SESSION_PASSWORD: sessionPassword, LOGIN_URL: loginOrigin, APP_ORIGINS: loginOrigin, RATE_LIMIT_PER_ADDRESS: "3" }), store: storeOf() },
+      });
+
     it("a right code gives the password's attempt back: two-step sign-ins leave no failure on the address", async () => {
       // RATE_LIMIT_PER_ADDRESS=3 in a fleet of its own (same kind of store): three good sign-ins from one address
       // must all go through, as they do without two-step verification (rate-limit.ts: "Nothing counts successes
       // per address alone"). The password's attempt and the code's are both counted on the address; a right code
       // must give both back.
-      const limited = createFleet({
-        appName: "Sign-in",
-        config: { ...readFleetConfig({ SESSION_PASSWORD: sessionPassword, LOGIN_URL: loginOrigin, APP_ORIGINS: loginOrigin, RATE_LIMIT_PER_ADDRESS: "3" }), store: storeOf() },
-      });
+      const limited = addressLimitedFleet();
       try {
         const context = contextOf();
         const username = `u${randomUUID().replaceAll("-", "").slice(0, 16)}`;
@@ -269,10 +273,7 @@ describe.each(stores)("account factors on the %s", (_name, storeOf) => {
     });
 
     it("passkeys nobody registered count against the address: past RATE_LIMIT_PER_ADDRESS, refused with 429", async () => {
-      const limited = createFleet({
-        appName: "Sign-in",
-        config: { ...readFleetConfig({ SESSION_PASSWORD: sessionPassword, LOGIN_URL: loginOrigin, APP_ORIGINS: loginOrigin, RATE_LIMIT_PER_ADDRESS: "3" }), store: storeOf() },
-      });
+      const limited = addressLimitedFleet();
       try {
         const context = contextOf();
         const stranger = softAuthenticator({ origin: loginOrigin });
