@@ -250,13 +250,14 @@ export async function guardAgainstOffsite(context: BrowserContext, page: Page): 
 
 /**
  * page.goto for a tab that may be showing a signed-in page while its session ends: the page's live sign-out
- * reloads it by itself, which can abort the test's own navigation. Then the test's goes again.
+ * reloads it by itself, or Next's redirect from a streamed render moves it on, either of which can cut the
+ * test's own navigation short (ERR_ABORTED, or "interrupted by another navigation"). Then the test's goes again.
  */
 export async function gotoPastLiveSignOut(page: Page, url: string): Promise<void> {
   try {
     await page.goto(url);
   } catch (error) {
-    if (!String(error).includes("ERR_ABORTED")) throw error;
+    if (!/ERR_ABORTED|interrupted by another navigation/.test(String(error))) throw error;
     await page.waitForLoadState("load");
     await page.goto(url);
   }
